@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the briefings need (CJK fonts, poppler's pdftotext/pdffonts,
+# Chromium for the browser test). As root it installs what is missing; otherwise it prints
+# the exact command and stops, so nothing half-works for lack of a font.
+set -euo pipefail
+packages=(fonts-noto-cjk poppler-utils chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Run as root:  sudo sh -c '$cmd'" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fc-cache -f >/dev/null 2>&1 || true

@@ -1,0 +1,115 @@
+"""Command line: ``briefings validate | export | verify-sources | list | ...``."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from . import __version__, vocab
+from .console import err, out, report_error
+from .errors import BriefingsError, display_path
+from .load import load_dataset
+
+DATA_OPTION = click.option(
+    "--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
+    help="Folder with the dataset CSV files.",
+)
+
+
+def reports_errors(command):
+    """Turn a BriefingsError into a clear message and its exit status, without a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BriefingsError as exc:
+            report_error(exc)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefings")
+def cli() -> None:
+    """Provincial AI-policy briefings: validate the dataset, compare provinces, build reports."""
+
+
+@cli.command()
+@DATA_OPTION
+@reports_errors
+def validate(data_dir: Path) -> None:
+    """Check every data file; list each problem with file, row and column (exit 2)."""
+    ds = load_dataset(data_dir)
+    out.print(
+        f"[green]ok[/] {display_path(data_dir)}: {len(ds.measures)} measures, {len(ds.regions)} regions, "
+        f"{len(ds.policies)} policies, {len(ds.sources)} sources, {len(ds.units)} units"
+    )
+
+
+@cli.command()
+@DATA_OPTION
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), required=True, help="CSV file to write.")
+@reports_errors
+def export(data_dir: Path, out_file: Path) -> None:
+    """Write the normalized table (values in base units) to a CSV file."""
+    from .fsutil import atomic_write_text
+    from .normalize import export_table
+
+    table = export_table(load_dataset(data_dir))
+    atomic_write_text(out_file, table.to_csv(index=False, lineterminator="\n"))
+    out.print(f"[green]wrote[/] {display_path(out_file)} ({len(table)} measures)")
+
+
+@cli.command("verify-sources")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@DATA_OPTION
+@reports_errors
+def verify_sources_command(folder: Path, data_dir: Path) -> None:
+    """Check each evidence clause occurs in its source text in FOLDER, and each number in its clause."""
+    from .sources import verify_sources
+
+    reports = verify_sources(load_dataset(data_dir), folder)
+    table = Table("source", "file", "rows", "result", title=f"Evidence checked against {display_path(folder)}")
+    for r in reports:
+        result = "[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]"
+        table.add_row(r.source_id, r.file, str(r.rows), result)
+    out.print(table)
+    misses = [m for r in reports for m in r.misses]
+    for miss in misses:
+        err.print(f"  [red]miss[/] {miss}", markup=True)
+    if misses:
+        err.print(f"[bold red]error:[/] {len(misses)} evidence check(s) failed")
+        sys.exit(1)
+    out.print(f"[green]ok[/] all {sum(r.rows for r in reports)} rows verified")
+
+
+@cli.command("list")
+@DATA_OPTION
+@reports_errors
+def list_command(data_dir: Path) -> None:
+    """Regions with counts of measures by category."""
+    ds = load_dataset(data_dir)
+    m = ds.measures
+    counts = m.groupby(["region", "category"]).size().unstack(fill_value=0)
+    categories = [c for c in vocab.CATEGORIES if c in counts.columns]
+    regions = ds.regions.set_index("code")
+    table = Table("code", "region", "slug", "cities", *categories, "total", title="Measures by region and category")
+    for code in sorted(counts.index, key=lambda c: (c != "CN", c)):
+        cities = sorted(set(m.loc[(m["region"] == code) & (m["locality"] != ""), "locality"]))
+        city_names = ", ".join(regions.at[c, "name_en"] for c in cities)
+        row = counts.loc[code]
+        table.add_row(
+            code, f"{regions.at[code, 'name_en']} {regions.at[code, 'short_zh']}", regions.at[code, "slug"], city_names,
+            *(str(row[c]) if row[c] else "·" for c in categories), str(int(row.sum())),
+        )
+    out.print(table)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,96 @@
+"""Normalize reported values to base units: 30 亿元 -> 3000000000 CNY.
+
+Arithmetic is done in Decimal so that 19.63 万 is exactly 196300, not 196300.00000000003.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from .load import Dataset
+
+EXPORT_COLUMNS = [
+    "measure_id", "region", "locality_zh", "locality_en", "category", "instrument",
+    "metric", "qualifier", "value", "value_high", "unit", "period", "year", "status",
+    "source_id", "evidence",
+]
+
+
+def reported_bounds(value_reported: str) -> tuple[Decimal, Decimal | None]:
+    """``"30"`` -> (30, None); a range ``"2-3"`` -> (2, 3)."""
+    if "-" in value_reported:
+        low, high = value_reported.split("-")
+        return Decimal(low), Decimal(high)
+    return Decimal(value_reported), None
+
+
+def format_number(value: Decimal | None) -> str:
+    """A base-unit value as plain text: 3000000000, 35, 19.63, 9.4e+19 (huge values)."""
+    if value is None:
+        return ""
+    if abs(value) >= Decimal("1e16"):
+        return repr(float(value))
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def normalized_measures(ds: Dataset) -> pd.DataFrame:
+    """One row per measure, values in base units, city names resolved.
+
+    ``value`` and ``value_high`` are floats (NaN when not reported) for analysis;
+    ``value_text`` and ``value_high_text`` keep the exact decimal for export.
+    """
+    units = ds.units.set_index("unit")
+    regions = ds.regions.set_index("code")
+    rows = []
+    for _, m in ds.measures.iterrows():
+        low = high = None
+        unit = ""
+        if m["value_reported"]:
+            factor = Decimal(units.at[m["unit_reported"], "factor"])
+            low, high = reported_bounds(m["value_reported"])
+            low = low * factor
+            high = high * factor if high is not None else None
+            unit = units.at[m["unit_reported"], "base_unit"]
+        city = regions.loc[m["locality"]] if m["locality"] else None
+        rows.append(
+            {
+                "measure_id": m["measure_id"],
+                "region": m["region"],
+                "locality": m["locality"],
+                "locality_zh": city["name_zh"] if city is not None else "",
+                "locality_en": city["name_en"] if city is not None else "",
+                "policy": m["policy"],
+                "category": m["category"],
+                "instrument": m["instrument"],
+                "metric": m["metric"],
+                "qualifier": m["qualifier"],
+                "value": float(low) if low is not None else float("nan"),
+                "value_high": float(high) if high is not None else float("nan"),
+                "value_text": format_number(low),
+                "value_high_text": format_number(high),
+                "value_reported": m["value_reported"],
+                "unit_reported": m["unit_reported"],
+                "unit": unit,
+                "period": m["period"],
+                "year": int(m["year"]) if m["year"] else None,
+                "status": m["status"],
+                "source_id": m["source_id"],
+                "evidence": m["evidence"],
+                "note": m["note"],
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def export_table(ds: Dataset) -> pd.DataFrame:
+    """The normalized table as exported by ``briefings export`` (exact values as text)."""
+    frame = normalized_measures(ds)
+    out = frame.assign(value=frame["value_text"], value_high=frame["value_high_text"])
+    out["year"] = out["year"].astype("string").fillna("")
+    return out[EXPORT_COLUMNS]

@@ -1,0 +1,154 @@
+"""Column-level schemas of the data files, declared with pandera.
+
+Each table is read as strings (blank cells are ""), so the checks here are about
+presence, vocabularies, patterns, uniqueness and numbers; relations between tables
+(foreign keys) and between columns of a row are checked in ``load``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from . import vocab
+from .errors import Problem
+
+NUMBER_RE = r"^\d+(\.\d+)?$"
+RANGE_RE = r"^\d+(\.\d+)?-\d+(\.\d+)?$"
+
+
+def required() -> pa.Check:
+    return pa.Check(lambda s: s != "", error="a value is required here (the cell is blank)")
+
+
+def one_of(values: Iterable[str], *, blank: bool = False) -> pa.Check:
+    allowed = list(values)
+    shown = ", ".join(allowed) + (" (or blank)" if blank else "")
+    return pa.Check(lambda s: s.isin(allowed) | ((s == "") & blank), error=f"must be one of: {shown}")
+
+
+def matches(pattern: str, what: str, *, blank: bool = False) -> pa.Check:
+    rx = re.compile(pattern)
+    return pa.Check(
+        lambda s: s.map(lambda v: bool(rx.match(v)) or (blank and v == "")),
+        error=f"must be {what}" + (" (or blank)" if blank else ""),
+    )
+
+
+def text(*checks: pa.Check, unique: bool = False) -> pa.Column:
+    return pa.Column(str, checks=list(checks), unique=unique, nullable=False)
+
+
+def optional_text() -> pa.Column:
+    return pa.Column(str, nullable=False)
+
+
+SOURCES = pa.DataFrameSchema(
+    {
+        "source_id": text(required(), matches(r"^[a-z0-9][a-z0-9-]*$", "a lower-case id (letters, digits, -)"), unique=True),
+        "file": text(required(), unique=True),
+        "publisher_zh": text(required()),
+        "publisher_en": text(required()),
+        "title_zh": text(required()),
+        "title_en": text(required()),
+        "date": text(matches(r"^\d{4}(-\d{2}){0,2}$", "a date as YYYY, YYYY-MM or YYYY-MM-DD")),
+        "script": text(one_of(["zh-Hans", "zh-Hant"])),
+        "url": text(matches(r"^https?://\S+$", "an http(s) URL", blank=True)),
+    },
+    name="sources",
+)
+
+REGIONS = pa.DataFrameSchema(
+    {
+        "code": text(required(), matches(r"^(CN|CN-[A-Z]{2}|\d{6})$", "CN, an ISO 3166-2:CN code (CN-HA) or a GB/T 2260 code (440300)"), unique=True),
+        "gb_code": text(matches(r"^\d{6}$", "a six-digit GB/T 2260 code", blank=True)),
+        "level": text(one_of(vocab.REGION_LEVELS)),
+        "name_zh": text(required()),
+        "name_en": text(required()),
+        "short_zh": text(required()),
+        "slug": text(matches(r"^[a-z][a-z0-9-]*$", "a lower-case pinyin slug (letters, digits, -)"), unique=True),
+        "parent": optional_text(),
+        "macro_region": text(one_of(vocab.MACRO_REGIONS, blank=True)),
+    },
+    name="regions",
+)
+
+POLICIES = pa.DataFrameSchema(
+    {
+        "policy_id": text(required(), matches(r"^[a-z0-9][a-z0-9-]*$", "a lower-case id (letters, digits, -)"), unique=True),
+        "region": text(required()),
+        "title_zh": text(required()),
+        "title_en": text(required()),
+        "issuer_zh": optional_text(),
+        "issuer_en": optional_text(),
+        "kind": text(one_of(vocab.POLICY_KINDS)),
+        "year": text(matches(r"^\d{4}$", "a four-digit year")),
+        "period": text(matches(r"^\d{4}-\d{4}$", "a period as YYYY-YYYY", blank=True)),
+    },
+    name="policies",
+)
+
+UNITS = pa.DataFrameSchema(
+    {
+        "unit": text(required(), unique=True),
+        "base_unit": text(one_of(vocab.BASE_UNITS)),
+        "factor": text(matches(NUMBER_RE, "a positive plain number such as 100000000")),
+        "label_en": text(required()),
+    },
+    name="units",
+)
+
+MEASURES = pa.DataFrameSchema(
+    {
+        "measure_id": text(required(), matches(r"^[a-z][a-z0-9-]*-\d{3}$", "an id like henan-001"), unique=True),
+        "region": text(required()),
+        "locality": optional_text(),
+        "policy": optional_text(),
+        "category": text(one_of(vocab.CATEGORIES)),
+        "instrument": text(one_of(vocab.INSTRUMENTS, blank=True)),
+        "metric": text(one_of(vocab.METRICS)),
+        "value_reported": text(
+            matches(f"{NUMBER_RE}|{RANGE_RE}", "a plain number such as 30 or 19.63, or a range such as 2-3", blank=True)
+        ),
+        "unit_reported": optional_text(),
+        "qualifier": text(one_of(vocab.QUALIFIERS, blank=True)),
+        "period": text(one_of(vocab.PERIODS, blank=True)),
+        "year": text(matches(r"^\d{4}$", "a four-digit year", blank=True)),
+        "status": text(one_of(vocab.STATUSES)),
+        "source_id": text(required()),
+        "evidence": optional_text(),
+        "note": optional_text(),
+    },
+    name="measures",
+)
+
+#: Columns a file may leave out of its header.
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"measures": frozenset({"note"}), "sources": frozenset({"url"})}
+
+
+def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Validate ``frame`` (indexed by spreadsheet row) and return every failure as a Problem."""
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as err:
+        return [_problem(file, case) for case in err.failure_cases.to_dict("records")]
+    return []
+
+
+def _problem(file: str, case: dict) -> Problem:
+    row = case.get("index")
+    row = int(row) if row is not None and not pd.isna(row) else 0
+    column = str(case.get("column") or "")
+    check = str(case.get("check") or "")
+    value = case.get("failure_case")
+    if check.startswith("field_uniqueness") or check == "column_in_dataframe_unique":
+        message = f"duplicate value {value!r}: must be unique"
+    elif check.startswith("column_in_dataframe"):
+        message = "required column is missing"
+    else:
+        message = f"{check}; found {value!r}" if value not in (None, "") else check
+    return Problem(file, row, column, message)

@@ -1,0 +1,56 @@
+"""Shared fixtures: the project's data, a writable copy of it, and a CLI runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefings.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/ to break in tests."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def run(*args: str, cwd: Path | None = None):
+    """Invoke the CLI in-process; result has exit_code, output (stdout+stderr), stderr."""
+    runner = CliRunner()
+    return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def edit_cell(path: Path, pick, column: str, value: str) -> int:
+    """Set ``column`` to ``value`` in the first data row for which ``pick(row_dict)`` is true.
+
+    Returns that row's spreadsheet number (header = 1).
+    """
+    rows = read_rows(path)
+    header = rows[0]
+    for number, row in enumerate(rows[1:], start=2):
+        if pick(dict(zip(header, row))):
+            row[header.index(column)] = value
+            write_rows(path, rows)
+            return number
+    raise AssertionError(f"no row in {path.name} matches the test's pick")

@@ -1,0 +1,73 @@
+"""CLI behaviour: help, exit codes, export and list output."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from briefings.normalize import EXPORT_COLUMNS
+
+from .conftest import DATA, ROOT, run
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["export"], ["verify-sources"], ["list"]])
+def test_help(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "briefings", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "briefings" in out.stdout
+
+
+def test_validate_ok():
+    result = run("validate", "--data", DATA)
+    assert result.exit_code == 0, result.output
+    assert "measures" in result.output
+
+
+def test_unknown_command_is_a_usage_error():
+    assert run("frobnicate").exit_code == 2
+
+
+def test_export_writes_the_normalized_table(tmp_path):
+    out = tmp_path / "x.csv"
+    result = run("export", "--data", DATA, "--out", out)
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == EXPORT_COLUMNS
+    assert len(rows) == sum(1 for _ in DATA.joinpath("measures.csv").open(encoding="utf-8")) - 1
+    units = {r["unit"] for r in rows}
+    assert {"CNY", "FLOPS", "percent", "count"} <= units
+    for r in rows:
+        if r["value"]:
+            float(r["value"])  # every value parses as a number
+
+
+def test_export_requires_out():
+    result = run("export", "--data", DATA)
+    assert result.exit_code == 2
+    assert "--out" in result.output
+
+
+def test_export_of_bad_data_writes_nothing(tmp_path, data_copy):
+    (data_copy / "measures.csv").write_bytes(b"")
+    out = tmp_path / "x.csv"
+    out.write_text("previous good export\n", encoding="utf-8")
+    result = run("export", "--data", data_copy, "--out", out)
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8") == "previous good export\n"
+
+
+def test_list_shows_regions_and_categories():
+    result = run("list", "--data", DATA)
+    assert result.exit_code == 0, result.output
+    for text in ("CN-HA", "Henan", "CN-GD", "Shenzhen", "fund", "compute"):
+        assert text in result.output
