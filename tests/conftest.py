@@ -25,9 +25,9 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
-def run(*args: str, cwd: Path | None = None):
+def run(*args: str):
     """Invoke the CLI in-process; result has exit_code, output (stdout+stderr), stderr."""
-    runner = CliRunner()
+    runner = CliRunner(env={"COLUMNS": "200"})
     return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 

@@ -96,19 +96,16 @@ def list_command(data_dir: Path) -> None:
     """Regions with counts of measures by category."""
     ds = load_dataset(data_dir)
     m = ds.measures
-    counts = m.groupby(["region", "category"]).size().unstack(fill_value=0)
-    categories = [c for c in vocab.CATEGORIES if c in counts.columns]
     regions = ds.regions.set_index("code")
-    table = Table("code", "region", "slug", "cities", *categories, "total", title="Measures by region and category")
-    for code in sorted(counts.index, key=lambda c: (c != "CN", c)):
-        cities = sorted(set(m.loc[(m["region"] == code) & (m["locality"] != ""), "locality"]))
-        city_names = ", ".join(regions.at[c, "name_en"] for c in cities)
-        row = counts.loc[code]
-        table.add_row(
-            code, f"{regions.at[code, 'name_en']} {regions.at[code, 'short_zh']}", regions.at[code, "slug"], city_names,
-            *(str(row[c]) if row[c] else "·" for c in categories), str(int(row.sum())),
-        )
+    table = Table("code", "region", "cities", "rows", "by category", title="Measures by region and category")
+    for code, rows in sorted(m.groupby("region"), key=lambda item: (item[0] != "CN", item[0])):
+        counts = rows["category"].value_counts()
+        by_category = ", ".join(f"{c} {counts[c]}" for c in vocab.CATEGORIES if c in counts)
+        cities = ", ".join(regions.at[c, "name_en"] for c in sorted(set(rows["locality"]) - {""}))
+        name = f"{regions.at[code, 'name_en']} {regions.at[code, 'short_zh']}"
+        table.add_row(code, name, cities, str(len(rows)), by_category)
     out.print(table)
+    out.print(f"{len(m)} measures in {m['region'].nunique()} regions (CN = national figures)")
 
 
 def main() -> None:

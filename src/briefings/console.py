@@ -7,7 +7,7 @@ from rich.console import Console
 from .errors import BriefingsError, DataError
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def report_error(exc: BriefingsError) -> None:

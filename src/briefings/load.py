@@ -8,6 +8,7 @@ with every problem found, each naming file, row and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -59,8 +60,8 @@ def load_dataset(data_dir: Path) -> Dataset:
             continue
         problems.extend(schema.check_table(table_schema, frame, display_path(path)))
         frames[attr] = frame
-    if problems:
-        # Cross-table checks on half-read tables would only repeat the same problems.
+    if len(frames) < len(TABLES):
+        # A file that could not be read at all: cross-table checks would only mislead.
         raise DataError(problems)
     dataset = Dataset(data_dir=data_dir, **frames)
     problems.extend(_check_relations(dataset))
@@ -117,7 +118,7 @@ def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, so
         yield "source_id", f"unknown source {m['source_id']!r} (not a source_id in sources.csv)"
     if not m["evidence"]:
         yield "evidence", "every row needs a verbatim evidence clause from its source"
-    if m["year"] and not vocab.YEAR_MIN <= int(m["year"]) <= vocab.YEAR_MAX:
+    if m["year"].isdigit() and not vocab.YEAR_MIN <= int(m["year"]) <= vocab.YEAR_MAX:
         yield "year", f"implausible year {m['year']} (expected {vocab.YEAR_MIN}-{vocab.YEAR_MAX})"
 
     base = vocab.METRIC_BASE_UNIT.get(m["metric"])
@@ -135,6 +136,8 @@ def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, so
         return
     if not m["qualifier"]:
         yield "qualifier", "a row with a value needs a qualifier (eq, max, min, approx, range)"
+    if not re.match(f"{schema.NUMBER_RE}|{schema.RANGE_RE}", m["value_reported"]):
+        return  # already reported by the schema
     is_range = "-" in m["value_reported"]
     if is_range != (m["qualifier"] == "range"):
         yield "value_reported", "a range (2-3) goes with qualifier range, and qualifier range needs a range"

@@ -53,7 +53,7 @@ SOURCES = pa.DataFrameSchema(
         "file": text(required(), unique=True),
         "publisher_zh": text(required()),
         "publisher_en": text(required()),
-        "title_zh": text(required()),
+        "title_zh": optional_text(),  # blank when the stored article has no headline
         "title_en": text(required()),
         "date": text(matches(r"^\d{4}(-\d{2}){0,2}$", "a date as YYYY, YYYY-MM or YYYY-MM-DD")),
         "script": text(one_of(["zh-Hans", "zh-Hant"])),
