@@ -108,5 +108,24 @@ def list_command(data_dir: Path) -> None:
     out.print(f"{len(m)} measures in {m['region'].nunique()} regions (CN = national figures)")
 
 
+PROVINCE_OPTION = click.option("--province", "slug", required=True, help="Province slug from regions.csv (henan, guangdong ...).")
+
+
+@cli.command()
+@PROVINCE_OPTION
+@DATA_OPTION
+@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True,
+              help="Reports folder; results go to OUT/<slug>/.")
+@reports_errors
+def analyze(slug: str, data_dir: Path, out_root: Path) -> None:
+    """Run the comparison notebook for one province (papermill): results.json, figures, executed notebook."""
+    from .execute import run_analysis
+
+    ds = load_dataset(data_dir)
+    with err.status(f"running analysis notebook for {slug} ..."):
+        executed = run_analysis(ds, slug, out_root / slug)
+    out.print(f"[green]ok[/] {display_path(executed.parent)}: results.json, figures, {executed.name}")
+
+
 def main() -> None:
     cli()

@@ -45,6 +45,9 @@ CEILING_METRICS = frozenset(
 #: How far an "approx" value may be from the stated one when judging an ordering.
 APPROX_TOLERANCE = 0.10
 
+#: Metrics drawn in the charts for every region (the charts show the whole field).
+CHARTED_METRICS = frozenset({"fund_size", "pool_per_year", "pool_total", "cap_per_recipient", "grant_per_recipient", "compute_capacity"})
+
 GRANT_INSTRUMENTS = frozenset(vocab.INSTRUMENTS) - vocab.VOUCHERS - {"ai_industry_fund"}
 
 
@@ -259,10 +262,12 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
     for c in comparisons:
         measure_ids.update(e["measure_id"] for e in c["entries"])
         measure_ids.update(n["measure_id"] for n in c["national"])
+    measure_ids.update(regional.loc[regional["metric"].isin(CHARTED_METRICS), "measure_id"])
     cited = table[table["measure_id"].isin(measure_ids)]
     source_ids = sorted(set(cited["source_id"]))
     policy_ids = sorted(set(cited["policy"]) - {""})
 
+    charted = regional[regional["metric"].isin(CHARTED_METRICS)]
     results = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "province": {
@@ -283,6 +288,8 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
         },
         "has_quantitative": bool(len(mine_valued)),
         "comparisons": comparisons,
+        "all_entries": [_entry(r, regions, subject) for _, r in charted.iterrows()],
+        "national_entries": [_entry(r, regions, subject) for _, r in national.iterrows()],
         "qualitative": [_record(r) for _, r in qualitative.iterrows()],
         "not_reported": not_reported,
         "findings": findings(comparisons, qualitative_count=len(qualitative), not_reported=len(not_reported)),

@@ -112,7 +112,8 @@ def _short(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 or v == int(v) else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
-def _legend(fig: plt.Figure, lang: str, subject_name: str) -> None:
+def _legend(fig: plt.Figure, lang: str, subject_name: str, extra_handles: list | None = None, extra_names: list | None = None) -> None:
+    extra_handles, extra_names = extra_handles or [], extra_names or []
     _ = gettext_for(lang)
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=SUBJECT_COLOUR),
@@ -120,7 +121,8 @@ def _legend(fig: plt.Figure, lang: str, subject_name: str) -> None:
         plt.Rectangle((0, 0), 1, 1, color=OTHER_COLOUR),
     ]
     names = [subject_name + _(" (and its cities)"), _("same macro-region"), _("other regions")]
-    fig.legend(handles, names, loc="lower center", ncol=3, frameon=False, fontsize=7, bbox_to_anchor=(0.5, -0.06))
+    fig.legend(handles + extra_handles, names + extra_names, loc="outside lower center", ncol=min(4, 3 + len(extra_names)),
+               frameon=False, fontsize=7)
 
 
 def funds_figure(entries: list[dict[str, Any]], lang: str, province: dict[str, Any], path: Path) -> Path | None:
@@ -129,7 +131,7 @@ def funds_figure(entries: list[dict[str, Any]], lang: str, province: dict[str, A
         return None
     _style()
     _ = gettext_for(lang)
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.45 * len(entries) + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.45 * len(entries) + 1.3), layout="constrained")
     _bar_panel(ax, entries, lang, province["macro_region"], lambda e: holder_name(e["holder"], lang))
     ax.set_title(_("AI industry funds by size (policy figures)"), loc="left")
     _legend(fig, lang, _province_name(province, lang))
@@ -146,7 +148,7 @@ def vouchers_figure(pools: list[dict[str, Any]], per_recipient: list[dict[str, A
     _ = gettext_for(lang)
     heights = [len(p) for p, _t in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH_IN, 0.42 * sum(heights) + 1.6 * len(panels)),
-                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+                             gridspec_kw={"height_ratios": heights}, squeeze=False, layout="constrained")
     titles = {
         "pools": _("Voucher pools: how much an instrument may pay out"),
         "per_recipient": _("Per recipient: caps and grants"),
@@ -155,7 +157,6 @@ def vouchers_figure(pools: list[dict[str, Any]], per_recipient: list[dict[str, A
         _bar_panel(ax, entries, lang, province["macro_region"], lambda e: _instrument_label(e, lang))
         ax.set_title(titles[kind], loc="left")
     _legend(fig, lang, _province_name(province, lang))
-    fig.tight_layout()
     _save(fig, path)
     return path
 
@@ -173,7 +174,7 @@ def compute_figure(entries: list[dict[str, Any]], national: list[dict[str, Any]]
         return None
     _style()
     _ = gettext_for(lang)
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.6))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.8), layout="constrained")
     for e in sorted(points, key=lambda e: (e["year"], e["value"], e["measure_id"])):
         eflops = e["value"] / 1e18
         is_national = e["holder"]["level"] == "country"
@@ -194,7 +195,9 @@ def compute_figure(entries: list[dict[str, Any]], national: list[dict[str, Any]]
     ax.set_title(_("Compute capacity: targets, projections and baselines"), loc="left")
     statuses = sorted({e["status"] for e in points}, key=list(STATUS_MARKERS).index)
     handles = [plt.Line2D([], [], marker=STATUS_MARKERS[s], linestyle="", color="#555555") for s in statuses]
-    ax.legend(handles, [label(s, lang) for s in statuses], loc="upper left", fontsize=7, frameon=False)
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.6)
+    _legend(fig, lang, _province_name(province, lang), handles + [plt.Line2D([], [], marker="s", linestyle="", color=NATIONAL_COLOUR)],
+            [label(s, lang) for s in statuses] + [_("China")])
     _save(fig, path)
     return path
 

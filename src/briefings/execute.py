@@ -1,0 +1,63 @@
+"""Run the briefing notebook for one province with papermill.
+
+Outputs are staged in a temporary folder next to the destination and moved into place
+only when the whole notebook succeeded, so a failed run never replaces a previous good
+result. The executed notebook is kept as the audit trail (``analysis.ipynb``); on failure
+it is kept in the staging folder's place for inspection and its path reported.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import papermill
+from papermill.exceptions import PapermillExecutionError
+
+from .errors import BriefingsError
+from .load import Dataset
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "analysis" / "briefing.ipynb"
+EXECUTED_NOTEBOOK = "analysis.ipynb"
+
+
+class AnalysisError(BriefingsError):
+    """The notebook failed for a province; names the failing cell and the executed notebook."""
+
+    exit_code = 1
+
+    def __init__(self, slug: str, message: str, notebook: Path | None):
+        self.slug, self.notebook = slug, notebook
+        where = f" (executed notebook: {notebook})" if notebook else ""
+        super().__init__(f"analysis of {slug} failed: {message}{where}")
+
+
+def run_analysis(ds: Dataset, slug: str, out_dir: Path, *, notebook: Path = NOTEBOOK, kernel: str = "python3") -> Path:
+    """Execute the notebook for ``slug`` into ``out_dir``; returns the executed notebook's path."""
+    from .compare import find_province
+
+    find_province(ds, slug)  # fail fast, before starting a kernel, on an unknown province
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.analysis.", dir=out_dir.parent)).resolve()
+    executed = staging / EXECUTED_NOTEBOOK
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(executed),
+            parameters={"province": slug, "data_dir": str(ds.data_dir.resolve()), "output_dir": str(staging)},
+            kernel_name=kernel, progress_bar=False, log_output=False, cwd=str(staging),
+        )
+    except PapermillExecutionError as exc:
+        failed = out_dir.parent / f".{slug}.failed.ipynb"
+        if executed.exists():
+            os.replace(executed, failed)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise AnalysisError(slug, f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", failed) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for item in sorted(staging.iterdir()):
+        os.replace(item, out_dir / item.name)
+    shutil.rmtree(staging, ignore_errors=True)
+    return out_dir / EXECUTED_NOTEBOOK
