@@ -116,10 +116,10 @@ def find_province(ds: Dataset, slug: str) -> Subject:
 
 
 def provinces_with_measures(ds: Dataset) -> list[str]:
-    """Slugs of every province-level division with at least one row, in code order."""
+    """Slugs of every province-level division with at least one row, in alphabetical order."""
     regions = ds.regions.set_index("code")
-    codes = sorted(set(ds.measures["region"]) - {"CN"})
-    return [regions.at[c, "slug"] for c in codes if regions.at[c, "level"] == "province"]
+    codes = set(ds.measures["region"]) - {"CN"}
+    return sorted(regions.at[c, "slug"] for c in codes if regions.at[c, "level"] == "province")
 
 
 def _holder(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
