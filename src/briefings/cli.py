@@ -127,5 +127,48 @@ def analyze(slug: str, data_dir: Path, out_root: Path) -> None:
     out.print(f"[green]ok[/] {display_path(executed.parent)}: results.json, figures, {executed.name}")
 
 
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@cli.command()
+@click.option("--province", "provinces", multiple=True, help="Province slug (repeatable); default: every province with measures.")
+@click.option("--lang", "langs", default="zh,en", show_default=True, help="Languages, comma separated.")
+@click.option("--format", "formats", default="html,pdf", show_default=True, help="Formats, comma separated.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Provinces built in parallel [default: number of cores].")
+@DATA_OPTION
+@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
+@click.option("--renderer", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
+              help="auto: quarto when on PATH, else the built-in pandoc + Typst renderer.")
+@reports_errors
+def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str) -> None:
+    """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .build import build as run_build
+    from .build import resolve_provinces
+
+    count = len(resolve_provinces(load_dataset(data_dir), tuple(provinces)))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("building briefings", total=count)
+
+        def advance(outcome) -> None:
+            mark = "[green]ok[/]" if outcome.ok else "[red]failed[/]"
+            bar.console.print(f"  {mark} {outcome.slug}")
+            bar.advance(task)
+
+        outcomes = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
+                             jobs=jobs, renderer=renderer, progress=advance)
+    table = Table("province", "result", "files", title="Build summary")
+    for o in outcomes:
+        table.add_row(o.slug, "[green]ok[/]" if o.ok else "[red]failed[/]", str(len(o.files)) if o.ok else o.error)
+    out.print(table)
+    out.print(f"index: {display_path(out_root / 'index.html')}")
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        err.print(f"[bold red]error:[/] {len(failed)} province(s) failed: {', '.join(o.slug for o in failed)}")
+        sys.exit(1)
+
+
 def main() -> None:
     cli()

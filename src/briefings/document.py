@@ -103,6 +103,21 @@ def _comparison_view(c: dict[str, Any], lang: str, cite: Citations) -> dict[str,
     }
 
 
+#: Metrics whose name the instrument already says (a fund's size, a grant's amount).
+_IMPLIED_METRICS = frozenset({"fund_size", "grant_per_recipient"})
+
+
+def figure_name(entry: dict[str, Any], lang: str) -> str:
+    """What a figure measures: "training voucher (cap per recipient)" / "训力券（单个主体资助上限）"."""
+    metric = label(entry["metric"], lang)
+    if not entry.get("instrument"):
+        return metric
+    instrument = label(entry["instrument"], lang)
+    if entry["metric"] in _IMPLIED_METRICS:
+        return instrument
+    return f"{instrument}（{metric}）" if lang == "zh" else f"{instrument} ({metric})"
+
+
 def finding_sentence(f: dict[str, Any], results: dict[str, Any], lang: str, cite: Citations) -> str | None:
     """One key-finding sentence, generated from the results (never canned text)."""
     _ = gettext_for(lang)
@@ -116,12 +131,9 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], lang: str, cite
     comparison = next(c for c in results["comparisons"] if c["id"] == f["comparison_id"])
     entry = next(e for e in comparison["entries"] if e["measure_id"] == f["measure_id"])
     leader = comparison["entries"][0]
-    what = label(comparison["metric"], lang)
-    if entry.get("instrument"):
-        what = f"{label(entry['instrument'], lang)}{'的' if lang == 'zh' else ': '}{what}"
     values = {
         "who": md(holder_name(entry["holder"], lang)),
-        "what": md(what),
+        "what": md(figure_name(entry, lang)),
         "value": md(value_text(entry, lang)),
         "rank": entry["rank"],
         "n": comparison["n"],
@@ -129,12 +141,13 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], lang: str, cite
         "leader_value": md(value_text(leader, lang)),
     }
     if f["kind"] == "only":
-        text = _("{who}: {what} of {value}; no other region reports this figure in the sources.")
+        text = _("{who}: {what}, {value}. No other region reports a comparable figure in the sources.")
+    elif f["kind"] == "leads" and entry["tie"]:
+        text = _("{who}: {what}, {value}, shares first place among {n} comparable figures in the sources.")
     elif f["kind"] == "leads":
-        text = _("{who}: {what} of {value}, the largest of the {n} figures reported.") if not entry["tie"] else \
-            _("{who}: {what} of {value}, tied for the largest of the {n} figures reported.")
+        text = _("{who}: {what}, {value}, ranks first among {n} comparable figures in the sources.")
     else:
-        text = _("{who}: {what} of {value}, rank {rank} of {n}; the largest is {leader} with {leader_value}.")
+        text = _("{who}: {what}, {value}, ranks {rank} of {n} comparable figures; first is {leader} with {leader_value}.")
     sentence = text.format(**values)
     if entry["uncertain"]:
         sentence += " " + _("The qualifiers leave this ordering uncertain.")

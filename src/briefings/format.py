@@ -81,7 +81,9 @@ def value_text(entry: dict[str, Any], lang: str, *, with_year: bool = True) -> s
         elif entry.get("period") == "one_time":
             text += " one-time"
         if with_year and entry.get("year"):
-            text += (" in " if entry.get("status") == "baseline" else " by ") + str(entry["year"])
+            status = entry.get("status")
+            year = entry["year"]
+            text += f" in {year}" if status == "baseline" else (f" by {year}" if status in ("target", "projection") else f" ({year})")
         return text
     text = qualifier_symbol(qualifier) + core
     if entry.get("period") == "per_year":
