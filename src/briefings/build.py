@@ -8,6 +8,7 @@ run in parallel; a failing province is reported and the others still build.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -49,6 +50,47 @@ class ProvinceOutcome:
     ok: bool
     files: list[str]
     error: str = ""
+    skipped: bool = False
+
+
+MANIFEST = "manifest.json"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tool_versions(renderer: str) -> dict[str, str]:
+    import platform
+    from importlib.metadata import version
+
+    versions = {"python": platform.python_version(), "briefings": __version__}
+    for package in ("pandas", "seaborn", "matplotlib", "papermill", "typst", "pypandoc-binary", "babel", "jinja2"):
+        versions[package] = version(package)
+    versions["renderer"] = renderer
+    return versions
+
+
+def read_manifest(out_root: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out_root / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def up_to_date(manifest: dict[str, Any], out_root: Path, slug: str, key: str) -> bool:
+    """True when a previous build from the same inputs and options left this province's outputs intact."""
+    entry = manifest.get("provinces", {}).get(slug)
+    if not entry or entry.get("key") != key:
+        return False
+    return all((out_root / name).is_file() and sha256(out_root / name) == digest for name, digest in entry["outputs"].items())
+
+
+def write_manifest(out_root: Path, bid: str, renderer: str, provinces: dict[str, dict[str, Any]]) -> Path:
+    manifest = {"build_id": bid, "tools": tool_versions(renderer), "provinces": provinces}
+    path = out_root / MANIFEST
+    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+    return path
 
 
 _renderer = None
@@ -139,16 +181,34 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
     choose_renderer(renderer)  # a clear error now for --renderer quarto without quarto
     slugs = resolve_provinces(ds, provinces)
     bid = build_id(data_dir=data_dir)
+    renderer_name = choose_renderer(renderer).name
+    key = f"{bid}|{','.join(languages)}|{','.join(formats)}|{renderer_name}"
     out_root.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out_root)
+    recorded: dict[str, dict[str, Any]] = dict(manifest.get("provinces", {})) if manifest.get("build_id") == bid else {}
+    outcomes = [ProvinceOutcome(s, True, [], skipped=True) for s in slugs if up_to_date(manifest, out_root, s, key)]
+    todo = [s for s in slugs if s not in {o.slug for o in outcomes}]
+    for outcome in outcomes:
+        recorded[outcome.slug] = manifest["provinces"][outcome.slug]
+        if progress:
+            progress(outcome)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    outcomes: list[ProvinceOutcome] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(slugs) or 1)) as pool:
-        futures = {pool.submit(build_province, str(data_dir), s, str(out_root), languages, formats, renderer, bid): s for s in slugs}
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+    if todo:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            futures = {pool.submit(build_province, str(data_dir), s, str(out_root), languages, formats, renderer, bid): s for s in todo}
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes.append(outcome)
+                if outcome.ok:
+                    folder = out_root / outcome.slug
+                    names = sorted({*outcome.files, *map(str, folder.glob("fig-*.svg")), str(folder / "results.json")})
+                    recorded[outcome.slug] = {"key": key, "outputs": {str(Path(n).relative_to(out_root)): sha256(Path(n)) for n in names}}
+                else:
+                    recorded.pop(outcome.slug, None)
+                if progress:
+                    progress(outcome)
     outcomes.sort(key=lambda o: o.slug)
-    write_index(out_root, provinces_with_measures(ds), bid, max(ds.sources["date"]))
+    if todo or not (out_root / "index.html").is_file():
+        write_index(out_root, provinces_with_measures(ds), bid, max(ds.sources["date"]))
+    write_manifest(out_root, bid, renderer_name, recorded)
     return outcomes

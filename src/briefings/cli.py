@@ -153,7 +153,7 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
         task = bar.add_task("building briefings", total=count)
 
         def advance(outcome) -> None:
-            mark = "[green]ok[/]" if outcome.ok else "[red]failed[/]"
+            mark = "[dim]up to date[/]" if outcome.skipped else ("[green]ok[/]" if outcome.ok else "[red]failed[/]")
             bar.console.print(f"  {mark} {outcome.slug}")
             bar.advance(task)
 
@@ -161,7 +161,8 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
                              jobs=jobs, renderer=renderer, progress=advance)
     table = Table("province", "result", "files", title="Build summary")
     for o in outcomes:
-        table.add_row(o.slug, "[green]ok[/]" if o.ok else "[red]failed[/]", str(len(o.files)) if o.ok else o.error)
+        result = "up to date" if o.skipped else ("[green]built[/]" if o.ok else "[red]failed[/]")
+        table.add_row(o.slug, result, str(len(o.files)) if o.ok else o.error)
     out.print(table)
     out.print(f"index: {display_path(out_root / 'index.html')}")
     failed = [o for o in outcomes if not o.ok]

@@ -1,0 +1,68 @@
+"""The build: no-op rebuilds, byte-identical clean builds, failure isolation, safe province names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from briefings.build import build
+
+from .conftest import DATA, edit_cell, run
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build-a")
+    outcomes = build(DATA, out, provinces=("henan",), languages=("zh", "en"), jobs=1, renderer="builtin")
+    assert all(o.ok and not o.skipped for o in outcomes)
+    return out
+
+
+def test_manifest_records_hashes_and_tools(first):
+    manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    outputs = manifest["provinces"]["henan"]["outputs"]
+    assert {"henan/briefing.zh.pdf", "henan/briefing.en.html", "henan/results.json"} <= set(outputs)
+    assert {"python", "pandas", "seaborn", "papermill", "typst", "renderer"} <= set(manifest["tools"])
+
+
+def test_second_build_is_a_no_op(first):
+    pdf = first / "henan" / "briefing.zh.pdf"
+    before = pdf.stat().st_mtime_ns
+    outcomes = build(DATA, first, provinces=("henan",), jobs=1, renderer="builtin")
+    assert [o.skipped for o in outcomes] == [True]
+    assert pdf.stat().st_mtime_ns == before
+
+
+def test_two_clean_builds_are_byte_identical(first, tmp_path):
+    build(DATA, tmp_path, provinces=("henan",), jobs=1, renderer="builtin")
+    a = json.loads((first / "manifest.json").read_text(encoding="utf-8"))["provinces"]["henan"]["outputs"]
+    b = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["provinces"]["henan"]["outputs"]
+    assert a == b
+
+
+def test_failing_province_keeps_its_previous_briefing(first, tmp_path, data_copy):
+    import shutil
+
+    out = tmp_path / "reports"
+    shutil.copytree(first, out)
+    good = (out / "henan" / "briefing.en.pdf").read_bytes()
+    # a notebook that fails for every province: the previous good briefing must stay
+    bad_notebook = tmp_path / "broken.ipynb"
+    nb = json.loads((DATA.parent / "analysis" / "briefing.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "id": "forced-failure", "metadata": {}, "execution_count": None, "outputs": [], "source": "raise RuntimeError('forced failure')"})
+    bad_notebook.write_text(json.dumps(nb), encoding="utf-8")
+    from briefings import execute
+    from briefings.load import load_dataset
+
+    with pytest.raises(execute.AnalysisError) as info:
+        execute.run_analysis(load_dataset(DATA), "henan", out / "henan", notebook=bad_notebook)
+    assert "forced failure" in str(info.value) and info.value.notebook.is_file()
+    assert (out / "henan" / "briefing.en.pdf").read_bytes() == good
+    assert not list((out).glob(".henan.analysis.*"))
+
+
+def test_province_arguments_cannot_name_a_path(tmp_path):
+    result = run("build", "--province", "../../etc", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "unknown province" in result.output
