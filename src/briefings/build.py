@@ -20,7 +20,7 @@ import jinja2
 from . import __version__
 from .analysis import read_results
 from .compare import find_province, provinces_with_measures
-from .document import TEMPLATES, render_document
+from .document import TEMPLATES, figure_name, render_document
 from .errors import BriefingsError, UsageError
 from .format import holder_name, value_text
 from .fsutil import atomic_write_text
@@ -93,14 +93,14 @@ def write_manifest(out_root: Path, bid: str, renderer: str, provinces: dict[str,
     return path
 
 
-_renderer = None
+_RENDERERS: dict[str, Any] = {}
 
 
 def _worker_renderer(name: str):
-    global _renderer  # one warm renderer per worker process
-    if _renderer is None or getattr(_renderer, "name", "") != (name if name != "auto" else _renderer.name):
-        _renderer = choose_renderer(name)
-    return _renderer
+    """One warm renderer (one Typst compiler) per worker process and renderer choice."""
+    if name not in _RENDERERS:
+        _RENDERERS[name] = choose_renderer(name)
+    return _RENDERERS[name]
 
 
 def build_province(data_dir: str, slug: str, out_root: str, languages: tuple[str, ...], formats: tuple[str, ...],
@@ -140,8 +140,6 @@ def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
             e = next(e for e in c["entries"] if e["measure_id"] == f["measure_id"])
             for lang in LANGUAGES:
                 if len(figures[lang]) < 3:
-                    from .document import figure_name
-
                     figures[lang].append(f"{holder_name(e['holder'], lang)} · {figure_name(e, lang)}: {value_text(e, lang)}")
         entries.append({"slug": slug, "province": results["province"], "figures": figures,
                         "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"]})

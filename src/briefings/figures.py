@@ -8,7 +8,6 @@ fixed order. The same inputs give the same bytes.
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +234,3 @@ def chart_entries(results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     compute = [e for e in all_entries if e["metric"] == "compute_capacity"]
     national = [e for e in results["national_entries"] if e["metric"] == "compute_capacity"]
     return {"funds": funds, "pools": pools, "per_recipient": per_recipient, "compute": compute, "compute_national": national}
-
-
-def finite(value: float | None) -> bool:
-    return value is not None and not math.isnan(value)
