@@ -66,3 +66,38 @@ def test_province_arguments_cannot_name_a_path(tmp_path):
     result = run("build", "--province", "../../etc", "--out", tmp_path)
     assert result.exit_code == 2
     assert "unknown province" in result.output
+
+
+def test_shards_partition_the_provinces():
+    from briefings.build import shard_of
+
+    slugs = ["anhui", "beijing", "guangdong", "hebei", "henan"]
+    parts = [shard_of(slugs, (k, 3)) for k in (1, 2, 3)]
+    assert sorted(s for p in parts for s in p) == slugs
+    assert parts[0] == ["anhui", "hebei"]
+    assert run("build", "--shard", "4/3").exit_code == 2
+
+
+def test_leftovers_of_a_killed_build_are_removed(tmp_path):
+    from briefings.build import remove_leftovers
+
+    (tmp_path / ".henan.analysis.abc").mkdir()
+    (tmp_path / "henan").mkdir()
+    (tmp_path / "henan" / ".briefing.zh.pdf.x1.tmp").write_bytes(b"half")
+    (tmp_path / "henan" / "briefing.zh.pdf").write_bytes(b"good")
+    remove_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["briefing.zh.pdf", "henan"]
+
+
+def test_shards_merge_into_one_report(tmp_path):
+    from briefings.merge import merge
+
+    for k in (1, 2):
+        outcomes = build(DATA, tmp_path / f"s{k}", provinces=("anhui", "henan"), languages=("en",), formats=("html",),
+                         jobs=1, renderer="builtin", shard=(k, 2))
+        assert len(outcomes) == 1 and outcomes[0].ok
+    merge(tmp_path / "merged", [tmp_path / "s1", tmp_path / "s2"])
+    manifest = json.loads((tmp_path / "merged" / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["provinces"]) == ["anhui", "henan"]
+    index = (tmp_path / "merged" / "index.html").read_text(encoding="utf-8")
+    assert 'href="anhui/briefing.en.html"' in index and 'href="henan/briefing.en.html"' in index

@@ -166,8 +166,40 @@ def resolve_provinces(ds: Dataset, requested: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(requested))
 
 
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"2/4"`` -> (2, 4): the second of four deterministic parts of the provinces."""
+    if not text:
+        return None
+    try:
+        k, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard must look like K/N (for example 1/4), got {text!r}") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(slugs: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """Every N-th province of the sorted list, starting at the K-th."""
+    if shard is None:
+        return slugs
+    k, n = shard
+    return [s for i, s in enumerate(sorted(slugs)) if i % n == k - 1]
+
+
+def remove_leftovers(out_root: Path) -> None:
+    """Staging folders and temporary files a killed build left behind: never visible outputs."""
+    import shutil
+
+    for stale in out_root.glob(".*.analysis.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in out_root.glob("**/.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
-          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto", progress=None) -> list[ProvinceOutcome]:
+          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto", progress=None,
+          shard: tuple[int, int] | None = None) -> list[ProvinceOutcome]:
     """Build the briefings; returns one outcome per province (failures included)."""
     ds = load_dataset(data_dir)
     for lang in languages:
@@ -177,11 +209,12 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: expected {', '.join(FORMATS)}")
     choose_renderer(renderer)  # a clear error now for --renderer quarto without quarto
-    slugs = resolve_provinces(ds, provinces)
+    slugs = shard_of(resolve_provinces(ds, provinces), shard)
     bid = build_id(data_dir=data_dir)
     renderer_name = choose_renderer(renderer).name
     key = f"{bid}|{','.join(languages)}|{','.join(formats)}|{renderer_name}"
     out_root.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out_root)
     manifest = read_manifest(out_root)
     recorded: dict[str, dict[str, Any]] = dict(manifest.get("provinces", {})) if manifest.get("build_id") == bid else {}
     outcomes = [ProvinceOutcome(s, True, [], skipped=True) for s in slugs if up_to_date(manifest, out_root, s, key)]

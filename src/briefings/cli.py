@@ -140,15 +140,17 @@ def _split(value: str) -> tuple[str, ...]:
 @click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
               help="auto: quarto when on PATH, else the built-in pandoc + Typst renderer.")
+@click.option("--shard", default=None, metavar="K/N", help="Build only the K-th of N deterministic parts of the provinces.")
 @reports_errors
-def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str) -> None:
+def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str, shard: str | None) -> None:
     """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .build import build as run_build
-    from .build import resolve_provinces
+    from .build import parse_shard, resolve_provinces, shard_of
 
-    count = len(resolve_provinces(load_dataset(data_dir), tuple(provinces)))
+    parts = parse_shard(shard)
+    count = len(shard_of(resolve_provinces(load_dataset(data_dir), tuple(provinces)), parts))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
         task = bar.add_task("building briefings", total=count)
 
@@ -158,7 +160,7 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
             bar.advance(task)
 
         outcomes = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
-                             jobs=jobs, renderer=renderer, progress=advance)
+                             jobs=jobs, renderer=renderer, progress=advance, shard=parts)
     table = Table("province", "result", "files", title="Build summary")
     for o in outcomes:
         result = "up to date" if o.skipped else ("[green]built[/]" if o.ok else "[red]failed[/]")
