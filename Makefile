@@ -1,10 +1,10 @@
-# Verbs: setup (everything, once), test, reports, validate, lint-free housekeeping.
+# Verbs: setup (everything, once), test, reports, validate, clean.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test reports validate verify clean bench
+.PHONY: setup test reports validate clean
 
 setup: $(STAMP)
 
@@ -25,9 +25,6 @@ reports: setup
 validate: setup
 	$(BIN)/briefings validate
 	$(BIN)/briefings verify-sources ../shared/seeds
-
-bench: setup
-	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf reports/* build .pytest_cache
