@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from briefings.build import build
+from briefings.build import Work, build
 
 from .conftest import DATA, edit_cell, run
 
@@ -15,29 +15,57 @@ from .conftest import DATA, edit_cell, run
 def first(tmp_path_factory):
     out = tmp_path_factory.mktemp("build-a")
     outcomes = build(DATA, out, provinces=("henan",), languages=("zh", "en"), jobs=1, renderer="builtin")
-    assert all(o.ok and not o.skipped for o in outcomes)
+    assert all(o.ok and o.work is Work.FULL for o in outcomes)
     return out
+
+
+def outputs(root):
+    entry = json.loads((root / "manifest.json").read_text(encoding="utf-8"))["provinces"]["henan"]
+    return {**entry["analysis_outputs"], **entry["render_outputs"]}
 
 
 def test_manifest_records_hashes_and_tools(first):
     manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
-    outputs = manifest["provinces"]["henan"]["outputs"]
-    assert {"henan/briefing.zh.pdf", "henan/briefing.en.html", "henan/results.json"} <= set(outputs)
+    assert {"henan/briefing.zh.pdf", "henan/briefing.en.html", "henan/results.json", "henan/fig-funds.zh.svg"} <= set(outputs(first))
     assert {"python", "pandas", "seaborn", "papermill", "typst", "renderer"} <= set(manifest["tools"])
+    assert set(manifest["inputs"]) == {"analysis", "render"}
 
 
 def test_second_build_is_a_no_op(first):
     pdf = first / "henan" / "briefing.zh.pdf"
     before = pdf.stat().st_mtime_ns
     outcomes = build(DATA, first, provinces=("henan",), jobs=1, renderer="builtin")
-    assert [o.skipped for o in outcomes] == [True]
+    assert [o.work for o in outcomes] == [Work.NONE]
     assert pdf.stat().st_mtime_ns == before
+
+
+def test_render_only_change_does_not_rerun_the_notebook(first, tmp_path):
+    import shutil
+
+    out = tmp_path / "r"
+    shutil.copytree(first, out)
+    notebook = out / "henan" / "analysis.ipynb"
+    before = notebook.stat().st_mtime_ns
+    # a different set of formats changes the render inputs only
+    outcomes = build(DATA, out, provinces=("henan",), formats=("html",), jobs=1, renderer="builtin")
+    assert [o.work for o in outcomes] == [Work.RENDER]
+    assert notebook.stat().st_mtime_ns == before
+
+
+def test_data_change_reruns_the_analysis(first, tmp_path, data_copy):
+    import shutil
+
+    out = tmp_path / "r"
+    shutil.copytree(first, out)
+    edit_cell(data_copy / "measures.csv", lambda r: r["measure_id"] == "henan-001", "note", "edited")
+    outcomes = build(data_copy, out, provinces=("henan",), jobs=1, renderer="builtin")
+    assert [o.work for o in outcomes] == [Work.FULL] and outcomes[0].ok
 
 
 def test_two_clean_builds_are_byte_identical(first, tmp_path):
     build(DATA, tmp_path, provinces=("henan",), jobs=1, renderer="builtin")
-    a = json.loads((first / "manifest.json").read_text(encoding="utf-8"))["provinces"]["henan"]["outputs"]
-    b = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["provinces"]["henan"]["outputs"]
+    a, b = outputs(first), outputs(tmp_path)
+    del a["henan/analysis.ipynb"], b["henan/analysis.ipynb"]  # the audit trail records run times
     assert a == b
 
 

@@ -1,96 +1,69 @@
 """Build every briefing: analyse each province once, render each language and format.
 
-One province is the unit of work: its notebook run (the expensive step) and then its
-renders, which reuse one warm renderer (one Typst compiler) per worker process. Provinces
-run in parallel; a failing province is reported and the others still build.
+One province is the unit of work: its notebook run (the expensive step, in a warm kernel
+kept per worker process, see ``engine.py``) and then its renders, which reuse one warm
+renderer (one Typst compiler) per worker. Provinces run in parallel; a failing province is
+reported and the others still build. ``manifest.py`` decides what is already up to date.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import __version__
-from .analysis import read_results
+from .analysis import RESULTS_FILE, read_results
 from .compare import find_province, provinces_with_measures
 from .document import TEMPLATES, figure_name, render_document
 from .errors import BriefingsError, UsageError
+from .execute import EXECUTED_NOTEBOOK
 from .format import holder_name, value_text
 from .fsutil import atomic_write_text
 from .i18n import LANGUAGES
 from .load import Dataset, load_dataset
-from .render import FORMATS, ROOT, choose_renderer
+from .manifest import InputKeys, input_keys, outputs_intact, read_manifest, record, write_manifest
+from .render import FORMATS, choose_renderer
 
-INPUT_GLOBS = ("data/*.csv", "analysis/*.ipynb", "templates/**/*", "_quarto.yml", "src/briefings/*.py")
 
+class Work(Enum):
+    """What a province needs, from the manifest of the previous build."""
 
-def build_id(root: Path = ROOT, data_dir: Path | None = None) -> str:
-    """A short content hash of every input, so a briefing names the exact inputs it came from."""
-    digest = hashlib.sha256(__version__.encode())
-    files: list[Path] = []
-    for pattern in INPUT_GLOBS:
-        base = data_dir if (pattern.startswith("data/") and data_dir) else root
-        files += sorted(p for p in base.glob(pattern.removeprefix("data/") if base is data_dir else pattern) if p.is_file())
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    NONE = "up to date"
+    RENDER = "re-rendered"
+    FULL = "built"
 
 
 @dataclass
 class ProvinceOutcome:
     slug: str
     ok: bool
-    files: list[str]
+    work: Work
+    analysis_outputs: list[str]
+    render_outputs: list[str]
     error: str = ""
-    skipped: bool = False
+
+    @property
+    def skipped(self) -> bool:
+        return self.work is Work.NONE
 
 
-MANIFEST = "manifest.json"
+def analysis_files(out_dir: Path) -> list[Path]:
+    return [out_dir / RESULTS_FILE, out_dir / EXECUTED_NOTEBOOK, *sorted(out_dir.glob("fig-*.svg"))]
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def tool_versions(renderer: str) -> dict[str, str]:
-    import platform
-    from importlib.metadata import version
-
-    versions = {"python": platform.python_version(), "briefings": __version__}
-    for package in ("pandas", "seaborn", "matplotlib", "papermill", "typst", "pypandoc-binary", "babel", "jinja2"):
-        versions[package] = version(package)
-    versions["renderer"] = renderer
-    return versions
-
-
-def read_manifest(out_root: Path) -> dict[str, Any]:
-    try:
-        return json.loads((out_root / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-
-
-def up_to_date(manifest: dict[str, Any], out_root: Path, slug: str, key: str) -> bool:
-    """True when a previous build from the same inputs and options left this province's outputs intact."""
-    entry = manifest.get("provinces", {}).get(slug)
-    if not entry or entry.get("key") != key:
-        return False
-    return all((out_root / name).is_file() and sha256(out_root / name) == digest for name, digest in entry["outputs"].items())
-
-
-def write_manifest(out_root: Path, bid: str, renderer: str, provinces: dict[str, dict[str, Any]]) -> Path:
-    manifest = {"build_id": bid, "tools": tool_versions(renderer), "provinces": provinces}
-    path = out_root / MANIFEST
-    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
-    return path
+def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Work:
+    if previous.get("render_key") == keys.render and outputs_intact(out_root, previous.get("render_outputs", {})) \
+            and outputs_intact(out_root, previous.get("analysis_outputs", {})):
+        return Work.NONE
+    if previous.get("analysis_key") == keys.analysis and outputs_intact(out_root, previous.get("analysis_outputs", {})):
+        return Work.RENDER
+    return Work.FULL
 
 
 _RENDERERS: dict[str, Any] = {}
@@ -104,24 +77,25 @@ def _worker_renderer(name: str):
 
 
 def build_province(data_dir: str, slug: str, out_root: str, languages: tuple[str, ...], formats: tuple[str, ...],
-                   renderer: str, bid: str) -> ProvinceOutcome:
-    """Analyse and render one province (runs in a worker process)."""
+                   renderer: str, build_id: str, work: Work) -> ProvinceOutcome:
+    """Analyse (when needed) and render one province; runs in a worker process."""
+    from .engine import ENGINE_NAME
     from .execute import run_analysis
 
     out_dir = Path(out_root) / slug
     try:
-        ds = load_dataset(Path(data_dir))
-        run_analysis(ds, slug, out_dir)
+        if work is Work.FULL:
+            run_analysis(load_dataset(Path(data_dir)), slug, out_dir, engine=ENGINE_NAME)
         results = read_results(out_dir)
         rd = _worker_renderer(renderer)
-        files = []
+        files: list[str] = []
         for lang in languages:
             qmd = out_dir / f"briefing.{lang}.qmd"
-            atomic_write_text(qmd, render_document(results, lang, build_id=bid))
+            atomic_write_text(qmd, render_document(results, lang, build_id=build_id))
             files += [str(p) for p in rd.render(qmd, formats, lang=lang, data_date=results["data_as_of"])]
-        return ProvinceOutcome(slug, True, files)
+        return ProvinceOutcome(slug, True, work, [str(p) for p in analysis_files(out_dir)], files)
     except BriefingsError as exc:
-        return ProvinceOutcome(slug, False, [], str(exc))
+        return ProvinceOutcome(slug, False, work, [], [], str(exc))
 
 
 def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
@@ -189,8 +163,6 @@ def shard_of(slugs: list[str], shard: tuple[int, int] | None) -> list[str]:
 
 def remove_leftovers(out_root: Path) -> None:
     """Staging folders and temporary files a killed build left behind: never visible outputs."""
-    import shutil
-
     for stale in out_root.glob(".*.analysis.*"):
         shutil.rmtree(stale, ignore_errors=True)
     for stale in out_root.glob("**/.*.tmp"):
@@ -208,38 +180,38 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
     for fmt in formats:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: expected {', '.join(FORMATS)}")
-    choose_renderer(renderer)  # a clear error now for --renderer quarto without quarto
+    renderer_name = choose_renderer(renderer).name  # a clear error now for --renderer quarto without quarto
     slugs = shard_of(resolve_provinces(ds, provinces), shard)
-    bid = build_id(data_dir=data_dir)
-    renderer_name = choose_renderer(renderer).name
-    key = f"{bid}|{','.join(languages)}|{','.join(formats)}|{renderer_name}"
+    keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer_name)
     out_root.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out_root)
-    manifest = read_manifest(out_root)
-    recorded: dict[str, dict[str, Any]] = dict(manifest.get("provinces", {})) if manifest.get("build_id") == bid else {}
-    outcomes = [ProvinceOutcome(s, True, [], skipped=True) for s in slugs if up_to_date(manifest, out_root, s, key)]
-    todo = [s for s in slugs if s not in {o.slug for o in outcomes}]
+    previous = read_manifest(out_root).get("provinces", {})
+    recorded = {slug: entry for slug, entry in previous.items() if work_needed(entry, out_root, keys) is Work.NONE}
+    plan = {slug: work_needed(previous.get(slug, {}), out_root, keys) for slug in slugs}
+    outcomes = [ProvinceOutcome(slug, True, Work.NONE, [], []) for slug, work in plan.items() if work is Work.NONE]
     for outcome in outcomes:
-        recorded[outcome.slug] = manifest["provinces"][outcome.slug]
         if progress:
             progress(outcome)
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
     if todo:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            futures = {pool.submit(build_province, str(data_dir), s, str(out_root), languages, formats, renderer, bid): s for s in todo}
+        workers = min(max(1, jobs or os.cpu_count() or 1), len(todo))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(build_province, str(data_dir), slug, str(out_root), languages, formats, renderer,
+                                   keys.build_id, work) for slug, work in todo.items()]
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes.append(outcome)
+                recorded.pop(outcome.slug, None)
                 if outcome.ok:
-                    folder = out_root / outcome.slug
-                    names = sorted({*outcome.files, *map(str, folder.glob("fig-*.svg")), str(folder / "results.json")})
-                    recorded[outcome.slug] = {"key": key, "outputs": {str(Path(n).relative_to(out_root)): sha256(Path(n)) for n in names}}
-                else:
-                    recorded.pop(outcome.slug, None)
+                    recorded[outcome.slug] = {
+                        "analysis_key": keys.analysis, "render_key": keys.render,
+                        "analysis_outputs": record(out_root, [Path(p) for p in outcome.analysis_outputs]),
+                        "render_outputs": record(out_root, [Path(p) for p in outcome.render_outputs]),
+                    }
                 if progress:
                     progress(outcome)
     outcomes.sort(key=lambda o: o.slug)
     if todo or not (out_root / "index.html").is_file():
-        write_index(out_root, provinces_with_measures(ds), bid, max(ds.sources["date"]))
-    write_manifest(out_root, bid, renderer_name, recorded)
+        write_index(out_root, provinces_with_measures(ds), keys.build_id, max(ds.sources["date"]))
+    write_manifest(out_root, keys, renderer_name, recorded)
     return outcomes

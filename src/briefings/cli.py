@@ -155,16 +155,16 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
         task = bar.add_task("building briefings", total=count)
 
         def advance(outcome) -> None:
-            mark = "[dim]up to date[/]" if outcome.skipped else ("[green]ok[/]" if outcome.ok else "[red]failed[/]")
+            mark = f"[green]{outcome.work.value}[/]" if outcome.ok else "[red]failed[/]"
             bar.console.print(f"  {mark} {outcome.slug}")
             bar.advance(task)
 
         outcomes = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
                              jobs=jobs, renderer=renderer, progress=advance, shard=parts)
-    table = Table("province", "result", "files", title="Build summary")
+    table = Table("province", "result", "files written", title="Build summary")
     for o in outcomes:
-        result = "up to date" if o.skipped else ("[green]built[/]" if o.ok else "[red]failed[/]")
-        table.add_row(o.slug, result, str(len(o.files)) if o.ok else o.error)
+        result = o.work.value if o.ok else "[red]failed[/]"
+        table.add_row(o.slug, result, str(len(o.render_outputs)) if o.ok else o.error)
     out.print(table)
     out.print(f"index: {display_path(out_root / 'index.html')}")
     failed = [o for o in outcomes if not o.ok]

@@ -13,9 +13,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import papermill
-from papermill.exceptions import PapermillExecutionError
-
 from .errors import BriefingsError
 from .load import Dataset
 
@@ -34,8 +31,16 @@ class AnalysisError(BriefingsError):
         super().__init__(f"analysis of {slug} failed: {message}{where}")
 
 
-def run_analysis(ds: Dataset, slug: str, out_dir: Path, *, notebook: Path = NOTEBOOK, kernel: str = "python3") -> Path:
-    """Execute the notebook for ``slug`` into ``out_dir``; returns the executed notebook's path."""
+def run_analysis(ds: Dataset, slug: str, out_dir: Path, *, notebook: Path = NOTEBOOK, kernel: str = "python3",
+                 engine: str | None = None) -> Path:
+    """Execute the notebook for ``slug`` into ``out_dir``; returns the executed notebook's path.
+
+    ``engine`` is a papermill engine name: None for papermill's default (a fresh kernel),
+    ``briefings-warm`` (see ``engine.py``) to reuse this process's kernel.
+    """
+    import papermill  # imported here: a no-op build never needs it
+    from papermill.exceptions import PapermillExecutionError
+
     from .compare import find_province
 
     find_province(ds, slug)  # fail fast, before starting a kernel, on an unknown province
@@ -46,7 +51,9 @@ def run_analysis(ds: Dataset, slug: str, out_dir: Path, *, notebook: Path = NOTE
         papermill.execute_notebook(
             str(notebook), str(executed),
             parameters={"province": slug, "data_dir": str(ds.data_dir.resolve()), "output_dir": str(staging)},
-            kernel_name=kernel, progress_bar=False, log_output=False, cwd=str(staging),
+            kernel_name=kernel, progress_bar=False, log_output=False, engine_name=engine,
+            # a stable folder: a warm kernel outlives this run's staging folder
+            cwd=str(out_dir.parent.resolve()),
         )
     except PapermillExecutionError as exc:
         failed = out_dir.parent / f".{slug}.failed.ipynb"

@@ -6,23 +6,26 @@ exactly one shard) and rebuilds the index from the merged results.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
 
-from .build import read_manifest, write_index, write_manifest
+from .build import write_index
 from .errors import UsageError
+from .fsutil import atomic_write_text
+from .manifest import MANIFEST, read_manifest
 
 
 def merge(out_root: Path, shards: list[Path]) -> Path:
     provinces: dict = {}
-    build_ids, renderer = set(), "builtin"
+    build_ids, first = set(), {}
     for shard in shards:
         manifest = read_manifest(shard)
         if not manifest:
             raise UsageError(f"{shard} has no manifest.json: not a shard of briefings build")
         build_ids.add(manifest["build_id"])
-        renderer = manifest["tools"]["renderer"]
+        first = first or manifest
         for slug, entry in manifest["provinces"].items():
             if slug in provinces:
                 raise UsageError(f"province {slug} appears in more than one shard")
@@ -33,7 +36,10 @@ def merge(out_root: Path, shards: list[Path]) -> Path:
     bid = build_ids.pop()
     slugs = sorted(provinces)  # every merged province gets an index card
     write_index(out_root, slugs, bid, _data_date(out_root, slugs))
-    return write_manifest(out_root, bid, renderer, provinces)
+    merged = {**first, "provinces": dict(sorted(provinces.items()))}
+    path = out_root / MANIFEST
+    atomic_write_text(path, json.dumps(merged, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+    return path
 
 
 def _data_date(out_root: Path, slugs: list[str]) -> str:

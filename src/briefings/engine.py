@@ -1,0 +1,77 @@
+"""A papermill engine that keeps one warm kernel per process.
+
+Starting a kernel and importing pandas, seaborn and matplotlib costs about three seconds,
+more than the analysis itself. A build runs many provinces in each worker process, so
+this engine starts the kernel once and reuses it: between notebooks it resets the
+kernel's namespace (``reset(new_session=True)``: no variable, and no execution count,
+carries over), while the imported modules stay loaded. Registered with papermill as
+``briefings-warm``; ``briefings analyze`` uses papermill's default engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing.util
+import subprocess
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+ENGINE_NAME = "briefings-warm"
+_RESET = "get_ipython().reset(new_session=True, aggressive=False)"
+logger = logging.getLogger(__name__)
+
+
+class WarmKernelEngine(NBClientEngine):
+    _managers: dict[str, AsyncKernelManager] = {}
+    _clients: dict[str, object] = {}
+    _finalizer = None
+
+    @classmethod
+    def _manager(cls, kernel_name: str) -> AsyncKernelManager:
+        km = cls._managers.get(kernel_name)
+        if km is not None and km.has_kernel and not run_sync(km.is_alive)():
+            # the kernel died (a crash in a previous notebook): start afresh
+            cls._clients.pop(kernel_name, None)
+            km = None
+        if km is None:
+            km = AsyncKernelManager(kernel_name=kernel_name)
+            # the kernel's own log (transport warnings) is noise on the build's terminal;
+            # cell errors reach us through the notebook, not through this stream
+            run_sync(km.start_kernel)(stderr=subprocess.DEVNULL)
+            cls._managers[kernel_name] = km
+            if not cls._finalizer:
+                # stop the kernels when a worker process of the build pool exits
+                cls._finalizer = multiprocessing.util.Finalize(cls, cls.shutdown, exitpriority=10)
+        return km
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, **kwargs):
+        client = PapermillNotebookClient(
+            nb_man, km=cls._manager(kernel_name), kernel_name=kernel_name, timeout=execution_timeout,
+            startup_timeout=start_timeout, log=logger, log_output=log_output, stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        client.kc = cls._clients.get(kernel_name)
+        try:
+            return client.execute()
+        finally:
+            cls._clients[kernel_name] = client.kc
+            if client.kc is not None:
+                client.wait_for_reply(client.kc.execute(_RESET, silent=True, store_history=False))
+
+    @classmethod
+    def shutdown(cls) -> None:
+        """Stop every warm kernel of this process."""
+        for km in cls._managers.values():
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        cls._managers.clear()
+        cls._clients.clear()
+        cls._finalizer = None
+
+
+papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
