@@ -1,10 +1,10 @@
-# Verbs: setup (everything, once), test, reports, validate, clean.
+# Verbs: setup (everything, once), test, reports, validate, bench (on demand), clean.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test reports validate clean
+.PHONY: setup test reports validate clean bench
 
 setup: $(STAMP)
 
@@ -25,6 +25,9 @@ reports: setup
 validate: setup
 	$(BIN)/briefings validate
 	$(BIN)/briefings verify-sources ../shared/seeds
+
+bench: setup
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf reports/* build .pytest_cache

@@ -116,3 +116,11 @@ def test_unknown_province_and_city_are_clear_errors(ds):
 
 def test_provinces_with_measures(ds):
     assert provinces_with_measures(ds) == ["anhui", "guangdong", "hebei", "henan", "hubei", "jiangxi"]
+
+
+def test_charts_show_the_largest_and_always_this_province():
+    from briefings.figures import largest
+
+    entries = [{"value": float(v), "holder": {"is_subject": v == 1}} for v in range(30, 0, -1)]
+    shown = largest(entries, limit=5)
+    assert [e["value"] for e in shown] == [30, 29, 28, 27, 26, 1]

@@ -30,6 +30,7 @@ PEER_COLOUR = "#e6a19a"
 OTHER_COLOUR = "#9aa5b1"
 NATIONAL_COLOUR = "#34495e"
 WIDTH_IN = 6.3  # A4 text width at 2 cm margins, so labels print at their real size
+MAX_SHOWN = 20  # more bars than this do not read at A4 width; the tables list them all
 STATUS_MARKERS = {"target": "o", "projection": "D", "baseline": "s", "policy": "^", "proposal": "v"}
 
 
@@ -107,6 +108,18 @@ def _bar_panel(ax: plt.Axes, entries: list[dict[str, Any]], lang: str, macro_reg
             tick.set_color(SUBJECT_COLOUR)
 
 
+def largest(entries: list[dict[str, Any]], limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
+    """The ``limit`` largest entries (already sorted), plus this province's beyond them."""
+    return entries[:limit] + [e for e in entries[limit:] if e["holder"]["is_subject"]]
+
+
+def _title(ax: plt.Axes, title: str, shown: int, total: int, lang: str) -> None:
+    _ = gettext_for(lang)
+    if shown < total:
+        title += "\n" + _("{shown} of {total} shown (the largest, and this province); the tables list all").format(shown=shown, total=total)
+    ax.set_title(title, loc="left")
+
+
 def _short(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 or v == int(v) else f"{v:,.2f}".rstrip("0").rstrip(".")
 
@@ -130,9 +143,10 @@ def funds_figure(entries: list[dict[str, Any]], lang: str, province: dict[str, A
         return None
     _style()
     _ = gettext_for(lang)
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.45 * len(entries) + 1.3), layout="constrained")
-    _bar_panel(ax, entries, lang, province["macro_region"], lambda e: holder_name(e["holder"], lang))
-    ax.set_title(_("AI industry funds by size (policy figures)"), loc="left")
+    shown = largest(entries)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.45 * len(shown) + 1.3), layout="constrained")
+    _bar_panel(ax, shown, lang, province["macro_region"], lambda e: holder_name(e["holder"], lang))
+    _title(ax, _("AI industry funds by size (policy figures)"), len(shown), len(entries), lang)
     _legend(fig, lang, _province_name(province, lang))
     _save(fig, path)
     return path
@@ -140,21 +154,21 @@ def funds_figure(entries: list[dict[str, Any]], lang: str, province: dict[str, A
 
 def vouchers_figure(pools: list[dict[str, Any]], per_recipient: list[dict[str, Any]], lang: str, province: dict[str, Any], path: Path) -> Path | None:
     """Voucher pools (per year and in total kept apart) and amounts per recipient."""
-    panels = [(p, t) for p, t in ((pools, "pools"), (per_recipient, "per_recipient")) if p]
+    panels = [(largest(p), len(p), t) for p, t in ((pools, "pools"), (per_recipient, "per_recipient")) if p]
     if not panels:
         return None
     _style()
     _ = gettext_for(lang)
-    heights = [len(p) for p, _t in panels]
+    heights = [len(p) for p, _n, _t in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH_IN, 0.42 * sum(heights) + 1.6 * len(panels)),
                              gridspec_kw={"height_ratios": heights}, squeeze=False, layout="constrained")
     titles = {
         "pools": _("Voucher pools: how much an instrument may pay out"),
         "per_recipient": _("Per recipient: caps and grants"),
     }
-    for ax, (entries, kind) in zip(axes[:, 0], panels):
+    for ax, (entries, total, kind) in zip(axes[:, 0], panels):
         _bar_panel(ax, entries, lang, province["macro_region"], lambda e: _instrument_label(e, lang))
-        ax.set_title(titles[kind], loc="left")
+        _title(ax, titles[kind], len(entries), total, lang)
     _legend(fig, lang, _province_name(province, lang))
     _save(fig, path)
     return path
@@ -168,7 +182,10 @@ def _instrument_label(e: dict[str, Any], lang: str) -> str:
 
 def compute_figure(entries: list[dict[str, Any]], national: list[dict[str, Any]], lang: str, province: dict[str, Any], path: Path) -> Path | None:
     """Compute capacity by target year, on a log scale; marker shape gives the status."""
-    points = [e for e in entries + national if e["year"] is not None and e["value"]]
+    dated = sorted((e for e in entries if e["year"] is not None and e["value"]),
+                   key=lambda e: (-e["value"], e["holder"]["code"], e["measure_id"]))
+    regional = largest(dated)
+    points = regional + [e for e in national if e["year"] is not None and e["value"]]
     if not points:
         return None
     _style()
@@ -191,7 +208,7 @@ def compute_figure(entries: list[dict[str, Any]], national: list[dict[str, Any]]
     ax.set_xlim(years[0] - 0.5, years[-1] + 1.2)
     ax.set_xlabel(_("year of the figure (target year, or year measured)"))
     ax.set_ylabel(_("EFLOPS (log scale; precision not stated)"))
-    ax.set_title(_("Compute capacity: targets, projections and baselines"), loc="left")
+    _title(ax, _("Compute capacity: targets, projections and baselines"), len(regional), len(dated), lang)
     statuses = sorted({e["status"] for e in points}, key=list(STATUS_MARKERS).index)
     handles = [plt.Line2D([], [], marker=STATUS_MARKERS[s], linestyle="", color="#555555") for s in statuses]
     ax.set_ylim(top=ax.get_ylim()[1] * 1.6)
