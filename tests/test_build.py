@@ -129,3 +129,43 @@ def test_shards_merge_into_one_report(tmp_path):
     assert sorted(manifest["provinces"]) == ["anhui", "henan"]
     index = (tmp_path / "merged" / "index.html").read_text(encoding="utf-8")
     assert 'href="anhui/briefing.en.html"' in index and 'href="henan/briefing.en.html"' in index
+
+
+def visible_files(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGINT"])
+def test_interrupted_build_leaves_no_partial_file_and_recovers(first, tmp_path, data_copy, signal_name):
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "reports"
+    shutil.copytree(first, out)
+    before = visible_files(out)
+    edit_cell(data_copy / "measures.csv", lambda r: r["measure_id"] == "henan-001", "note", "changed: forces a rebuild")
+    cmd = [sys.executable, "-m", "briefings", "build", "--province", "henan", "--data", str(data_copy), "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(2.5)  # mid-build: the notebook is running
+    os.killpg(proc.pid, getattr(signal, signal_name))
+    proc.wait(timeout=60)
+    # the build's kernels run in their own session and exit within a second of their
+    # worker (ipykernel's parent poller); until then one may still write to its staging folder
+    time.sleep(2.5)
+    after = visible_files(out)
+    # every visible file is the previous good one (or a complete new one), never a fragment
+    assert set(after) == set(before)
+    changed = [name for name in after if after[name] != before[name]]
+    assert all(name.endswith((".json", ".svg", ".ipynb", ".qmd", ".typ", ".html", ".pdf")) for name in changed)
+    for name in changed:
+        if name.endswith(".pdf"):
+            assert after[name].rstrip().endswith(b"%%EOF")
+    # the next build recovers: it completes and removes what the interrupted one left behind
+    outcomes = build(data_copy, out, provinces=("henan",), jobs=1, renderer="builtin")
+    assert outcomes[0].ok
+    assert not [p for p in out.rglob(".*") if p.name != ".gitkeep"]

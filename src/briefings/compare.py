@@ -208,7 +208,7 @@ def _comparison(key: str, rows: pd.DataFrame, regions: pd.DataFrame, subject: Su
     }
 
 
-def _record(row: pd.Series) -> dict[str, Any]:
+def _record(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
     keys = ["measure_id", "region", "locality", "policy", "category", "instrument", "metric", "qualifier",
             "value_reported", "unit_reported", "unit", "period", "status", "source_id", "evidence", "note"]
     rec = {k: row[k] for k in keys}
@@ -216,6 +216,7 @@ def _record(row: pd.Series) -> dict[str, Any]:
     rec["value_high"] = _nan_to_none(row["value_high"])
     rec["year"] = None if pd.isna(row["year"]) else int(row["year"])
     rec["section"] = section_of(row)
+    rec["holder"] = _holder(row, regions, subject)
     return rec
 
 
@@ -290,10 +291,10 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
         "comparisons": comparisons,
         "all_entries": [_entry(r, regions, subject) for _, r in charted.iterrows()],
         "national_entries": [_entry(r, regions, subject) for _, r in national.iterrows()],
-        "qualitative": [_record(r) for _, r in qualitative.iterrows()],
+        "qualitative": [_record(r, regions, subject) for _, r in qualitative.iterrows()],
         "not_reported": not_reported,
         "findings": findings(comparisons, qualitative_count=len(qualitative), not_reported=len(not_reported)),
-        "measures": {r["measure_id"]: _record(r) for _, r in cited.sort_values("measure_id").iterrows()},
+        "measures": {r["measure_id"]: _record(r, regions, subject) for _, r in cited.sort_values("measure_id").iterrows()},
         "sources": ds.sources[ds.sources["source_id"].isin(source_ids)].to_dict("records"),
         "policies": ds.policies[ds.policies["policy_id"].isin(policy_ids)].to_dict("records"),
     }

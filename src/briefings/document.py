@@ -59,6 +59,7 @@ class Citations:
         self.measures = results["measures"]
         self.sources = {s["source_id"]: s for s in results["sources"]}
         self.order: list[str] = []
+        self.cited: set[str] = set()
 
     def number(self, source_id: str) -> int:
         if source_id not in self.order:
@@ -66,7 +67,9 @@ class Citations:
         return self.order.index(source_id) + 1
 
     def marker(self, *measure_ids: str) -> str:
-        numbers = sorted({self.number(self.measures[m]["source_id"]) for m in measure_ids if m in self.measures})
+        known = [m for m in measure_ids if m in self.measures]
+        self.cited.update(known)
+        numbers = sorted({self.number(self.measures[m]["source_id"]) for m in known})
         return "".join(f"^[\\[{n}\\]](#src-{n})^" for n in numbers)
 
 
@@ -85,6 +88,10 @@ def _entry_view(e: dict[str, Any], lang: str, cite: Citations) -> dict[str, Any]
     }
 
 
+#: Rows of a comparison table; beyond them only this province's rows are added (with a note).
+MAX_ROWS = 15
+
+
 def _comparison_view(c: dict[str, Any], lang: str, cite: Citations) -> dict[str, Any]:
     _ = gettext_for(lang)
     title = label(c["metric"], lang)
@@ -93,11 +100,13 @@ def _comparison_view(c: dict[str, Any], lang: str, cite: Citations) -> dict[str,
     if c["period"]:
         title += f" ({label(c['period'], lang)})"
     title += " · " + (_("baselines") if c["status_class"] == "baseline" else _("targets and policies"))
+    shown = c["entries"][:MAX_ROWS] + [e for e in c["entries"][MAX_ROWS:] if e["holder"]["is_subject"]]
     return {
         "id": c["id"],
         "title": title,
         "n": c["n"],
-        "entries": [_entry_view(e, lang, cite) for e in c["entries"]],
+        "hidden": c["n"] - len(shown),
+        "entries": [_entry_view(e, lang, cite) for e in shown],
         "national": [_entry_view(n, lang, cite) for n in c["national"]],
         "lower_is_stronger": c["lower_is_stronger"],
     }
@@ -178,16 +187,14 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
         for n in results["not_reported"]
     ]
     figures = {chart: files[lang] for chart, files in results.get("figures", {}).items() if lang in files}
-    # sources in order of first citation, then any not yet cited; evidence per measure
-    for m in sorted(results["measures"]):
-        cite.number(results["measures"][m]["source_id"])
+    # sources in order of first citation, each with the evidence of every number cited from it
     sources = []
     for number, source_id in enumerate(cite.order, start=1):
         s = cite.sources[source_id]
         evidence = [
             {"measure_id": m["measure_id"], "value": value_text(m, lang) if m["value"] is not None else "—",
-             "region": m["locality"] or m["region"], "evidence": m["evidence"]}
-            for m in sorted(results["measures"].values(), key=lambda m: m["measure_id"]) if m["source_id"] == source_id
+             "region": holder_name(m["holder"], lang), "evidence": m["evidence"]}
+            for m in (results["measures"][i] for i in sorted(cite.cited)) if m["source_id"] == source_id
         ]
         sources.append({
             "number": number, "publisher": s["publisher_zh"] if lang == "zh" else s["publisher_en"],

@@ -52,6 +52,7 @@ def run_analysis(ds: Dataset, slug: str, out_dir: Path, *, notebook: Path = NOTE
             str(notebook), str(executed),
             parameters={"province": slug, "data_dir": str(ds.data_dir.resolve()), "output_dir": str(staging)},
             kernel_name=kernel, progress_bar=False, log_output=False, engine_name=engine,
+            request_save_on_cell_execute=False,  # saved once at the end (and on failure)
             # a stable folder: a warm kernel outlives this run's staging folder
             cwd=str(out_dir.parent.resolve()),
         )
