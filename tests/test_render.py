@@ -126,3 +126,19 @@ def test_browser_index_link_language_switch_images(reports, tmp_path):
         browser.close()
     assert (tmp_path / "briefing.en.png").stat().st_size > 10000
     assert outside == []
+
+
+def test_long_comparison_tables_keep_the_largest_and_this_province():
+    from briefings.document import MAX_ROWS, Citations, _comparison_view
+
+    def entry(i: int, subject: bool) -> dict:
+        return {"measure_id": f"m-{i:03d}", "holder": {"name_zh": f"市{i}", "name_en": f"City {i}", "is_subject": subject, "is_city": True},
+                "instrument": "", "metric": "fund_size", "value": float(100 - i), "value_high": None, "unit": "CNY",
+                "qualifier": "eq", "period": "", "year": None, "status": "policy", "rank": i + 1, "tie": False, "uncertain": False}
+
+    entries = [entry(i, subject=(i == 30)) for i in range(40)]
+    comparison = {"id": "c", "metric": "fund_size", "family": "ai_industry_fund", "period": None, "status_class": "planned",
+                  "n": 40, "entries": entries, "national": [], "lower_is_stronger": False}
+    view = _comparison_view(comparison, "en", Citations({"measures": {}, "sources": []}))
+    assert [e["measure_id"] for e in view["entries"]] == [f"m-{i:03d}" for i in range(MAX_ROWS)] + ["m-030"]
+    assert view["hidden"] == 40 - MAX_ROWS - 1

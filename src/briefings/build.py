@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 
@@ -29,6 +29,14 @@ from .i18n import LANGUAGES
 from .load import Dataset, load_dataset
 from .manifest import InputKeys, input_keys, outputs_intact, read_manifest, record, write_manifest
 from .render import FORMATS, choose_renderer
+
+
+class BuildProgress(Protocol):
+    """What a caller learns while a build runs (the CLI shows it with rich)."""
+
+    def start(self, total: int) -> None: ...
+
+    def done(self, outcome: ProvinceOutcome) -> None: ...
 
 
 class Work(Enum):
@@ -170,7 +178,8 @@ def remove_leftovers(out_root: Path) -> None:
 
 
 def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
-          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto", progress=None,
+          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
+          progress: BuildProgress | None = None,
           shard: tuple[int, int] | None = None) -> list[ProvinceOutcome]:
     """Build the briefings; returns one outcome per province (failures included)."""
     ds = load_dataset(data_dir)
@@ -189,9 +198,10 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
     recorded = {slug: entry for slug, entry in previous.items() if work_needed(entry, out_root, keys) is Work.NONE}
     plan = {slug: work_needed(previous.get(slug, {}), out_root, keys) for slug in slugs}
     outcomes = [ProvinceOutcome(slug, True, Work.NONE, [], []) for slug, work in plan.items() if work is Work.NONE]
-    for outcome in outcomes:
-        if progress:
-            progress(outcome)
+    if progress:
+        progress.start(len(plan))
+        for outcome in outcomes:
+            progress.done(outcome)
     todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
     if todo:
         workers = min(max(1, jobs or os.cpu_count() or 1), len(todo))
@@ -209,7 +219,7 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
                         "render_outputs": record(out_root, [Path(p) for p in outcome.render_outputs]),
                     }
                 if progress:
-                    progress(outcome)
+                    progress.done(outcome)
     outcomes.sort(key=lambda o: o.slug)
     if todo or not (out_root / "index.html").is_file():
         write_index(out_root, provinces_with_measures(ds), keys.build_id, max(ds.sources["date"]))

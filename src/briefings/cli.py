@@ -147,20 +147,25 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .build import build as run_build
-    from .build import parse_shard, resolve_provinces, shard_of
+    from .build import parse_shard
 
-    parts = parse_shard(shard)
-    count = len(shard_of(resolve_provinces(load_dataset(data_dir), tuple(provinces)), parts))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task("building briefings", total=count)
+    class Bar:
+        """Per-province status lines above a progress bar (rich)."""
 
-        def advance(outcome) -> None:
+        def __init__(self, bar: Progress):
+            self.bar, self.task = bar, bar.add_task("building briefings", total=None)
+
+        def start(self, total: int) -> None:
+            self.bar.update(self.task, total=total)
+
+        def done(self, outcome) -> None:
             mark = f"[green]{outcome.work.value}[/]" if outcome.ok else "[red]failed[/]"
-            bar.console.print(f"  {mark} {outcome.slug}")
-            bar.advance(task)
+            self.bar.console.print(f"  {mark} {outcome.slug}")
+            self.bar.advance(self.task)
 
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
         outcomes = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
-                             jobs=jobs, renderer=renderer, progress=advance, shard=parts)
+                             jobs=jobs, renderer=renderer, progress=Bar(bar), shard=parse_shard(shard))
     table = Table("province", "result", "files written", title="Build summary")
     for o in outcomes:
         result = o.work.value if o.ok else "[red]failed[/]"
