@@ -31,7 +31,13 @@ def test_manifest_records_hashes_and_tools(first):
     assert set(manifest["inputs"]) == {"analysis", "render"}
 
 
-def test_second_build_is_a_no_op(first):
+def test_second_build_is_a_no_op(first, monkeypatch):
+    import briefings.load
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("a no-op build must not even read the data")
+
+    monkeypatch.setattr(briefings.load, "load_dataset", must_not_load)
     pdf = first / "henan" / "briefing.zh.pdf"
     before = pdf.stat().st_mtime_ns
     outcomes = build(DATA, first, provinces=("henan",), jobs=1, renderer="builtin")

@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 
 from .errors import UsageError
+from .execute import RESULTS_FILE
 from .format import holder_name, value_text
 from .fsutil import atomic_write_text
 from .i18n import label
 
-RESULTS_FILE = "results.json"
 
 
 def require_parameters(**parameters: Any) -> None:

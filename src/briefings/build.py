@@ -16,19 +16,14 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-import jinja2
-
-from .analysis import RESULTS_FILE, read_results
-from .compare import find_province, provinces_with_measures
-from .document import TEMPLATES, figure_name, render_document
 from .errors import BriefingsError, UsageError
-from .execute import EXECUTED_NOTEBOOK
-from .format import holder_name, value_text
+from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
 from .fsutil import atomic_write_text
-from .i18n import LANGUAGES
-from .load import Dataset, load_dataset
 from .manifest import InputKeys, input_keys, outputs_intact, read_manifest, record, write_manifest
 from .render import FORMATS, choose_renderer
+
+# The heavy modules (pandas, Babel, jinja2 documents) are imported where they are used, so
+# that a no-op rebuild, which needs none of them, stays well under a second.
 
 
 class BuildProgress(Protocol):
@@ -87,8 +82,11 @@ def _worker_renderer(name: str):
 def build_province(data_dir: str, slug: str, out_root: str, languages: tuple[str, ...], formats: tuple[str, ...],
                    renderer: str, build_id: str, work: Work) -> ProvinceOutcome:
     """Analyse (when needed) and render one province; runs in a worker process."""
+    from .analysis import read_results
+    from .document import render_document
     from .engine import ENGINE_NAME
     from .execute import run_analysis
+    from .load import load_dataset
 
     out_dir = Path(out_root) / slug
     try:
@@ -108,6 +106,11 @@ def build_province(data_dir: str, slug: str, out_root: str, languages: tuple[str
 
 def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
     """Two or three key figures per province for the index page."""
+    from .analysis import read_results
+    from .document import figure_name
+    from .format import holder_name, value_text
+    from .i18n import LANGUAGES
+
     entries = []
     for slug in slugs:
         try:
@@ -129,6 +132,10 @@ def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
 
 
 def write_index(out_root: Path, slugs: list[str], bid: str, data_as_of: str) -> Path:
+    import jinja2
+
+    from .document import TEMPLATES
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
@@ -139,8 +146,10 @@ def write_index(out_root: Path, slugs: list[str], bid: str, data_as_of: str) -> 
     return path
 
 
-def resolve_provinces(ds: Dataset, requested: tuple[str, ...]) -> list[str]:
+def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
     """Requested slugs, each checked against regions.csv (never a path), else all with measures."""
+    from .compare import find_province, provinces_with_measures
+
     if not requested:
         return provinces_with_measures(ds)
     for slug in requested:
@@ -182,7 +191,8 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
           progress: BuildProgress | None = None,
           shard: tuple[int, int] | None = None) -> list[ProvinceOutcome]:
     """Build the briefings; returns one outcome per province (failures included)."""
-    ds = load_dataset(data_dir)
+    from .i18n import LANGUAGES
+
     for lang in languages:
         if lang not in LANGUAGES:
             raise UsageError(f"unknown language {lang!r}: expected {', '.join(LANGUAGES)}")
@@ -190,13 +200,29 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: expected {', '.join(FORMATS)}")
     renderer_name = choose_renderer(renderer).name  # a clear error now for --renderer quarto without quarto
-    slugs = shard_of(resolve_provinces(ds, provinces), shard)
     keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer_name)
     out_root.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out_root)
-    previous = read_manifest(out_root).get("provinces", {})
-    recorded = {slug: entry for slug, entry in previous.items() if work_needed(entry, out_root, keys) is Work.NONE}
+    manifest = read_manifest(out_root)
+    same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
+    selections = manifest.get("selections", {}) if same_data else {}
+    selection = f"{','.join(provinces) or '*'}|{'/'.join(map(str, shard)) if shard else '*'}"
+    dataset = None
+    if selection in selections:
+        # the same data were validated, and this selection resolved, by the build that wrote the manifest
+        slugs = selections[selection]
+    else:
+        from .load import load_dataset
+
+        dataset = load_dataset(data_dir)
+        slugs = shard_of(resolve_provinces(dataset, provinces), shard)
+    previous = manifest.get("provinces", {})
     plan = {slug: work_needed(previous.get(slug, {}), out_root, keys) for slug in slugs}
+    # keep the entries of provinces outside this build (other shards) that are still valid
+    recorded = {}
+    for slug, entry in previous.items():
+        if (plan[slug] if slug in plan else work_needed(entry, out_root, keys)) is Work.NONE:
+            recorded[slug] = entry
     outcomes = [ProvinceOutcome(slug, True, Work.NONE, [], []) for slug, work in plan.items() if work is Work.NONE]
     if progress:
         progress.start(len(plan))
@@ -222,6 +248,10 @@ def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), la
                     progress.done(outcome)
     outcomes.sort(key=lambda o: o.slug)
     if todo or not (out_root / "index.html").is_file():
-        write_index(out_root, provinces_with_measures(ds), keys.build_id, max(ds.sources["date"]))
-    write_manifest(out_root, keys, renderer_name, recorded)
+        from .compare import provinces_with_measures
+        from .load import load_dataset
+
+        dataset = dataset or load_dataset(data_dir)
+        write_index(out_root, provinces_with_measures(dataset), keys.build_id, max(dataset.sources["date"]))
+    write_manifest(out_root, keys, renderer_name, recorded, selections={**selections, selection: slugs})
     return outcomes

@@ -12,12 +12,19 @@ from rich.table import Table
 from . import __version__, vocab
 from .console import err, out, report_error
 from .errors import BriefingsError, display_path
-from .load import load_dataset
 
 DATA_OPTION = click.option(
     "--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
     help="Folder with the dataset CSV files.",
 )
+
+
+def load_data(data_dir: Path):
+    """Load and validate the dataset (imported here: pandas is slow to import, and a no-op
+    build never needs it)."""
+    from .load import load_dataset
+
+    return load_dataset(data_dir)
 
 
 def reports_errors(command):
@@ -45,7 +52,7 @@ def cli() -> None:
 @reports_errors
 def validate(data_dir: Path) -> None:
     """Check every data file; list each problem with file, row and column (exit 2)."""
-    ds = load_dataset(data_dir)
+    ds = load_data(data_dir)
     out.print(
         f"[green]ok[/] {display_path(data_dir)}: {len(ds.measures)} measures, {len(ds.regions)} regions, "
         f"{len(ds.policies)} policies, {len(ds.sources)} sources, {len(ds.units)} units"
@@ -61,7 +68,7 @@ def export(data_dir: Path, out_file: Path) -> None:
     from .fsutil import atomic_write_text
     from .normalize import export_table
 
-    table = export_table(load_dataset(data_dir))
+    table = export_table(load_data(data_dir))
     atomic_write_text(out_file, table.to_csv(index=False, lineterminator="\n"))
     out.print(f"[green]wrote[/] {display_path(out_file)} ({len(table)} measures)")
 
@@ -74,7 +81,7 @@ def verify_sources_command(folder: Path, data_dir: Path) -> None:
     """Check each evidence clause occurs in its source text in FOLDER, and each number in its clause."""
     from .sources import verify_sources
 
-    reports = verify_sources(load_dataset(data_dir), folder)
+    reports = verify_sources(load_data(data_dir), folder)
     table = Table("source", "file", "rows", "result", title=f"Evidence checked against {display_path(folder)}")
     for r in reports:
         result = "[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]"
@@ -94,7 +101,7 @@ def verify_sources_command(folder: Path, data_dir: Path) -> None:
 @reports_errors
 def list_command(data_dir: Path) -> None:
     """Regions with counts of measures by category."""
-    ds = load_dataset(data_dir)
+    ds = load_data(data_dir)
     m = ds.measures
     regions = ds.regions.set_index("code")
     table = Table("code", "region", "cities", "rows", "by category", title="Measures by region and category")
@@ -121,7 +128,7 @@ def analyze(slug: str, data_dir: Path, out_root: Path) -> None:
     """Run the comparison notebook for one province (papermill): results.json, figures, executed notebook."""
     from .execute import run_analysis
 
-    ds = load_dataset(data_dir)
+    ds = load_data(data_dir)
     with err.status(f"running analysis notebook for {slug} ..."):
         executed = run_analysis(ds, slug, out_root / slug)
     out.print(f"[green]ok[/] {display_path(executed.parent)}: results.json, figures, {executed.name}")

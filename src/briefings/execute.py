@@ -13,11 +13,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .errors import BriefingsError
-from .load import Dataset
+
+if TYPE_CHECKING:
+    from .load import Dataset
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "analysis" / "briefing.ipynb"
 EXECUTED_NOTEBOOK = "analysis.ipynb"
+RESULTS_FILE = "results.json"  # written by the notebook (analysis.write_results)
 
 
 class AnalysisError(BriefingsError):

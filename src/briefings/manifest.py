@@ -100,12 +100,16 @@ def record(out_root: Path, files: list[Path]) -> dict[str, str]:
     return {str(p.relative_to(out_root)): sha256(p) for p in sorted(set(files))}
 
 
-def write_manifest(out_root: Path, keys: InputKeys, renderer: str, provinces: dict[str, dict[str, Any]]) -> Path:
+def write_manifest(out_root: Path, keys: InputKeys, renderer: str, provinces: dict[str, dict[str, Any]],
+                   selections: dict[str, list[str]] | None = None) -> Path:
+    """``selections`` maps a build's province selection (``henan,hebei|1/2``) to the slugs it
+    resolved to with these analysis inputs, so a no-op rebuild need not read the data."""
     manifest = {
         "build_id": keys.build_id,
         "inputs": {"analysis": keys.analysis, "render": keys.render},
         "tools": tool_versions(renderer),
         "provinces": dict(sorted(provinces.items())),
+        "selections": dict(sorted((selections or {}).items())),
     }
     path = out_root / MANIFEST
     atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
