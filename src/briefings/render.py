@@ -30,6 +30,11 @@ TEMPLATES = ROOT / "templates"
 CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 FORMATS = ("html", "pdf")
 INSTALL_FONTS = "apt-get install fonts-noto-cjk (or run make setup as root)"
+#: Typst keeps memoized work of the last ~10 compilations (its cache evicts by age after each
+#: compile); a warm compiler that compiled many briefings would hold ~10 of them. Compiling
+#: a trivial document this many times after each briefing ages them out: about 30 ms, and
+#: the fonts stay loaded.
+CACHE_AGE_OUT = 11
 
 
 class RenderError(BriefingsError):
@@ -179,6 +184,9 @@ class BuiltinRenderer:
             return self.compiler.compile(input=str(typ), root=str(qmd.parent), timestamp=int(source_date(data_date).timestamp()))
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
+        finally:
+            for _ in range(CACHE_AGE_OUT):
+                self.compiler.compile(input=b"", root=str(qmd.parent))
 
 
 def choose_renderer(name: str = "auto") -> Renderer:
