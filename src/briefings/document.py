@@ -100,6 +100,7 @@ def _comparison_view(c: dict[str, Any], lang: str, cite: Citations) -> dict[str,
     if c["period"]:
         title += f" ({label(c['period'], lang)})"
     title += " · " + (_("baselines") if c["status_class"] == "baseline" else _("targets and policies"))
+    title = title[:1].upper() + title[1:]
     shown = c["entries"][:MAX_ROWS] + [e for e in c["entries"][MAX_ROWS:] if e["holder"]["is_subject"]]
     return {
         "id": c["id"],
