@@ -51,10 +51,6 @@ class ProvinceOutcome:
     render_outputs: list[str]
     error: str = ""
 
-    @property
-    def skipped(self) -> bool:
-        return self.work is Work.NONE
-
 
 def analysis_files(out_dir: Path) -> list[Path]:
     return [out_dir / RESULTS_FILE, out_dir / EXECUTED_NOTEBOOK, *sorted(out_dir.glob("fig-*.svg"))]

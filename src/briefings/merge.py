@@ -19,13 +19,14 @@ from .manifest import MANIFEST, read_manifest
 
 def merge(out_root: Path, shards: list[Path]) -> Path:
     provinces: dict = {}
-    build_ids, first = set(), {}
+    build_ids, first, selections = set(), {}, {}
     for shard in shards:
         manifest = read_manifest(shard)
         if not manifest:
             raise UsageError(f"{shard} has no manifest.json: not a shard of briefings build")
         build_ids.add(manifest["build_id"])
         first = first or manifest
+        selections.update(manifest.get("selections", {}))
         for slug, entry in manifest["provinces"].items():
             if slug in provinces:
                 raise UsageError(f"province {slug} appears in more than one shard")
@@ -36,7 +37,7 @@ def merge(out_root: Path, shards: list[Path]) -> Path:
     bid = build_ids.pop()
     slugs = sorted(provinces)  # every merged province gets an index card
     write_index(out_root, slugs, bid, _data_date(out_root, slugs))
-    merged = {**first, "provinces": dict(sorted(provinces.items()))}
+    merged = {**first, "provinces": dict(sorted(provinces.items())), "selections": dict(sorted(selections.items()))}
     path = out_root / MANIFEST
     atomic_write_text(path, json.dumps(merged, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
     return path
