@@ -175,3 +175,25 @@ def test_interrupted_build_leaves_no_partial_file_and_recovers(first, tmp_path, 
     outcomes = build(data_copy, out, provinces=("henan",), jobs=1, renderer="builtin")
     assert outcomes[0].ok
     assert not [p for p in out.rglob(".*") if p.name != ".gitkeep"]
+
+
+def test_a_failing_province_does_not_stop_the_others(tmp_path, monkeypatch):
+    from briefings import render
+
+    original = render.BuiltinRenderer.render
+
+    def fail_for_guangdong(self, qmd, formats, **kwargs):
+        if qmd.parent.name == "guangdong":
+            raise render.RenderError("forced failure for guangdong")
+        return original(self, qmd, formats, **kwargs)
+
+    # workers are forked from this process, so they inherit the patch
+    monkeypatch.setattr(render.BuiltinRenderer, "render", fail_for_guangdong)
+    result = run("build", "--province", "guangdong", "--province", "henan", "--lang", "en", "--format", "html",
+                 "--renderer", "builtin", "--jobs", "2", "--out", tmp_path)
+    assert result.exit_code == 1
+    assert "forced failure for guangdong" in result.output and "1 province(s) failed: guangdong" in result.output
+    assert (tmp_path / "henan" / "briefing.en.html").is_file()
+    assert not (tmp_path / "guangdong" / "briefing.en.html").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert list(manifest["provinces"]) == ["henan"]  # the failed province is rebuilt next time
