@@ -15,6 +15,10 @@ from briefings.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"
+CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's Chromium, headless, with nothing that reaches the network on its own.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from babel.messages.pofile import read_po
 from briefings.build import build
 from briefings.i18n import LANGUAGES, LOCALE_DIR
 
-from .conftest import DATA, ROOT, edit_cell
-
-CHROMIUM = Path("/usr/bin/chromium")
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT, edit_cell
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +96,7 @@ def test_browser_index_link_language_switch_images(reports, tmp_path):
 
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
 
         def guard(route):

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from . import __version__, vocab
-from .console import err, out, report_error
+from .console import err, escape, out, report_error
 from .errors import BriefingsError, display_path
 
 DATA_OPTION = click.option(
@@ -54,7 +54,7 @@ def validate(data_dir: Path) -> None:
     """Check every data file; list each problem with file, row and column (exit 2)."""
     ds = load_data(data_dir)
     out.print(
-        f"[green]ok[/] {display_path(data_dir)}: {len(ds.measures)} measures, {len(ds.regions)} regions, "
+        f"[green]ok[/] {escape(display_path(data_dir))}: {len(ds.measures)} measures, {len(ds.regions)} regions, "
         f"{len(ds.policies)} policies, {len(ds.sources)} sources, {len(ds.units)} units"
     )
 
@@ -70,7 +70,7 @@ def export(data_dir: Path, out_file: Path) -> None:
 
     table = export_table(load_data(data_dir))
     atomic_write_text(out_file, table.to_csv(index=False, lineterminator="\n"))
-    out.print(f"[green]wrote[/] {display_path(out_file)} ({len(table)} measures)")
+    out.print(f"[green]wrote[/] {escape(display_path(out_file))} ({len(table)} measures)")
 
 
 @cli.command("verify-sources")
@@ -82,14 +82,14 @@ def verify_sources_command(folder: Path, data_dir: Path) -> None:
     from .sources import verify_sources
 
     reports = verify_sources(load_data(data_dir), folder)
-    table = Table("source", "file", "rows", "result", title=f"Evidence checked against {display_path(folder)}")
+    table = Table("source", "file", "rows", "result", title=escape(f"Evidence checked against {display_path(folder)}"))
     for r in reports:
         result = "[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]"
-        table.add_row(r.source_id, r.file, str(r.rows), result)
+        table.add_row(escape(r.source_id), escape(r.file), str(r.rows), result)
     out.print(table)
     misses = [m for r in reports for m in r.misses]
     for miss in misses:
-        err.print(f"  [red]miss[/] {miss}", markup=True)
+        err.print(f"  [red]miss[/] {escape(miss)}")
     if misses:
         err.print(f"[bold red]error:[/] {len(misses)} evidence check(s) failed")
         sys.exit(1)
@@ -110,7 +110,7 @@ def list_command(data_dir: Path) -> None:
         by_category = ", ".join(f"{c} {counts[c]}" for c in vocab.CATEGORIES if c in counts)
         cities = ", ".join(regions.at[c, "name_en"] for c in sorted(set(rows["locality"]) - {""}))
         name = f"{regions.at[code, 'name_en']} {regions.at[code, 'short_zh']}"
-        table.add_row(code, name, cities, str(len(rows)), by_category)
+        table.add_row(escape(code), escape(name), escape(cities), str(len(rows)), escape(by_category))
     out.print(table)
     out.print(f"{len(m)} measures in {m['region'].nunique()} regions (CN = national figures)")
 
@@ -129,9 +129,9 @@ def analyze(slug: str, data_dir: Path, out_root: Path) -> None:
     from .execute import run_analysis
 
     ds = load_data(data_dir)
-    with err.status(f"running analysis notebook for {slug} ..."):
+    with err.status(f"running analysis notebook for {escape(slug)} ..."):
         executed = run_analysis(ds, slug, out_root / slug)
-    out.print(f"[green]ok[/] {display_path(executed.parent)}: results.json, figures, {executed.name}")
+    out.print(f"[green]ok[/] {escape(display_path(executed.parent))}: results.json, figures, {executed.name}")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -167,7 +167,7 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
 
         def done(self, outcome) -> None:
             mark = f"[green]{outcome.work.value}[/]" if outcome.ok else "[red]failed[/]"
-            self.bar.console.print(f"  {mark} {outcome.slug}")
+            self.bar.console.print(f"  {mark} {escape(outcome.slug)}")
             self.bar.advance(self.task)
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
@@ -176,12 +176,12 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
     table = Table("province", "result", "files written", title="Build summary")
     for o in outcomes:
         result = o.work.value if o.ok else "[red]failed[/]"
-        table.add_row(o.slug, result, str(len(o.render_outputs)) if o.ok else o.error)
+        table.add_row(escape(o.slug), result, str(len(o.render_outputs)) if o.ok else escape(o.error))
     out.print(table)
-    out.print(f"index: {display_path(out_root / 'index.html')}")
+    out.print(f"index: {display_path(out_root / 'index.html')}", markup=False)
     failed = [o for o in outcomes if not o.ok]
     if failed:
-        err.print(f"[bold red]error:[/] {len(failed)} province(s) failed: {', '.join(o.slug for o in failed)}")
+        err.print(f"[bold red]error:[/] {len(failed)} province(s) failed: {escape(', '.join(o.slug for o in failed))}")
         sys.exit(1)
 
 

@@ -1,8 +1,13 @@
-"""Shared rich consoles and error reporting for the command line."""
+"""Shared rich consoles and error reporting for the command line.
+
+Every value interpolated into rich markup goes through ``escape``: a path, slug or data
+string such as ``[/x]`` is printed as written, never read as markup.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import BriefingsError, DataError
 
@@ -11,9 +16,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def report_error(exc: BriefingsError) -> None:
+    """Print an error for a person; text from data or arguments is printed literally."""
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
     if isinstance(exc, DataError):
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
         for problem in exc.problems:
             err.print(f"  {problem}", markup=False)
-    else:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)

@@ -62,6 +62,8 @@ def _style() -> None:
         "axes.unicode_minus": False,
         "svg.hashsalt": "briefings",
         "svg.fonttype": "path",
+        "text.parse_math": False,  # a $ in a label is a dollar sign, never mathtext
+        "text.usetex": False,
         "font.size": 8,
         "axes.titlesize": 9,
         "axes.labelsize": 8,

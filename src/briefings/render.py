@@ -9,7 +9,9 @@ file and renamed into place, so a failed render never leaves a half-written repo
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,11 +32,9 @@ TEMPLATES = ROOT / "templates"
 CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 FORMATS = ("html", "pdf")
 INSTALL_FONTS = "apt-get install fonts-noto-cjk (or run make setup as root)"
-#: Typst keeps memoized work of the last ~10 compilations (its cache evicts by age after each
-#: compile); a warm compiler that compiled many briefings would hold ~10 of them. Compiling
-#: a trivial document this many times after each briefing ages them out: about 30 ms, and
-#: the fonts stay loaded.
-CACHE_AGE_OUT = 11
+#: The only resources an HTML briefing may embed: its own figures, by file name.
+FIGURE_NAME = re.compile(r"^fig-[a-z0-9_-]+\.[a-z]+\.svg$")
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 
 
 class RenderError(BriefingsError):
@@ -103,7 +103,18 @@ class QuartoRenderer:
 
 
 class BuiltinRenderer:
-    """pandoc (HTML) and pandoc + Typst (PDF), with one warm Typst compiler per instance."""
+    """pandoc (HTML) and pandoc + Typst (PDF).
+
+    Every PDF is compiled by a new ``typst.Compiler``: a compiler reused across documents
+    printed wrong glyphs in later documents (工例 for 工程). What is expensive to set up, the
+    font book, is loaded once per instance (``typst.Fonts``) and shared by the compilers;
+    ``tests/test_render.py`` checks that each PDF equals a fresh compile in a new process.
+
+    pandoc runs with ``--sandbox``: it reads nothing but its input and template, so text in
+    the data can never make it read a local file or fetch a URL. The stylesheet goes in
+    through ``--include-in-header`` and this province's own figures are embedded afterwards,
+    by name, as data URIs (``embed_figures``).
+    """
 
     name = "builtin"
 
@@ -125,38 +136,47 @@ class BuiltinRenderer:
         return dirs
 
     @cached_property
-    def compiler(self):
+    def fonts(self):
+        """The font book, loaded once and shared by every compile of this renderer."""
         import typst
 
-        return typst.Compiler(font_paths=self.font_dirs)
+        return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=self.font_dirs)
+
+    @cached_property
+    def style_header(self) -> Path:
+        """The stylesheet wrapped in <style>, for pandoc's --include-in-header (allowed in its sandbox)."""
+        css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
+        folder = Path(tempfile.mkdtemp(prefix="briefings-style-"))
+        path = folder / "style.html"
+        path.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
+        return path
 
     def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]:
         done = []
         for fmt, target in _outputs(qmd, formats).items():
-            data = self._html(qmd) if fmt == "html" else self._pdf(qmd, lang, data_date)
+            data = self.html(qmd) if fmt == "html" else self.pdf(qmd, lang, data_date)
             atomic_write_bytes(target, data)
             done.append(target)
         return done
 
     def _pandoc(self, qmd: Path, to: str, args: list[str]) -> bytes:
         filters = ["--lua-filter", str(TEMPLATES / "filters" / "quarto-compat.lua")]
-        cmd = [self.pandoc, qmd.name, "--from", "markdown", "--to", to, *filters, *args]
+        cmd = [self.pandoc, qmd.name, "--from", "markdown", "--to", to, "--sandbox", *filters, *args]
         proc = subprocess.run(cmd, cwd=qmd.parent, capture_output=True)
         if proc.returncode != 0:
             raise RenderError(f"pandoc {qmd.name} --to {to} failed: {proc.stderr.decode('utf-8', 'replace').strip()[-2000:]}")
         return proc.stdout
 
-    def _html(self, qmd: Path) -> bytes:
+    def html(self, qmd: Path) -> bytes:
         html = self.settings.html
         args = ["--standalone", "--template", str(TEMPLATES / "briefing.html"),
-                "--css", str(TEMPLATES / "briefing.css"), "--metadata", "quarto-format=html"]
-        if html.get("embed-resources", True):
-            args.append("--embed-resources")
+                "--include-in-header", str(self.style_header), "--metadata", "quarto-format=html"]
         if html.get("toc", True):
             args += ["--toc", f"--toc-depth={html.get('toc-depth', 2)}"]
-        return self._pandoc(qmd, "html5", args)
+        return embed_figures(self._pandoc(qmd, "html5", args), qmd.parent)
 
-    def _pdf(self, qmd: Path, lang: str, data_date: str) -> bytes:
+    def typst_source(self, qmd: Path, lang: str) -> bytes:
+        """The Typst source pandoc makes of one briefing (kept beside it as ``.typ``)."""
         t = self.settings.typst
         margin = t.get("margin") or {}
         fonts = [t.get("mainfont", "Noto Serif CJK SC"), "Noto Serif CJK SC"] if lang == "zh" else \
@@ -177,16 +197,39 @@ class BuiltinRenderer:
             args += ["--variable", f"font-list={font}"]
         for font in heading:
             args += ["--variable", f"heading-font-list={font}"]
-        source = self._pandoc(qmd, "typst", args)
+        return self._pandoc(qmd, "typst", args)
+
+    def pdf(self, qmd: Path, lang: str, data_date: str) -> bytes:
         typ = qmd.with_suffix(".typ")
-        atomic_write_bytes(typ, source)
+        atomic_write_bytes(typ, self.typst_source(qmd, lang))
+        return self.compile_typst(typ, data_date)
+
+    def compile_typst(self, typ: Path, data_date: str) -> bytes:
+        """One new compiler per document (never reused), sharing the loaded fonts."""
+        import typst
+
         try:
-            return self.compiler.compile(input=str(typ), root=str(qmd.parent), timestamp=int(source_date(data_date).timestamp()))
+            compiler = typst.Compiler(font_paths=self.fonts)
+            return compiler.compile(input=str(typ), root=str(typ.parent), timestamp=int(source_date(data_date).timestamp()))
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
-        finally:
-            for _ in range(CACHE_AGE_OUT):
-                self.compiler.compile(input=b"", root=str(qmd.parent))
+
+
+def embed_figures(html: bytes, folder: Path) -> bytes:
+    """Inline this folder's own figures (``fig-*.svg``) as data URIs; any other image source
+    is an error, since nothing in a briefing may point outside the page."""
+    text = html.decode("utf-8")
+
+    def inline(match: re.Match) -> str:
+        src = match.group(2)
+        if src.startswith("data:"):
+            return match.group(0)
+        if not FIGURE_NAME.match(src) or not (folder / src).is_file():
+            raise RenderError(f"unexpected image source {src!r} in {folder.name}: a briefing embeds only its own figures")
+        data = base64.b64encode((folder / src).read_bytes()).decode("ascii")
+        return f"{match.group(1)}data:image/svg+xml;base64,{data}{match.group(3)}"
+
+    return _IMG_SRC.sub(inline, text).encode("utf-8")
 
 
 def choose_renderer(name: str = "auto") -> Renderer:

@@ -39,6 +39,20 @@ def matches(pattern: str, what: str, *, blank: bool = False) -> pa.Check:
     )
 
 
+#: A place name: letters or digits in any script, with inner spaces, apostrophes, dots,
+#: hyphens or a middle dot (Xi'an, Inner Mongolia, 哈尔滨). Nothing that a renderer could
+#: read as markup (<, [, $, `, *, #, |, \ ...), no control character.
+NAME_RE = r"^[^\W_](?:[^\W_]|[ '’.·-](?=[^\W_]))*$"
+
+
+def plain_name() -> pa.Check:
+    rx = re.compile(NAME_RE)
+    return pa.Check(
+        lambda s: s.map(lambda v: bool(rx.match(v))),
+        error="must be a plain name: letters and digits with inner spaces, ' . - or ·, and no markup characters",
+    )
+
+
 def text(*checks: pa.Check, unique: bool = False) -> pa.Column:
     return pa.Column(str, checks=list(checks), unique=unique, nullable=False)
 
@@ -67,9 +81,9 @@ REGIONS = pa.DataFrameSchema(
         "code": text(required(), matches(r"^(CN|CN-[A-Z]{2}|\d{6})$", "CN, an ISO 3166-2:CN code (CN-HA) or a GB/T 2260 code (440300)"), unique=True),
         "gb_code": text(matches(r"^\d{6}$", "a six-digit GB/T 2260 code", blank=True)),
         "level": text(one_of(vocab.REGION_LEVELS)),
-        "name_zh": text(required()),
-        "name_en": text(required()),
-        "short_zh": text(required()),
+        "name_zh": text(required(), plain_name()),
+        "name_en": text(required(), plain_name()),
+        "short_zh": text(required(), plain_name()),
         "slug": text(matches(r"^[a-z][a-z0-9-]*$", "a lower-case pinyin slug (letters, digits, -)"), unique=True),
         "parent": optional_text(),
         "macro_region": text(one_of(vocab.MACRO_REGIONS, blank=True)),
