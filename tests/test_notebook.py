@@ -11,7 +11,6 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 from briefings.execute import NOTEBOOK, run_analysis
-from briefings.load import load_dataset
 
 from .conftest import DATA, run
 
@@ -23,9 +22,8 @@ def digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
-    ds = load_dataset(DATA)
     for slug in ("henan", "guangdong"):
-        run_analysis(ds, slug, root / slug)
+        run_analysis(slug, root / slug, data_dir=DATA)
     return root
 
 
@@ -66,8 +64,7 @@ def test_numbers_agree_with_the_dataset(analysed):
 
 
 def test_figures_are_byte_identical_across_runs(analysed, tmp_path):
-    ds = load_dataset(DATA)
-    run_analysis(ds, "henan", tmp_path / "henan")
+    run_analysis("henan", tmp_path / "henan", data_dir=DATA)
     assert digest(tmp_path / "henan") == digest(analysed / "henan")
     assert (tmp_path / "henan" / "results.json").read_bytes() == (analysed / "henan" / "results.json").read_bytes()
 
@@ -76,11 +73,30 @@ def test_missing_parameter_is_a_clear_error(tmp_path):
     with pytest.raises(PapermillExecutionError) as info:
         papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(DATA)},
                                    progress_bar=False, kernel_name="python3")
-    assert "parameter(s) missing: province, output_dir" in str(info.value)
+    assert "parameter(s) missing: province" in str(info.value)
 
 
 def test_unknown_province_fails_before_starting_a_kernel(tmp_path):
-    result = run("analyze", "--province", "atlantis", "--out", tmp_path)
+    result = run("analyze", "--province", "atlantis", "--out", tmp_path / "r", "--data", DATA)
     assert result.exit_code == 2
     assert "unknown province 'atlantis'" in result.output
-    assert not any(tmp_path.iterdir())
+    assert not (tmp_path / "r").exists()
+
+
+def test_executed_notebook_names_no_machine_path(analysed):
+    text = (analysed / "henan" / "analysis.ipynb").read_text(encoding="utf-8")
+    assert str(analysed) not in text and "/tmp/" not in text and ".briefings-staging" not in text
+    nb = json.loads(text)
+    injected = next(c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assert 'output_dir = "."' in "".join(injected["source"])
+
+
+def test_analyze_updates_the_manifest_so_the_next_build_only_renders(tmp_path):
+    from briefings.build import Work, build
+
+    out = tmp_path / "r"
+    result = run("analyze", "--province", "henan", "--out", out, "--data", DATA)
+    assert result.exit_code == 0, result.output
+    assert (out / "henan" / "results.json").is_file()
+    outcomes = build(DATA, out, provinces=("henan",), languages=("en",), formats=("html",), jobs=1, renderer="builtin")
+    assert [o.work for o in outcomes] == [Work.RENDER]

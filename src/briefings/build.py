@@ -1,37 +1,48 @@
 """Build every briefing: analyse each province once, render each language and format.
 
-One province is the unit of work: its notebook run (the expensive step, in a warm kernel
-kept per worker process, see ``engine.py``) and then its renders, which reuse one warm
-renderer (one Typst compiler) per worker. Provinces run in parallel; a failing province is
-reported and the others still build. ``manifest.py`` decides what is already up to date.
+One province is the unit of work. In a worker process (``workers.py``) it gets a staging
+folder beside its final one (``staging.py``), runs its notebook there when its analysis
+inputs changed (the expensive step, in a warm kernel kept per worker, ``engine.py``) or
+else copies its previous results in, writes its Quarto-markdown documents and, with the
+built-in renderer, renders them. A batched renderer (Quarto) then renders every staged
+province in one call. Only a province whose every output succeeded is swapped into place,
+as a whole; a failure leaves its previous briefing untouched and the others still build.
+``manifest.py`` decides what is up to date.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import BriefingsError, UsageError
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
-from .fsutil import atomic_write_text
-from .manifest import InputKeys, input_keys, outputs_intact, read_manifest, record, write_manifest
+from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record,
+                       tool_versions, write_if_changed)
 from .render import FORMATS, choose_renderer
+from .staging import (CACHE_DIR, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
+                      publish, remove_leftovers)
 
 # The heavy modules (pandas, Babel, jinja2 documents) are imported where they are used, so
 # that a no-op rebuild, which needs none of them, stays well under a second.
+
+FAILED_NOTEBOOKS = ".briefings-failed"
 
 
 class BuildProgress(Protocol):
     """What a caller learns while a build runs (the CLI shows it with rich)."""
 
-    def start(self, total: int) -> None: ...
+    def start(self, plan: dict[str, Work]) -> None: ...
+
+    def stage(self, slug: str, stage: str) -> None: ...
 
     def done(self, outcome: ProvinceOutcome) -> None: ...
+
+    def message(self, text: str) -> None: ...
 
 
 class Work(Enum):
@@ -47,99 +58,108 @@ class ProvinceOutcome:
     slug: str
     ok: bool
     work: Work
-    analysis_outputs: list[str]
-    render_outputs: list[str]
+    analysis_outputs: list[str] = field(default_factory=list)  # names inside the province folder
+    render_outputs: list[str] = field(default_factory=list)
     error: str = ""
+    staging: str = ""
 
 
-def analysis_files(out_dir: Path) -> list[Path]:
-    return [out_dir / RESULTS_FILE, out_dir / EXECUTED_NOTEBOOK, *sorted(out_dir.glob("fig-*.svg"))]
+@dataclass(frozen=True)
+class ProvinceTask:
+    """Everything a worker needs to build one province (plain data: it crosses processes)."""
+
+    slug: str
+    work: Work
+    data_dir: str
+    out_root: str
+    languages: tuple[str, ...]
+    formats: tuple[str, ...]
+    renderer: str
+    build_id: str
+    cache: str
+
+
+def analysis_files(folder: Path) -> list[Path]:
+    names = [RESULTS_FILE, EXECUTED_NOTEBOOK, "analysis.html"]
+    return [folder / n for n in names if (folder / n).is_file()] + sorted(folder.glob("fig-*.svg"))
 
 
 def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Work:
-    if previous.get("render_key") == keys.render and outputs_intact(out_root, previous.get("render_outputs", {})) \
-            and outputs_intact(out_root, previous.get("analysis_outputs", {})):
+    analysis_ok = previous.get("analysis_key") == keys.analysis and outputs_intact(out_root, previous.get("analysis_outputs", {}))
+    if not analysis_ok:
+        return Work.FULL
+    render_key = keys.render(previous["analysis_outputs"])
+    if previous.get("render_key") == render_key and outputs_intact(out_root, previous.get("render_outputs", {})):
         return Work.NONE
-    if previous.get("analysis_key") == keys.analysis and outputs_intact(out_root, previous.get("analysis_outputs", {})):
-        return Work.RENDER
-    return Work.FULL
+    return Work.RENDER
 
 
 _RENDERERS: dict[str, Any] = {}
 
 
 def _worker_renderer(name: str):
-    """One warm renderer (one Typst compiler) per worker process and renderer choice."""
+    """One renderer (one loaded font book) per worker process and renderer choice."""
     if name not in _RENDERERS:
         _RENDERERS[name] = choose_renderer(name)
     return _RENDERERS[name]
 
 
-def build_province(data_dir: str, slug: str, out_root: str, languages: tuple[str, ...], formats: tuple[str, ...],
-                   renderer: str, build_id: str, work: Work) -> ProvinceOutcome:
-    """Analyse (when needed) and render one province; runs in a worker process."""
+def build_province(task: ProvinceTask) -> ProvinceOutcome:
+    """Analyse (when needed) and render one province into a staging folder; runs in a worker."""
+    from .workers import report
+
+    out_root = Path(task.out_root)
+    final = out_root / task.slug
+    staging = new_staging(out_root, task.slug)
+    try:
+        if task.work is Work.FULL:
+            from .execute import run_analysis
+
+            report(task.slug, "analysis")
+            run_analysis(task.slug, staging, data_dir=Path(task.data_dir), cache=Path(task.cache) if task.cache else None,
+                         build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
+        else:
+            copy_into(final, [p.name for p in analysis_files(final)], staging)
+        analysis = [p.name for p in analysis_files(staging)]
+        rendered = write_documents(task, staging)
+        return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging))
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not isinstance(exc, Exception):
+            raise
+        return ProvinceOutcome(task.slug, False, task.work, error=_reason(exc))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, BriefingsError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.filename:
+        return describe_os_error(exc, Path(exc.filename))
+    return f"{type(exc).__name__}: {exc}"
+
+
+def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
+    """The .qmd of each language and, with a renderer that renders per document, its outputs."""
     from .analysis import read_results
     from .document import render_document
-    from .engine import ENGINE_NAME
-    from .execute import run_analysis
-    from .load import load_dataset
+    from .fsutil import atomic_write_text
+    from .workers import report
 
-    out_dir = Path(out_root) / slug
-    try:
-        if work is Work.FULL:
-            run_analysis(load_dataset(Path(data_dir)), slug, out_dir, engine=ENGINE_NAME)
-        results = read_results(out_dir)
-        rd = _worker_renderer(renderer)
-        files: list[str] = []
-        for lang in languages:
-            qmd = out_dir / f"briefing.{lang}.qmd"
-            atomic_write_text(qmd, render_document(results, lang, build_id=build_id))
-            files += [str(p) for p in rd.render(qmd, formats, lang=lang, data_date=results["data_as_of"])]
-        return ProvinceOutcome(slug, True, work, [str(p) for p in analysis_files(out_dir)], files)
-    except BriefingsError as exc:
-        return ProvinceOutcome(slug, False, work, [], [], str(exc))
-
-
-def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
-    """Two or three key figures per province for the index page."""
-    from .analysis import read_results
-    from .document import figure_name
-    from .format import holder_name, value_text
-    from .i18n import LANGUAGES
-
-    entries = []
-    for slug in slugs:
-        try:
-            results = read_results(out_root / slug)
-        except FileNotFoundError:
+    results = read_results(folder)
+    renderer = _worker_renderer(task.renderer)
+    files = []
+    for lang in task.languages:
+        qmd = folder / f"briefing.{lang}.qmd"
+        atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id))
+        files.append(qmd.name)
+        if renderer.batched:
             continue
-        figures = {lang: [] for lang in LANGUAGES}
-        for f in results["findings"]:
-            if "measure_id" not in f:
-                continue
-            c = next(c for c in results["comparisons"] if c["id"] == f["comparison_id"])
-            e = next(e for e in c["entries"] if e["measure_id"] == f["measure_id"])
-            for lang in LANGUAGES:
-                if len(figures[lang]) < 3:
-                    figures[lang].append(f"{holder_name(e['holder'], lang)} · {figure_name(e, lang)}: {value_text(e, lang)}")
-        entries.append({"slug": slug, "province": results["province"], "figures": figures,
-                        "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"]})
-    return entries
-
-
-def write_index(out_root: Path, slugs: list[str], bid: str, data_as_of: str) -> Path:
-    import jinja2
-
-    from .document import TEMPLATES
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
-    html = env.get_template("index.html.j2").render(entries=index_entries(out_root, slugs), build_id=bid,
-                                                    data_as_of=data_as_of, css=css)
-    path = out_root / "index.html"
-    atomic_write_text(path, html)
-    return path
+        for fmt in task.formats:
+            report(task.slug, f"{lang} {fmt}")
+            files += [p.name for p in renderer.render(qmd, (fmt,), lang=lang, data_date=results["data_as_of"])]
+    if not renderer.batched:
+        files += [p.name for p in sorted(folder.glob("briefing.*.typ"))]
+    return sorted(set(files))
 
 
 def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
@@ -174,80 +194,250 @@ def shard_of(slugs: list[str], shard: tuple[int, int] | None) -> list[str]:
     return [s for i, s in enumerate(sorted(slugs)) if i % n == k - 1]
 
 
-def remove_leftovers(out_root: Path) -> None:
-    """Staging folders and temporary files a killed build left behind: never visible outputs."""
-    for stale in out_root.glob(".*.analysis.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in out_root.glob("**/.*.tmp"):
-        stale.unlink(missing_ok=True)
-
-
-def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
-          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
-          progress: BuildProgress | None = None,
-          shard: tuple[int, int] | None = None) -> list[ProvinceOutcome]:
-    """Build the briefings; returns one outcome per province (failures included)."""
+def check_choices(languages: tuple[str, ...], formats: tuple[str, ...]) -> None:
     from .i18n import LANGUAGES
 
+    if not languages:
+        raise UsageError(f"no language given: choose from {', '.join(LANGUAGES)}")
+    if not formats:
+        raise UsageError(f"no format given: choose from {', '.join(FORMATS)}")
     for lang in languages:
         if lang not in LANGUAGES:
             raise UsageError(f"unknown language {lang!r}: expected {', '.join(LANGUAGES)}")
     for fmt in formats:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}: expected {', '.join(FORMATS)}")
-    renderer_name = choose_renderer(renderer).name  # a clear error now for --renderer quarto without quarto
-    keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer_name)
-    out_root.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass
+class BuildReport:
+    outcomes: list[ProvinceOutcome]
+    build_id: str
+    index: Path | None
+
+    @property
+    def failed(self) -> list[ProvinceOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
+          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
+          progress: BuildProgress | None = None, shard: tuple[int, int] | None = None, force: bool = False,
+          wait: bool = True) -> list[ProvinceOutcome]:
+    """Build the briefings; returns one outcome per province (failures included)."""
+    return run_build(data_dir, out_root, provinces=provinces, languages=languages, formats=formats, jobs=jobs,
+                     renderer=renderer, progress=progress, shard=shard, force=force, wait=wait).outcomes
+
+
+def run_build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
+              formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
+              progress: BuildProgress | None = None, shard: tuple[int, int] | None = None, force: bool = False,
+              wait: bool = True) -> BuildReport:
+    check_choices(languages, formats)
+    if any(not p for p in provinces):
+        raise UsageError("--province needs a province slug (it was given empty)")
+    chosen = choose_renderer(renderer)  # a clear error now for --renderer quarto without quarto
+    prepare_output(out_root, force=force)
+    with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
+        try:
+            return _build_locked(data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
+                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard)
+        except OSError as exc:
+            raise OutputError(f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
+        finally:
+            remove_leftovers(out_root)
+
+
+def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer, progress, shard) -> BuildReport:
     remove_leftovers(out_root)
+    keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version)
     manifest = read_manifest(out_root)
     same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
     selections = manifest.get("selections", {}) if same_data else {}
     selection = f"{','.join(provinces) or '*'}|{'/'.join(map(str, shard)) if shard else '*'}"
-    dataset = None
+    prepared = None
     if selection in selections:
         # the same data were validated, and this selection resolved, by the build that wrote the manifest
         slugs = selections[selection]
     else:
-        from .load import load_dataset
+        from .cache import prepare
 
-        dataset = load_dataset(data_dir)
-        slugs = shard_of(resolve_provinces(dataset, provinces), shard)
+        prepared = prepare(data_dir)
+        slugs = shard_of(resolve_provinces(prepared.dataset, provinces), shard)
     previous = manifest.get("provinces", {})
     plan = {slug: work_needed(previous.get(slug, {}), out_root, keys) for slug in slugs}
     # keep the entries of provinces outside this build (other shards) that are still valid
-    recorded = {}
-    for slug, entry in previous.items():
-        if (plan[slug] if slug in plan else work_needed(entry, out_root, keys)) is Work.NONE:
-            recorded[slug] = entry
-    outcomes = [ProvinceOutcome(slug, True, Work.NONE, [], []) for slug, work in plan.items() if work is Work.NONE]
+    recorded = {slug: entry for slug, entry in previous.items()
+                if slug not in plan and work_needed(entry, out_root, keys) is Work.NONE}
+    recorded.update({slug: previous[slug] for slug, work in plan.items() if work is Work.NONE})
+    outcomes = {slug: ProvinceOutcome(slug, True, Work.NONE) for slug, work in plan.items() if work is Work.NONE}
     if progress:
-        progress.start(len(plan))
-        for outcome in outcomes:
+        progress.start(plan)
+        for outcome in outcomes.values():
             progress.done(outcome)
     todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
     if todo:
-        workers = min(max(1, jobs or os.cpu_count() or 1), len(todo))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(build_province, str(data_dir), slug, str(out_root), languages, formats, renderer,
-                                   keys.build_id, work) for slug, work in todo.items()]
-            for future in as_completed(futures):
-                outcome = future.result()
-                outcomes.append(outcome)
-                recorded.pop(outcome.slug, None)
-                if outcome.ok:
-                    recorded[outcome.slug] = {
-                        "analysis_key": keys.analysis, "render_key": keys.render,
-                        "analysis_outputs": record(out_root, [Path(p) for p in outcome.analysis_outputs]),
-                        "render_outputs": record(out_root, [Path(p) for p in outcome.render_outputs]),
-                    }
-                if progress:
-                    progress.done(outcome)
-    outcomes.sort(key=lambda o: o.slug)
-    if todo or not (out_root / "index.html").is_file():
-        from .compare import provinces_with_measures
-        from .load import load_dataset
+        cache = ""
+        if any(work is Work.FULL for work in todo.values()):
+            from .cache import prepare, write_cache
 
-        dataset = dataset or load_dataset(data_dir)
-        write_index(out_root, provinces_with_measures(dataset), keys.build_id, max(dataset.sources["date"]))
-    write_manifest(out_root, keys, renderer_name, recorded, selections={**selections, selection: slugs})
-    return outcomes
+            prepared = prepared or prepare(data_dir)
+            cache = str(write_cache(prepared, out_root / CACHE_DIR).resolve())
+        staged = _run_provinces(todo, keys, data_dir, out_root, languages, formats, renderer, cache, jobs, progress)
+        if renderer.batched:
+            staged = _render_batch(renderer, staged, formats, progress)
+        for slug in sorted(staged):
+            outcome = staged[slug]
+            if outcome.ok:
+                if progress:
+                    progress.stage(slug, "publish")
+                publish(Path(outcome.staging), out_root / slug)
+                recorded[slug] = _entry(out_root, slug, keys, outcome)
+            else:
+                recorded.pop(slug, None)
+            outcomes[slug] = outcome
+            if progress:
+                progress.done(outcome)
+    index = write_index(out_root, keys) if (todo or not (out_root / "index.html").is_file()) else None
+    text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
+    write_if_changed(out_root / MANIFEST, text)
+    return BuildReport([outcomes[s] for s in sorted(outcomes)], keys.build_id, index)
+
+
+def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
+    folder = out_root / slug
+    analysis = record(out_root, [folder / n for n in outcome.analysis_outputs])
+    return {
+        "analysis_key": keys.analysis,
+        "render_key": keys.render(analysis),
+        "analysis_outputs": analysis,
+        "render_outputs": record(out_root, [folder / n for n in outcome.render_outputs]),
+    }
+
+
+def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
+                   cache: str, jobs: int | None, progress: BuildProgress | None) -> dict[str, ProvinceOutcome]:
+    from .workers import WorkerDied, run_tasks
+
+    staged: dict[str, ProvinceOutcome] = {}
+
+    def on_result(slug: str, value: Any) -> None:
+        if isinstance(value, ProvinceOutcome):
+            staged[slug] = value
+        else:
+            reason = str(value) if isinstance(value, WorkerDied) else f"{type(value).__name__}: {value}"
+            staged[slug] = ProvinceOutcome(slug, False, todo[slug], error=reason)
+
+    tasks = [(slug, (ProvinceTask(slug, work, str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
+                                  renderer.name, keys.build_id, cache),))
+             for slug, work in todo.items()]
+    run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
+              on_event=progress.stage if progress else None)
+    return staged
+
+
+def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[str, ...],
+                  progress: BuildProgress | None) -> dict[str, ProvinceOutcome]:
+    """One batched render (Quarto) of every staged province; a document's failure fails its province."""
+    ready = {slug: o for slug, o in staged.items() if o.ok}
+    if not ready:
+        return staged
+    if progress:
+        for slug in ready:
+            progress.stage(slug, f"{renderer.name} render")
+    documents = [Path(o.staging) / name for o in ready.values() for name in o.render_outputs if name.endswith(".qmd")]
+    results = renderer.render_batch(documents, formats)
+    for slug, outcome in ready.items():
+        folder = Path(outcome.staging)
+        errors = [results[d] for d in documents if d.parent == folder and isinstance(results.get(d), Exception)]
+        if errors:
+            shutil.rmtree(folder, ignore_errors=True)
+            staged[slug] = ProvinceOutcome(slug, False, outcome.work, error="; ".join(str(e) for e in errors))
+        else:
+            made = [p.name for d in documents if d.parent == folder for p in results.get(d, [])]
+            outcome.render_outputs = sorted(set(outcome.render_outputs) | set(made))
+    return staged
+
+
+def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
+    """Two or three key figures per province for the index page."""
+    from .analysis import read_results
+    from .document import index_figures
+
+    entries = []
+    for slug in slugs:
+        try:
+            results = read_results(out_root / slug)
+        except (OSError, ValueError):
+            continue
+        entries.append({"slug": slug, "province": results["province"], "figures": index_figures(results),
+                        "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"]})
+    return entries
+
+
+def write_index(out_root: Path, keys: InputKeys) -> Path:
+    """The index page of every province folder present (written only when it changes)."""
+    import jinja2
+
+    from .dates import display
+    from .document import TEMPLATES
+
+    slugs = sorted(p.parent.name for p in out_root.glob(f"*/{RESULTS_FILE}") if not p.parent.name.startswith("."))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
+    date = keys.data_as_of
+    html = env.get_template("index.html.j2").render(
+        entries=index_entries(out_root, slugs), build_id=keys.build_id, css=css,
+        data_as_of={"zh": display(date, "zh"), "en": display(date, "en")} if date else {"zh": "", "en": ""})
+    path = out_root / "index.html"
+    write_if_changed(path, html)
+    return path
+
+
+
+def analyze(data_dir: Path, out_root: Path, slug: str, *, force: bool = False, wait: bool = True,
+            notify=None) -> Path:
+    """Run one province's notebook (``briefings analyze``) and record it in the manifest.
+
+    The province's previous documents stay beside the new results until the next build
+    re-renders them (its render key is cleared), and the next build does not redo the
+    analysis.
+    """
+    from .cache import prepare, write_cache
+    from .compare import find_province
+    from .execute import run_analysis
+
+    prepared = prepare(data_dir)
+    find_province(prepared.dataset, slug)  # fail fast, before starting a kernel, on an unknown province
+    prepare_output(out_root, force=force)
+    with build_lock(out_root, wait=wait, notify=notify):
+        try:
+            remove_leftovers(out_root)
+            keys = input_keys(data_dir, languages=(), formats=(), renderer="")
+            cache = write_cache(prepared, out_root / CACHE_DIR)
+            manifest = read_manifest(out_root)
+            staging = new_staging(out_root, slug)
+            final = out_root / slug
+            previous = manifest.get("provinces", {}).get(slug, {})
+            kept = [n.split("/", 1)[1] for n in previous.get("render_outputs", {}) if (out_root / n).is_file()]
+            try:
+                run_analysis(slug, staging, data_dir=data_dir, cache=cache, build_id=keys.build_id,
+                             failed_copy=out_root / FAILED_NOTEBOOKS / f"{slug}.ipynb")
+                copy_into(final, kept, staging)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            publish(staging, final)
+            folder = out_root / slug
+            provinces = dict(manifest.get("provinces", {}))
+            provinces[slug] = {"analysis_key": keys.analysis, "render_key": None,
+                               "analysis_outputs": record(out_root, analysis_files(folder)),
+                               "render_outputs": record(out_root, [folder / n for n in kept])}
+            tools = manifest.get("tools") or tool_versions("")
+            write_if_changed(out_root / MANIFEST, manifest_text(keys, tools, provinces, manifest.get("selections", {})))
+            return folder / EXECUTED_NOTEBOOK
+        except OSError as exc:
+            raise OutputError(f"the analysis could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
+        finally:
+            remove_leftovers(out_root)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from . import __version__, vocab
 from .console import err, escape, out, report_error
-from .errors import BriefingsError, display_path
+from .errors import BriefingsError, UsageError, display_path
 
 DATA_OPTION = click.option(
     "--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
@@ -37,6 +37,9 @@ def reports_errors(command):
         except BriefingsError as exc:
             report_error(exc)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("[bold red]interrupted:[/] stopped; previous briefings are untouched")
+            sys.exit(130)
 
     return wrapper
 
@@ -116,21 +119,29 @@ def list_command(data_dir: Path) -> None:
 
 
 PROVINCE_OPTION = click.option("--province", "slug", required=True, help="Province slug from regions.csv (henan, guangdong ...).")
+OUT_OPTION = click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"),
+                          show_default=True, help="Reports folder; each province goes to OUT/<slug>/.")
+FORCE_OPTION = click.option("--force", is_flag=True,
+                            help="Write into a non-empty --out folder the tool did not make (it never deletes what it did not write).")
+WAIT_OPTION = click.option("--wait/--no-wait", default=True, show_default=True,
+                           help="When another build is writing to --out: wait for it, or stop at once.")
 
 
 @cli.command()
 @PROVINCE_OPTION
 @DATA_OPTION
-@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True,
-              help="Reports folder; results go to OUT/<slug>/.")
+@OUT_OPTION
+@FORCE_OPTION
+@WAIT_OPTION
 @reports_errors
-def analyze(slug: str, data_dir: Path, out_root: Path) -> None:
+def analyze(slug: str, data_dir: Path, out_root: Path, force: bool, wait: bool) -> None:
     """Run the comparison notebook for one province (papermill): results.json, figures, executed notebook."""
-    from .execute import run_analysis
+    from .build import analyze as run_analyze
 
-    ds = load_data(data_dir)
-    with err.status(f"running analysis notebook for {escape(slug)} ..."):
-        executed = run_analysis(ds, slug, out_root / slug)
+    if not slug:
+        raise UsageError("--province needs a province slug (it was given empty)")
+    with err.status(f"running the analysis notebook for {escape(slug)} ..."):
+        executed = run_analyze(data_dir, out_root, slug, force=force, wait=wait, notify=lambda t: err.print(t, markup=False))
     out.print(f"[green]ok[/] {escape(display_path(executed.parent))}: results.json, figures, {executed.name}")
 
 
@@ -144,45 +155,43 @@ def _split(value: str) -> tuple[str, ...]:
 @click.option("--format", "formats", default="html,pdf", show_default=True, help="Formats, comma separated.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Provinces built in parallel [default: number of cores].")
 @DATA_OPTION
-@click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"), show_default=True)
+@OUT_OPTION
 @click.option("--renderer", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
               help="auto: quarto when on PATH, else the built-in pandoc + Typst renderer.")
 @click.option("--shard", default=None, metavar="K/N", help="Build only the K-th of N deterministic parts of the provinces.")
+@FORCE_OPTION
+@WAIT_OPTION
 @reports_errors
-def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str, shard: str | None) -> None:
+def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str, shard: str | None,
+          force: bool, wait: bool) -> None:
     """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from .build import parse_shard, run_build
+    from .progress import BuildDisplay, summary
 
-    from .build import build as run_build
-    from .build import parse_shard
-
-    class Bar:
-        """Per-province status lines above a progress bar (rich)."""
-
-        def __init__(self, bar: Progress):
-            self.bar, self.task = bar, bar.add_task("building briefings", total=None)
-
-        def start(self, total: int) -> None:
-            self.bar.update(self.task, total=total)
-
-        def done(self, outcome) -> None:
-            mark = f"[green]{outcome.work.value}[/]" if outcome.ok else "[red]failed[/]"
-            self.bar.console.print(f"  {mark} {escape(outcome.slug)}")
-            self.bar.advance(self.task)
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
-        outcomes = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
-                             jobs=jobs, renderer=renderer, progress=Bar(bar), shard=parse_shard(shard))
-    table = Table("province", "result", "files written", title="Build summary")
-    for o in outcomes:
-        result = o.work.value if o.ok else "[red]failed[/]"
-        table.add_row(escape(o.slug), result, str(len(o.render_outputs)) if o.ok else escape(o.error))
-    out.print(table)
-    out.print(f"index: {display_path(out_root / 'index.html')}", markup=False)
-    failed = [o for o in outcomes if not o.ok]
-    if failed:
-        err.print(f"[bold red]error:[/] {len(failed)} province(s) failed: {escape(', '.join(o.slug for o in failed))}")
+    display = BuildDisplay(err)
+    try:
+        report = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
+                           jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait)
+    finally:
+        display.stop()
+    summary(report, out, display_path(out_root / "index.html"))
+    if report.failed:
+        err.print(f"[bold red]error:[/] {len(report.failed)} province(s) failed: {escape(', '.join(o.slug for o in report.failed))}")
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("out_root", metavar="OUT", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("shards", metavar="SHARD...", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@FORCE_OPTION
+@reports_errors
+def merge(out_root: Path, shards: tuple[Path, ...], force: bool) -> None:
+    """Merge the outputs of `briefings build --shard K/N` runs (every K of N) into OUT."""
+    from .merge import merge as run_merge
+
+    result = run_merge(out_root, list(shards), force=force)
+    out.print(f"[green]ok[/] merged {result.provinces} province(s) from {len(shards)} shard(s) into "
+              f"{escape(display_path(out_root))} (build {escape(result.build_id)})")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from . import vocab
+from .dates import latest
 from .errors import UsageError
 from .load import Dataset
 from .normalize import normalized_measures
@@ -279,7 +280,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
                 for c in subject.cities if c in set(mine["locality"])
             ],
         },
-        "data_as_of": max(ds.sources["date"]),
+        "data_as_of": latest(list(ds.sources["date"])),
         "counts": {
             "measures": int(len(mine)),
             "valued": int(len(mine_valued)),

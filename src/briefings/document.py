@@ -128,6 +128,19 @@ def figure_name(entry: dict[str, Any], lang: str) -> str:
     return f"{instrument}（{metric}）" if lang == "zh" else f"{instrument} ({metric})"
 
 
+def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str]]:
+    """Up to ``limit`` key figures per language for the index card: the first findings' figures."""
+    figures: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    comparisons = {c["id"]: c for c in results["comparisons"]}
+    for f in results["findings"]:
+        if "measure_id" not in f or len(figures["en"]) >= limit:
+            continue
+        e = next(e for e in comparisons[f["comparison_id"]]["entries"] if e["measure_id"] == f["measure_id"])
+        for lang in LANGUAGES:
+            figures[lang].append(f"{holder_name(e['holder'], lang)} · {figure_name(e, lang)}: {value_text(e, lang)}")
+    return figures
+
+
 def finding_sentence(f: dict[str, Any], results: dict[str, Any], lang: str, cite: Citations) -> str | None:
     """One key-finding sentence, generated from the results (never canned text)."""
     _ = gettext_for(lang)

@@ -4,14 +4,17 @@ Starting a kernel and importing pandas, seaborn and matplotlib costs about three
 more than the analysis itself. A build runs many provinces in each worker process, so
 this engine starts the kernel once and reuses it: between notebooks it resets the
 kernel's namespace (``reset(new_session=True)``: no variable, and no execution count,
-carries over), while the imported modules stay loaded. Registered with papermill as
-``briefings-warm``; ``briefings analyze`` uses papermill's default engine.
+carries over), while the imported modules stay loaded, and before each notebook it moves
+the kernel to that notebook's working directory (papermill's ``cwd``), as a fresh kernel
+started there would be. Registered with papermill as ``briefings-warm``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing.util
+import os
 import subprocess
 
 from jupyter_client.manager import AsyncKernelManager
@@ -40,7 +43,7 @@ class WarmKernelEngine(NBClientEngine):
             km = AsyncKernelManager(kernel_name=kernel_name)
             # the kernel's own log (transport warnings) is noise on the build's terminal;
             # cell errors reach us through the notebook, not through this stream
-            run_sync(km.start_kernel)(stderr=subprocess.DEVNULL)
+            run_sync(km.start_kernel)(stderr=subprocess.DEVNULL, cwd=os.getcwd())
             cls._managers[kernel_name] = km
             if not cls._finalizer:
                 # stop the kernels when a worker process of the build pool exits
@@ -56,12 +59,29 @@ class WarmKernelEngine(NBClientEngine):
             stderr_file=stderr_file,
         )
         client.kc = cls._clients.get(kernel_name)
+        if client.kc is not None:
+            # papermill runs the engine inside its cwd: a warm kernel must move there too
+            client.wait_for_reply(client.kc.execute(f"import os as _os; _os.chdir({json.dumps(os.getcwd())}); del _os",
+                                                    silent=True, store_history=False))
         try:
             return client.execute()
         finally:
             cls._clients[kernel_name] = client.kc
             if client.kc is not None:
-                client.wait_for_reply(client.kc.execute(_RESET, silent=True, store_history=False))
+                try:
+                    client.wait_for_reply(client.kc.execute(_RESET, silent=True, store_history=False), timeout=30)
+                except Exception:  # a dead or stuck kernel: the next notebook gets a fresh one
+                    cls._discard(kernel_name)
+
+    @classmethod
+    def _discard(cls, kernel_name: str) -> None:
+        cls._clients.pop(kernel_name, None)
+        km = cls._managers.pop(kernel_name, None)
+        if km is not None and km.has_kernel:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:
+                pass
 
     @classmethod
     def shutdown(cls) -> None:

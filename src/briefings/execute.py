@@ -1,24 +1,21 @@
 """Run the briefing notebook for one province with papermill.
 
-Outputs are staged in a temporary folder next to the destination and moved into place
-only when the whole notebook succeeded, so a failed run never replaces a previous good
-result. The executed notebook is kept as the audit trail (``analysis.ipynb``); on failure
-it is kept in the staging folder's place for inspection and its path reported.
+The notebook runs with its output folder as working directory (a province's staging folder
+during a build), and every path it is given is relative to that folder, so the executed
+notebook, the audit trail, names no machine path and no staging folder. A failed run
+raises ``AnalysisError`` naming the failing cell; the executed notebook is kept at the
+path the caller chose for inspection.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
-from typing import TYPE_CHECKING
-
 from .errors import BriefingsError
-
-if TYPE_CHECKING:
-    from .load import Dataset
+from .fsutil import atomic_write_text
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "analysis" / "briefing.ipynb"
 EXECUTED_NOTEBOOK = "analysis.ipynb"
@@ -36,41 +33,73 @@ class AnalysisError(BriefingsError):
         super().__init__(f"analysis of {slug} failed: {message}{where}")
 
 
-def run_analysis(ds: Dataset, slug: str, out_dir: Path, *, notebook: Path = NOTEBOOK, kernel: str = "python3",
-                 engine: str | None = None) -> Path:
-    """Execute the notebook for ``slug`` into ``out_dir``; returns the executed notebook's path.
+def relative(path: Path, start: Path) -> str:
+    return os.path.relpath(path.resolve(), start.resolve())
 
-    ``engine`` is a papermill engine name: None for papermill's default (a fresh kernel),
-    ``briefings-warm`` (see ``engine.py``) to reuse this process's kernel.
+
+def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None, build_id: str) -> dict[str, str]:
+    """Parameters papermill injects: the province and paths relative to the output folder."""
+    return {
+        "province": slug,
+        "data_dir": relative(data_dir, out_dir),
+        "output_dir": ".",
+        "dataset_cache": relative(cache, out_dir) if cache else "",
+        "build_id": build_id,
+    }
+
+
+def run_analysis(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None = None, build_id: str = "",
+                 notebook: Path | None = None, kernel: str = "python3", failed_copy: Path | None = None) -> Path:
+    """Execute the notebook for ``slug`` with ``out_dir`` as its folder; returns the executed notebook.
+
+    The kernel is this process's warm kernel (``engine.py``).
     """
     import papermill  # imported here: a no-op build never needs it
     from papermill.exceptions import PapermillExecutionError
 
-    from .compare import find_province
+    from .engine import ENGINE_NAME
 
-    find_province(ds, slug)  # fail fast, before starting a kernel, on an unknown province
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{slug}.analysis.", dir=out_dir.parent)).resolve()
-    executed = staging / EXECUTED_NOTEBOOK
+    executed = out_dir / EXECUTED_NOTEBOOK
     try:
         papermill.execute_notebook(
-            str(notebook), str(executed),
-            parameters={"province": slug, "data_dir": str(ds.data_dir.resolve()), "output_dir": str(staging)},
-            kernel_name=kernel, progress_bar=False, log_output=False, engine_name=engine,
+            str(notebook or NOTEBOOK), str(executed),
+            parameters=notebook_parameters(slug, out_dir, data_dir=data_dir, cache=cache, build_id=build_id),
+            kernel_name=kernel, progress_bar=False, log_output=False, engine_name=ENGINE_NAME,
             request_save_on_cell_execute=False,  # saved once at the end (and on failure)
-            # a stable folder: a warm kernel outlives this run's staging folder
-            cwd=str(out_dir.parent.resolve()),
+            cwd=str(out_dir),
         )
     except PapermillExecutionError as exc:
-        failed = out_dir.parent / f".{slug}.failed.ipynb"
-        if executed.exists():
-            os.replace(executed, failed)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise AnalysisError(slug, f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", failed) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        kept = _keep(executed, failed_copy)
+        raise AnalysisError(slug, f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}", kept) from None
+    except BriefingsError:
         raise
-    for item in sorted(staging.iterdir()):
-        os.replace(item, out_dir / item.name)
-    shutil.rmtree(staging, ignore_errors=True)
-    return out_dir / EXECUTED_NOTEBOOK
+    except Exception as exc:  # a dead kernel, a timeout ...: this province fails, the build goes on
+        kept = _keep(executed, failed_copy)
+        raise AnalysisError(slug, f"{type(exc).__name__}: {exc}".strip(), kept) from None
+    _tidy_audit_trail(executed, notebook or NOTEBOOK)
+    return executed
+
+
+def _tidy_audit_trail(executed: Path, source: Path) -> None:
+    """What papermill records that would make the audit trail machine- or run-specific: the
+    absolute input and output paths (kept as names), and the random id of the cell it
+    injects (fixed), so two identical runs differ only in their run times."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    record = nb.get("metadata", {}).get("papermill", {})
+    if "input_path" in record:
+        record["input_path"] = f"analysis/{source.name}"
+    if "output_path" in record:
+        record["output_path"] = executed.name
+    for cell in nb.get("cells", []):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    atomic_write_text(executed, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
+
+
+def _keep(executed: Path, failed_copy: Path | None) -> Path | None:
+    if failed_copy is None or not executed.is_file():
+        return None
+    failed_copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(executed, failed_copy)
+    return failed_copy

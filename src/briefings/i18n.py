@@ -107,15 +107,34 @@ VOCAB_LABELS: dict[str, str] = {
 }
 
 
+def catalog_path(lang: str) -> Path:
+    return LOCALE_DIR / LANGUAGES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@lru_cache(maxsize=None)
+def _catalog(lang: str):
+    po = catalog_path(lang)
+    if not po.is_file():
+        return None
+    with po.open("rb") as handle:
+        return read_po(handle, locale=LANGUAGES[lang], domain=DOMAIN)
+
+
+def catalog_messages(lang: str) -> dict[str, str]:
+    """msgid -> msgstr of every translated, non-fuzzy message of ``lang``'s catalog."""
+    catalog = _catalog(lang)
+    if catalog is None:
+        return {}
+    return {m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, str) else "\x00".join(m.string)
+            for m in catalog if m.id and m.string and not m.fuzzy}
+
+
 @lru_cache(maxsize=None)
 def translations(lang: str) -> gettext.NullTranslations:
     """The gettext translations of ``lang`` (``zh`` or ``en``), compiled from its .po file."""
-    locale = LANGUAGES[lang]
-    po = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po.is_file():
+    catalog = _catalog(lang)
+    if catalog is None:
         return gettext.NullTranslations()
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=locale, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

@@ -1,25 +1,33 @@
-"""What a build depends on, and what it produced: input hashes and ``manifest.json``.
+"""What a build depends on, and what it produced: input keys and ``manifest.json``.
 
-Inputs fall in two groups, so a change redoes only what depends on it:
+Two keys per province decide what a build redoes:
 
-- analysis inputs: the data files, the notebook, the translation catalogs (figure labels)
-  and the package's analysis modules. A change re-runs every province's notebook (all
-  provinces compare with all).
-- render inputs: templates, stylesheet, filters, ``_quarto.yml``, the render modules, the
-  renderer, languages and formats. A change re-renders without starting a kernel.
+- the analysis key: the data files (by name and bytes, wherever the folder lies), the
+  notebook, the package's analysis modules, the translations of the strings the figures
+  print, and the versions of the tools that compute (pandas, numpy, matplotlib, seaborn,
+  papermill, Babel ...). A change re-runs every province's notebook (all compare with all).
+- the render key: the templates, stylesheet, filters and ``_quarto.yml``, the render
+  modules, the translations (as messages, not file bytes: a comment or reordering changes
+  nothing), the renderer and the render tools' versions (typst, pandoc, jinja2 ...),
+  languages and formats, and the province's computed results and figures. A
+  translation-only or template-only change re-renders without running any notebook.
 
-``reports/manifest.json`` records both keys per province, the tool versions and the
-sha256 of every output; a province whose keys match and whose outputs are intact is
-skipped.
+``manifest.json`` records both keys per province, the tool versions that made its outputs
+and the sha256 of every output; a province whose keys match and whose outputs are intact
+is skipped. The manifest is byte-identical across identical builds: the executed
+notebook is hashed in a canonical form without its run times.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import platform
+import re
 from dataclasses import dataclass
-from importlib.metadata import version
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -29,88 +37,242 @@ from .fsutil import atomic_write_text
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
+FORMAT = 2
 
-#: Package modules that only turn results into documents.
-RENDER_MODULES = frozenset({"document.py", "render.py", "build.py", "manifest.py", "merge.py", "cli.py", "console.py"})
-#: Files under templates/ that feed the analysis (figure labels come from the catalogs).
-ANALYSIS_TEMPLATES = ("locale/**/*.po",)
-TOOLS = ("pandas", "seaborn", "matplotlib", "papermill", "typst", "pypandoc-binary", "babel", "jinja2")
+#: Package modules that only turn results into documents (the rest feed the analysis).
+RENDER_MODULES = frozenset({
+    "document.py", "render.py", "quarto.py", "build.py", "manifest.py", "merge.py", "cli.py", "console.py",
+    "staging.py", "workers.py", "review.py", "pack.py", "overview.py", "progress.py", "__main__.py",
+})
+ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "seaborn", "papermill", "nbclient", "ipykernel", "babel", "opencc")
+RENDER_TOOLS = ("typst", "pypandoc-binary", "jinja2", "babel", "pyyaml")
+_SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 def sha256(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        return hashlib.sha256(canonical_notebook(path.read_bytes())).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _digest(files: list[Path], *extra: str) -> str:
-    digest = hashlib.sha256("\0".join((__version__, *extra)).encode())
-    for path in sorted(set(files)):
-        # project files by their path in the project; data files (possibly elsewhere) by name
-        name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
-        digest.update(f"{name}\0{sha256(path)}\0".encode())
-    return digest.hexdigest()
+def canonical_notebook(data: bytes) -> bytes:
+    """An executed notebook without what changes from run to run (times, durations)."""
+    try:
+        nb = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(nb, dict):
+        return data
+    nb.get("metadata", {}).pop("papermill", None)
+    for cell in nb.get("cells", []):
+        metadata = cell.get("metadata", {})
+        metadata.pop("execution", None)
+        metadata.pop("papermill", None)
+    return json.dumps(nb, sort_keys=True, ensure_ascii=False).encode()
 
 
-def _files(base: Path, *patterns: str) -> list[Path]:
-    return [p for pattern in patterns for p in base.glob(pattern) if p.is_file()]
+def _versions(packages: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for package in packages:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "absent"
+    return found
+
+
+@lru_cache(maxsize=1)
+def _pandoc_version() -> str:
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_version()
+    except Exception:  # reported as unknown; the render fails later with a clear message
+        return "unknown"
+
+
+def tool_versions(renderer: str, renderer_version: str = "") -> dict[str, str]:
+    versions = {"python": platform.python_version(), "briefings": __version__, "renderer": renderer}
+    if renderer_version:
+        versions["renderer_version"] = renderer_version
+    versions.update(_versions(tuple(dict.fromkeys(ANALYSIS_TOOLS + RENDER_TOOLS))))
+    versions["pandoc"] = _pandoc_version()
+    return versions
+
+
+class _Digest:
+    def __init__(self, *parts: str):
+        self.hash = hashlib.sha256("\0".join((__version__, *parts)).encode())
+
+    def text(self, *parts: str) -> _Digest:
+        self.hash.update(("\0".join(parts) + "\0").encode())
+        return self
+
+    def file(self, name: str, path: Path) -> _Digest:
+        self.hash.update(f"{name}\0".encode() + path.read_bytes() + b"\0")
+        return self
+
+    def hexdigest(self) -> str:
+        return self.hash.hexdigest()
+
+
+def _project_files(base: Path, *patterns: str) -> list[Path]:
+    return sorted({p for pattern in patterns for p in base.glob(pattern) if p.is_file()})
+
+
+def _catalog_messages(msgids: set[str] | None = None) -> list[str]:
+    """Translations as sorted ``lang, msgid, msgstr`` lines (all, or only ``msgids``)."""
+    from .i18n import LANGUAGES, catalog_messages
+
+    lines = []
+    for lang in sorted(LANGUAGES):
+        for msgid, msgstr in sorted(catalog_messages(lang).items()):
+            if msgids is None or msgid in msgids:
+                lines.append(f"{lang}\0{msgid}\0{msgstr}")
+    return lines
+
+
+@lru_cache(maxsize=1)
+def figure_msgids() -> frozenset[str]:
+    """The interface strings the figures print (their translations feed the analysis)."""
+    from babel.messages.extract import extract_python
+
+    with (PACKAGE / "figures.py").open("rb") as handle:
+        found = extract_python(handle, ["_", "gettext", "N_"], [], {})
+        return frozenset(m[2] if isinstance(m[2], str) else m[2][0] for m in found)
 
 
 @dataclass(frozen=True)
 class InputKeys:
     analysis: str
-    render: str
+    render_inputs: str
+    data_as_of: str
 
     @property
     def build_id(self) -> str:
-        """Short id printed on every briefing: names the exact inputs it came from."""
-        return hashlib.sha256(f"{self.analysis}{self.render}".encode()).hexdigest()[:12]
+        """Printed on every briefing: the data date and a short hash of every input."""
+        short = hashlib.sha256(f"{self.analysis}{self.render_inputs}".encode()).hexdigest()[:7]
+        return f"{self.data_as_of}-{short}" if self.data_as_of else short
+
+    def render(self, analysis_outputs: dict[str, str]) -> str:
+        """A province's render key: the render inputs and its computed results and figures."""
+        digest = _Digest(self.render_inputs)
+        for name, value in sorted(analysis_outputs.items()):
+            if not name.endswith((".ipynb", ".html")):  # the audit trail is not rendered
+                digest.text(name, value)
+        return digest.hexdigest()
 
 
-def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str) -> InputKeys:
+def data_as_of(data_dir: Path) -> str:
+    """The latest source date (read with the csv module: a no-op build never imports pandas)."""
+    from .dates import latest
+
+    try:
+        with (data_dir / "sources.csv").open(encoding="utf-8", newline="") as handle:
+            dates = [row.get("date", "") for row in csv.DictReader(handle)]
+        return latest([d for d in dates if d])
+    except (OSError, ValueError):
+        return ""  # invalid data: validation reports it
+
+
+def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str,
+               renderer_version: str = "") -> InputKeys:
     package = sorted(PACKAGE.glob("*.py"))
-    analysis = _digest(
-        _files(data_dir.resolve(), "*.csv") + _files(ROOT / "analysis", "*.ipynb") + _files(ROOT / "templates", *ANALYSIS_TEMPLATES)
-        + [p for p in package if p.name not in RENDER_MODULES]
-    )
-    render_files = [p for p in _files(ROOT / "templates", "**/*") if p.suffix != ".po"] + [ROOT / "_quarto.yml"]
-    render = _digest(render_files + [p for p in package if p.name in RENDER_MODULES],
-                     analysis, renderer, ",".join(languages), ",".join(formats))
-    return InputKeys(analysis, render)
+    analysis = _Digest("analysis")
+    for path in _project_files(data_dir, "*.csv"):
+        analysis.file(path.name, path)  # by name: the key does not depend on where the folder lies
+    from . import execute
+
+    analysis.file("notebook", execute.NOTEBOOK)
+    for path in [p for p in package if p.name not in RENDER_MODULES]:
+        analysis.file(str(path.relative_to(ROOT)), path)
+    analysis.text(*_catalog_messages(set(figure_msgids())))
+    analysis.text(*(f"{k}={v}" for k, v in sorted(_versions(ANALYSIS_TOOLS).items())), platform.python_version())
+
+    render = _Digest("render", renderer, renderer_version, ",".join(languages), ",".join(formats))
+    templates = [p for p in _project_files(ROOT / "templates", "**/*") if p.suffix not in (".po", ".pot", ".mo")]
+    for path in templates + [ROOT / "_quarto.yml"] + [p for p in package if p.name in RENDER_MODULES]:
+        render.file(str(path.relative_to(ROOT)), path)
+    render.text(*_catalog_messages())
+    render.text(*(f"{k}={v}" for k, v in sorted(_versions(RENDER_TOOLS).items())), _pandoc_version())
+    return InputKeys(analysis.hexdigest(), render.hexdigest(), data_as_of(data_dir))
 
 
-def tool_versions(renderer: str) -> dict[str, str]:
-    versions = {"python": platform.python_version(), "briefings": __version__, "renderer": renderer}
-    versions.update({package: version(package) for package in TOOLS})
-    return versions
+def _is_digest_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _valid_entry(slug: Any, entry: Any) -> bool:
+    return (isinstance(slug, str) and bool(_SLUG.match(slug)) and isinstance(entry, dict)
+            and isinstance(entry.get("analysis_key"), str)
+            and isinstance(entry.get("render_key"), (str, type(None)))
+            and _is_digest_map(entry.get("analysis_outputs")) and _is_digest_map(entry.get("render_outputs"))
+            and all(_safe_name(slug, name) for name in [*entry["analysis_outputs"], *entry["render_outputs"]]))
+
+
+def _safe_name(slug: str, name: str) -> bool:
+    """An output recorded for ``slug`` lies inside its folder (a manifest is never trusted with paths)."""
+    parts = name.split("/")
+    return len(parts) == 2 and parts[0] == slug and parts[1] not in ("", ".", "..") and not parts[1].startswith(".")
 
 
 def read_manifest(out_root: Path) -> dict[str, Any]:
-    """The previous build's manifest, or {} when there is none (or it is unreadable)."""
+    """The previous build's manifest, or {} when there is none or it is not one of ours.
+
+    Every recorded province slug and output name is checked before use; an entry that
+    fails is dropped (that province is rebuilt).
+    """
     try:
         manifest = json.loads((out_root / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError, UnicodeDecodeError):
         return {}
-    return manifest if isinstance(manifest, dict) else {}
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return {}
+    provinces = manifest.get("provinces")
+    manifest["provinces"] = {s: e for s, e in provinces.items() if _valid_entry(s, e)} if isinstance(provinces, dict) else {}
+    selections = manifest.get("selections")
+    manifest["selections"] = {k: v for k, v in selections.items()
+                              if isinstance(k, str) and isinstance(v, list) and all(isinstance(s, str) and _SLUG.match(s) for s in v)
+                              } if isinstance(selections, dict) else {}
+    inputs = manifest.get("inputs")
+    manifest["inputs"] = inputs if _is_digest_map(inputs) else {}
+    return manifest
 
 
 def outputs_intact(out_root: Path, outputs: dict[str, str]) -> bool:
-    return bool(outputs) and all((out_root / name).is_file() and sha256(out_root / name) == digest for name, digest in outputs.items())
+    try:
+        return bool(outputs) and all((out_root / name).is_file() and sha256(out_root / name) == digest
+                                     for name, digest in outputs.items())
+    except OSError:
+        return False
 
 
 def record(out_root: Path, files: list[Path]) -> dict[str, str]:
-    return {str(p.relative_to(out_root)): sha256(p) for p in sorted(set(files))}
+    return {p.relative_to(out_root).as_posix(): sha256(p) for p in sorted(set(files))}
 
 
-def write_manifest(out_root: Path, keys: InputKeys, renderer: str, provinces: dict[str, dict[str, Any]],
-                   selections: dict[str, list[str]] | None = None) -> Path:
+def manifest_text(keys: InputKeys, tools: dict[str, str], provinces: dict[str, dict[str, Any]],
+                  selections: dict[str, list[str]]) -> str:
     """``selections`` maps a build's province selection (``henan,hebei|1/2``) to the slugs it
     resolved to with these analysis inputs, so a no-op rebuild need not read the data."""
     manifest = {
+        "format": FORMAT,
         "build_id": keys.build_id,
-        "inputs": {"analysis": keys.analysis, "render": keys.render},
-        "tools": tool_versions(renderer),
+        "data_as_of": keys.data_as_of,
+        "inputs": {"analysis": keys.analysis, "render": keys.render_inputs},
+        "tools": tools,
         "provinces": dict(sorted(provinces.items())),
-        "selections": dict(sorted((selections or {}).items())),
+        "selections": dict(sorted(selections.items())),
     }
-    path = out_root / MANIFEST
-    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
-    return path
+    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds it: a no-op build writes nothing."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write_text(path, text)
+    return True

@@ -1,55 +1,93 @@
-"""Merge shard outputs into one reports folder: ``python -m briefings.merge OUT SHARD...``.
+"""Merge shard outputs into one reports folder (``briefings merge OUT SHARD...``).
 
-Copies each shard's province folders, merges their manifests (each province appears in
-exactly one shard) and rebuilds the index from the merged results.
+Checks before writing anything that the shards are one complete set: each was built by
+``briefings build --shard K/N`` with the same N and the same inputs, and every K from 1 to
+N is present once. Then copies each province through a staging folder and swaps it into
+place (never a half-copied province), merges the manifests and rebuilds the index.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import shutil
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from .build import write_index
-from .errors import UsageError
-from .fsutil import atomic_write_text
-from .manifest import MANIFEST, read_manifest
+from .errors import UsageError, display_path
+from .manifest import MANIFEST, InputKeys, manifest_text, outputs_intact, read_manifest, write_if_changed
+from .staging import build_lock, new_staging, prepare_output, publish, remove_leftovers
+
+_SHARD = re.compile(r"\|(\d+)/(\d+)$")
 
 
-def merge(out_root: Path, shards: list[Path]) -> Path:
-    provinces: dict = {}
-    build_ids, first, selections = set(), {}, {}
+@dataclass(frozen=True)
+class MergeResult:
+    provinces: int
+    build_id: str
+
+
+def _shard_spec(manifest: dict, where: Path) -> tuple[int, int]:
+    specs = {tuple(int(x) for x in m.groups()) for key in manifest.get("selections", {}) if (m := _SHARD.search(key))}
+    if len(specs) != 1:
+        raise UsageError(f"{display_path(where)} is not the output of one `briefings build --shard K/N` run")
+    return specs.pop()
+
+
+def check_shards(shards: list[Path]) -> list[tuple[Path, dict]]:
+    """Every shard's manifest, after checking that the shards form one complete set."""
+    manifests = []
     for shard in shards:
         manifest = read_manifest(shard)
         if not manifest:
-            raise UsageError(f"{shard} has no manifest.json: not a shard of briefings build")
-        build_ids.add(manifest["build_id"])
-        first = first or manifest
-        selections.update(manifest.get("selections", {}))
+            raise UsageError(f"{display_path(shard)} has no manifest.json of this version: not a shard of briefings build")
+        manifests.append((shard, manifest, _shard_spec(manifest, shard)))
+    sizes = {n for _, _, (_, n) in manifests}
+    if len(sizes) != 1:
+        raise UsageError(f"the shards split the provinces in different ways: {sorted(f'/{n}' for n in sizes)}")
+    n = sizes.pop()
+    present = sorted(k for _, _, (k, _) in manifests)
+    missing = sorted(set(range(1, n + 1)) - set(present))
+    if missing:
+        raise UsageError(f"shard(s) missing: {', '.join(f'{k}/{n}' for k in missing)} (given: {', '.join(f'{k}/{n}' for k in present)})")
+    if len(present) != len(set(present)):
+        raise UsageError("a shard is given more than once")
+    inputs = {(m["inputs"].get("analysis"), m["inputs"].get("render")) for _, m, _ in manifests}
+    if len(inputs) != 1:
+        raise UsageError("the shards were built from different inputs (data, code, templates or options): rebuild them together")
+    seen: dict[str, Path] = {}
+    for shard, manifest, _ in manifests:
         for slug, entry in manifest["provinces"].items():
-            if slug in provinces:
-                raise UsageError(f"province {slug} appears in more than one shard")
-            shutil.copytree(shard / slug, out_root / slug, dirs_exist_ok=True)
-            provinces[slug] = entry
-    if len(build_ids) != 1:
-        raise UsageError(f"shards come from different inputs: {sorted(build_ids)}")
-    bid = build_ids.pop()
-    slugs = sorted(provinces)  # every merged province gets an index card
-    write_index(out_root, slugs, bid, _data_date(out_root, slugs))
-    merged = {**first, "provinces": dict(sorted(provinces.items())), "selections": dict(sorted(selections.items()))}
-    path = out_root / MANIFEST
-    atomic_write_text(path, json.dumps(merged, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
-    return path
+            if slug in seen:
+                raise UsageError(f"province {slug} appears in two shards: {display_path(seen[slug])} and {display_path(shard)}")
+            if not outputs_intact(shard, {**entry["analysis_outputs"], **entry["render_outputs"]}):
+                raise UsageError(f"{display_path(shard / slug)} does not match its manifest (incomplete or changed)")
+            seen[slug] = shard
+    return [(shard, manifest) for shard, manifest, _ in manifests]
 
 
-def _data_date(out_root: Path, slugs: list[str]) -> str:
-    from .analysis import read_results
+def merge(out_root: Path, shards: list[Path], *, force: bool = False) -> MergeResult:
+    if not shards:
+        raise UsageError("give the shard folders to merge: briefings merge OUT SHARD...")
+    checked = check_shards(shards)
+    first = checked[0][1]
+    prepare_output(out_root, force=force)
+    provinces: dict = {}
+    selections: dict = {}
+    with build_lock(out_root):
+        try:
+            remove_leftovers(out_root)
+            for shard, manifest in checked:
+                selections.update(manifest["selections"])
+                for slug, entry in sorted(manifest["provinces"].items()):
+                    staging = new_staging(out_root, slug)
+                    shutil.copytree(shard / slug, staging, dirs_exist_ok=True)
+                    publish(staging, out_root / slug)
+                    provinces[slug] = entry
+            keys = InputKeys(first["inputs"]["analysis"], first["inputs"]["render"], first.get("data_as_of", ""))
+            from .build import write_index
 
-    return max(read_results(out_root / s)["data_as_of"] for s in slugs)
-
-
-if __name__ == "__main__":
-    target, *parts = sys.argv[1:]
-    Path(target).mkdir(parents=True, exist_ok=True)
-    print(merge(Path(target), [Path(p) for p in parts]))
+            write_index(out_root, keys)
+            write_if_changed(out_root / MANIFEST, manifest_text(keys, first.get("tools", {}), provinces, selections))
+        finally:
+            remove_leftovers(out_root)
+    return MergeResult(len(provinces), keys.build_id)

@@ -23,7 +23,8 @@ from typing import Any, Protocol
 
 import yaml
 
-from .errors import BriefingsError
+from .dates import timestamp
+from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,19 +56,24 @@ class Settings:
         return cls(html=formats.get("html") or {}, typst=formats.get("typst") or {})
 
 
-def source_date(default: str | None = None) -> datetime:
+def source_date(data_date: str | None = None) -> datetime:
     """The fixed timestamp of outputs: SOURCE_DATE_EPOCH, else the data date, never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    parts = [int(p) for p in (default or "2000").split("-")] + [1, 1]
-    return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
+    return timestamp(data_date or "2000")
 
 
 class Renderer(Protocol):
     name: str
+    version: str
+    #: True when the renderer renders many documents in one call (``render_batch``),
+    #: False when it renders each document on its own (``render``), in the build's workers.
+    batched: bool
 
     def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]: ...
+
+    def render_batch(self, documents: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path] | Exception]: ...
 
 
 def _outputs(qmd: Path, formats: tuple[str, ...]) -> dict[str, Path]:
@@ -78,12 +84,14 @@ class QuartoRenderer:
     """``quarto render`` on the generated .qmd (for users who have Quarto installed)."""
 
     name = "quarto"
+    version = ""
+    batched = False
 
     def __init__(self, executable: str | None = None):
         self.executable = executable or shutil.which("quarto")
         if not self.executable:
-            raise RenderError("the quarto renderer was requested but `quarto` is not on PATH; "
-                              "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
+            raise UsageError("the quarto renderer was requested but `quarto` is not on PATH; "
+                             "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
 
     def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]:
         done = []
@@ -117,6 +125,8 @@ class BuiltinRenderer:
     """
 
     name = "builtin"
+    version = ""  # the versions of pandoc and typst are recorded with the other tools
+    batched = False
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.load()
@@ -238,4 +248,4 @@ def choose_renderer(name: str = "auto") -> Renderer:
         return QuartoRenderer()
     if name in ("builtin", "auto"):
         return BuiltinRenderer()
-    raise RenderError(f"unknown renderer {name!r}: expected auto, quarto or builtin")
+    raise UsageError(f"unknown renderer {name!r}: expected auto, quarto or builtin")

@@ -7,14 +7,16 @@ presence, vocabularies, patterns, uniqueness and numbers; relations between tabl
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from . import vocab
+from . import dates, vocab
 from .errors import Problem
 
 NUMBER_RE = r"^\d+(\.\d+)?$"
@@ -53,6 +55,33 @@ def plain_name() -> pa.Check:
     )
 
 
+def real_date() -> pa.Check:
+    def ok(value: str) -> bool:
+        try:
+            dates.parse(value)
+            return True
+        except ValueError:
+            return False
+
+    return pa.Check(lambda s: s.map(ok), error=f"must be a real date written as {dates.FORMS}")
+
+
+def finite_number(*, positive: bool = False) -> pa.Check:
+    """A plain number whose value stays finite as a float (400 digits would overflow to inf)."""
+    def ok(value: str) -> bool:
+        if not value:
+            return True
+        parts = value.split("-") if re.match(RANGE_RE, value) else [value]
+        try:
+            numbers = [float(Decimal(p)) for p in parts]
+        except (InvalidOperation, ValueError):
+            return True  # the pattern check reports it
+        return all(math.isfinite(n) and abs(n) < 1e30 and (n > 0 or not positive) for n in numbers)
+
+    what = "a positive number" if positive else "a number"
+    return pa.Check(lambda s: s.map(ok), error=f"must be {what} of reasonable size (below 10^30)")
+
+
 def text(*checks: pa.Check, unique: bool = False) -> pa.Column:
     return pa.Column(str, checks=list(checks), unique=unique, nullable=False)
 
@@ -69,7 +98,7 @@ SOURCES = pa.DataFrameSchema(
         "publisher_en": text(required()),
         "title_zh": optional_text(),  # blank when the stored article has no headline
         "title_en": text(required()),
-        "date": text(matches(r"^\d{4}(-\d{2}){0,2}$", "a date as YYYY, YYYY-MM or YYYY-MM-DD")),
+        "date": text(real_date()),
         "script": text(one_of(["zh-Hans", "zh-Hant"])),
         "url": text(matches(r"^https?://\S+$", "an http(s) URL", blank=True)),
     },
@@ -110,7 +139,7 @@ UNITS = pa.DataFrameSchema(
     {
         "unit": text(required(), unique=True),
         "base_unit": text(one_of(vocab.BASE_UNITS)),
-        "factor": text(matches(NUMBER_RE, "a positive plain number such as 100000000")),
+        "factor": text(matches(NUMBER_RE, "a positive plain number such as 100000000"), finite_number(positive=True)),
         "label_en": text(required()),
     },
     name="units",
@@ -126,7 +155,8 @@ MEASURES = pa.DataFrameSchema(
         "instrument": text(one_of(vocab.INSTRUMENTS, blank=True)),
         "metric": text(one_of(vocab.METRICS)),
         "value_reported": text(
-            matches(f"{NUMBER_RE}|{RANGE_RE}", "a plain number such as 30 or 19.63, or a range such as 2-3", blank=True)
+            matches(f"{NUMBER_RE}|{RANGE_RE}", "a plain number such as 30 or 19.63, or a range such as 2-3", blank=True),
+            finite_number(),
         ),
         "unit_reported": optional_text(),
         "qualifier": text(one_of(vocab.QUALIFIERS, blank=True)),

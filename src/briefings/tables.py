@@ -67,9 +67,15 @@ def read_table(path: Path, columns: list[str], *, optional: frozenset[str] = fro
     Raises DataError listing what is wrong with the file's shape or encoding.
     """
     name = display_path(path)
-    if not path.is_file():
-        raise DataError([Problem(name, 0, "", "file not found")])
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError([Problem(name, 0, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise DataError([Problem(name, 0, "", "is a folder, not a CSV file")]) from None
+    except OSError as exc:
+        reason = {40: "too many symbolic links (a loop?)", 13: "permission denied: the file cannot be read"}.get(exc.errno, exc.strerror)
+        raise DataError([Problem(name, 0, "", f"cannot read the file: {reason}")]) from None
     if not data.strip():
         raise DataError([Problem(name, 1, "(header)", "file is empty (expected a header row and data rows)")])
     text = _decode(data, name)

@@ -1,0 +1,185 @@
+"""The output folder: who owns it, one writer at a time, and staged province folders.
+
+Rules that keep an editor's previous good briefings safe:
+
+- An output folder is the tool's when it holds the marker file ``.briefings-output``
+  (written when the tool first uses a new or empty folder). A non-empty folder without it
+  is refused unless the caller says otherwise (``--force``); even then the tool never
+  deletes anything it did not write.
+- One build at a time: ``.briefings.lock`` (an ``flock``) is held for the whole build.
+- A province is built in a staging folder beside its final folder
+  (``.briefings-staging-<slug>-<random>``, at the same depth so relative paths in the
+  executed notebook hold) and swapped in as a whole only when every output succeeded,
+  with an atomic exchange of the two folders where the kernel offers one.
+- Leftovers of a killed build are staging folders carrying the staging marker: only
+  those are removed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import BriefingsError, UsageError, display_path
+
+OUTPUT_MARKER = ".briefings-output"
+STAGING_MARKER = ".briefings-staging"
+STAGING_PREFIX = ".briefings-staging-"
+LOCK_FILE = ".briefings.lock"
+CACHE_DIR = ".briefings-cache"
+#: Entries a fresh output folder may already hold (the repository's reports/README.md).
+HARMLESS = frozenset({"README.md", ".gitkeep", OUTPUT_MARKER, LOCK_FILE})
+SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+FILE_MODE, DIR_MODE = 0o644, 0o755
+
+
+class OutputError(BriefingsError):
+    """The output folder cannot be used (not ours, not writable, full, locked ...)."""
+
+    exit_code = 2
+
+
+def describe_os_error(exc: OSError, path: Path) -> str:
+    reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
+              errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+              errno.ENOTDIR: "a part of the path is a file, not a folder",
+              errno.ELOOP: "too many symbolic links (a loop?)", errno.EDQUOT: "the disk quota is exceeded"}
+    return f"{display_path(path)}: {reason.get(exc.errno, exc.strerror or str(exc))}"
+
+
+def prepare_output(out_root: Path, *, force: bool = False) -> None:
+    """Create ``out_root`` or check that it is the tool's; mark it as the tool's."""
+    try:
+        if out_root.exists() and not out_root.is_dir():
+            raise OutputError(f"--out {display_path(out_root)} is a file, not a folder")
+        out_root.mkdir(parents=True, exist_ok=True)
+        marker = out_root / OUTPUT_MARKER
+        if not marker.exists():
+            foreign = sorted(p.name for p in out_root.iterdir() if p.name not in HARMLESS)
+            if foreign and not force:
+                shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+                raise OutputError(f"--out {display_path(out_root)} is a folder the briefings tool did not make and it is not "
+                                  f"empty ({shown}); choose an empty or new folder, or pass --force to write into it "
+                                  "(nothing the tool did not write is ever deleted)")
+            marker.write_text("This folder holds generated briefings (briefings build). Safe to delete.\n", encoding="utf-8")
+            os.chmod(marker, FILE_MODE)
+    except OSError as exc:
+        raise OutputError(f"cannot use the output folder: {describe_os_error(exc, out_root)}") from None
+
+
+@contextmanager
+def build_lock(out_root: Path, *, wait: bool = True, notify=None) -> Iterator[None]:
+    """Hold the output folder's lock for a build: never two writers.
+
+    The lock file is never written to, so a no-op build changes nothing; in a read-only
+    folder, which no other build can write to either, the lock is taken read-only.
+    """
+    path = out_root / LOCK_FILE
+    try:
+        handle = open(path, "a+b")
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise OutputError(f"cannot lock the output folder: {describe_os_error(exc, path)}") from None
+        try:
+            handle = open(path, "rb")
+        except OSError:
+            yield  # a read-only folder without a lock file: nothing can write to it
+            return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise OutputError(f"another build is writing to {display_path(out_root)}; "
+                                  "wait for it to finish, or choose another --out") from None
+            if notify:
+                notify(f"waiting for the build already writing to {display_path(out_root)} ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_staging(out_root: Path, slug: str) -> Path:
+    """A fresh staging folder for one province, beside its final folder."""
+    if not SLUG.match(slug):
+        raise UsageError(f"invalid province slug {slug!r}")
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{slug}-", dir=out_root))
+    (staging / STAGING_MARKER).write_text("staging folder of briefings build; removed by the next build\n", encoding="utf-8")
+    return staging
+
+
+def remove_leftovers(out_root: Path) -> list[Path]:
+    """Remove what a killed build left: only staging folders that carry the staging marker."""
+    removed = []
+    if not out_root.is_dir():
+        return removed
+    for entry in out_root.iterdir():
+        if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and not entry.is_symlink() \
+                and (entry / STAGING_MARKER).is_file():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def copy_into(source: Path, names: list[str], target: Path) -> None:
+    """Copy ``names`` (relative file names) from ``source`` into ``target`` (staging)."""
+    for name in names:
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, destination)
+
+
+def publish(staging: Path, final: Path) -> None:
+    """Make ``staging`` the province folder ``final``, as one step, and drop the old one.
+
+    World-readable whatever the umask. With Linux ``renameat2(RENAME_EXCHANGE)`` the two
+    folders trade places atomically; elsewhere the old folder is renamed away first.
+    """
+    (staging / STAGING_MARKER).unlink(missing_ok=True)
+    for folder, dirs, files in os.walk(staging):
+        os.chmod(folder, DIR_MODE)
+        for name in files:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
+    if final.is_dir() and not final.is_symlink():
+        if not _exchange(staging, final):
+            retired = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{final.name}-old-", dir=final.parent))
+            os.rename(final, retired / final.name)
+            os.rename(staging, final)
+            staging = retired
+        (staging / STAGING_MARKER).write_text("previous version, being removed\n", encoding="utf-8")
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        if final.is_symlink() or final.exists():
+            raise OutputError(f"{display_path(final)} exists and is not a folder the tool made; remove it first")
+        os.rename(staging, final)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -1,0 +1,143 @@
+"""Worker processes of a build: parallel, isolated, and never left behind.
+
+- Each worker dies with the build (``PR_SET_PDEATHSIG``), so ``kill -9`` of the command
+  stops its workers at once; their Jupyter kernels follow within a second (ipykernel's
+  parent poller).
+- Ctrl-C (or SIGTERM) kills every worker and kernel of the build at once, instead of
+  waiting for running notebooks to finish.
+- An exception in a task fails that task only. A worker that dies (a crash, the OOM
+  killer) breaks the pool and every task in flight with it; those tasks are run again,
+  each in a pool of its own, so only the task that kills its worker fails.
+- Workers send small progress events (which province, which stage) to the parent.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+_events: Any = None
+
+
+class WorkerDied(Exception):
+    """The worker process running a task died."""
+
+
+def _init_worker(events: Any, parent: int) -> None:
+    global _events
+    _events = events
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: Ctrl-C still kills workers; kill -9 leaves them to finish their task
+    if os.getppid() != parent:  # the build died before this worker was set up
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills the workers
+
+
+def report(key: str, stage: str) -> None:
+    """Tell the parent that ``key`` (a province) entered ``stage``; a no-op outside a pool."""
+    if _events is not None:
+        try:
+            _events.put_nowait((key, stage))
+        except Exception:  # progress is a courtesy; it never fails a task
+            pass
+
+
+def kill_descendants() -> None:
+    """Kill every process this one started (workers, and the kernels they started)."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(children, timeout=2)
+
+
+def run_tasks(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int,
+              on_result: Callable[[str, Any], None], on_event: Callable[[str, str], None] | None = None) -> None:
+    """Run ``function(*args)`` for every ``(key, args)`` in worker processes.
+
+    ``on_result(key, value)`` receives the return value, or the exception that the task
+    raised (``WorkerDied`` when its worker died twice).
+    """
+    broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event)
+    for key, args in broken:
+        # on its own: if the worker dies again, this task is the one that kills it
+        again = _run(function, [(key, args)], jobs=1, on_result=on_result, on_event=on_event)
+        for key2, _ in again:
+            on_result(key2, WorkerDied(f"the worker process building {key2} died (killed, or out of memory)"))
+
+
+def _run(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int, on_result, on_event) -> list[tuple[str, tuple]]:
+    if not tasks:
+        return []
+    context = multiprocessing.get_context("fork")
+    events = context.Queue()
+    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=context,
+                               initializer=_init_worker, initargs=(events, os.getpid()))
+    previous = _terminate_on_sigterm()
+    broken: list[tuple[str, tuple]] = []
+    try:
+        futures = {pool.submit(function, *args): (key, args) for key, args in tasks}
+        while futures:
+            done, _ = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+            _drain(events, on_event)
+            for future in done:
+                key, args = futures.pop(future)
+                try:
+                    value = future.result()
+                except BrokenProcessPool:
+                    broken.append((key, args))
+                    continue
+                except Exception as exc:  # a task's own failure: reported, never fatal to the others
+                    value = exc
+                on_result(key, value)
+        _drain(events, on_event)
+    except BaseException:
+        kill_descendants()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    pool.shutdown(wait=True)
+    events.close()
+    return broken
+
+
+def _drain(events: Any, on_event) -> None:
+    while True:
+        try:
+            key, stage = events.get_nowait()
+        except queue.Empty:
+            return
+        except Exception:  # a message cut short by a dying worker
+            return
+        if on_event:
+            on_event(key, stage)
+
+
+def _terminate_on_sigterm():
+    """SIGTERM stops a build like Ctrl-C does (workers and kernels killed, exit non-zero)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a test runner's thread): leave SIGTERM alone
+        return signal.getsignal(signal.SIGTERM)
