@@ -106,6 +106,24 @@ def unbalanced_quote(d: Path):
     return "units.csv", len(read_rows_lines(path)), "(row)"
 
 
+def unit_factor(value: str):
+    def mutate(d: Path):
+        return "units.csv", edit_cell(d / "units.csv", lambda r: r["unit"] == "亿元", "factor", value), "factor"
+    return mutate
+
+
+def source_date(value: str):
+    def mutate(d: Path):
+        return "sources.csv", edit_cell(d / "sources.csv", ANY, "date", value), "date"
+    return mutate
+
+
+def region_name(column: str, value: str):
+    def mutate(d: Path):
+        return "regions.csv", edit_cell(d / "regions.csv", lambda r: r["code"] == "CN-HA", column, value), column
+    return mutate
+
+
 def read_rows_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").rstrip("\n").split("\n")
 
@@ -147,6 +165,15 @@ CASES = {
     "city-with-bad-parent": city_with_bad_parent,
     "unit-factor-not-a-number": bad_factor,
     "policy-with-unknown-region": bad_policy_region,
+    "value-overflowing-to-infinity": set_measure(VALUED, "value_reported", "9" * 400),
+    "unit-factor-zero": unit_factor("0"),
+    "unit-factor-overflowing": unit_factor("1" + "0" * 400),
+    "impossible-date": source_date("2025-13-45"),
+    "impossible-day": source_date("2025-02-30"),
+    "date-in-another-form": source_date("17/03/2025"),
+    "markup-in-name": region_name("name_en", "Henan<script>alert(1)</script>"),
+    "mathtext-in-name": region_name("short_zh", "$\\foo$"),
+    "rich-markup-in-name": region_name("name_zh", "河南[/x]"),
 }
 
 
@@ -176,6 +203,17 @@ def test_missing_data_folder(tmp_path):
     result = run("validate", "--data", tmp_path / "nowhere")
     assert result.exit_code == 2
     assert "data folder not found" in result.output
+
+
+def test_a_folder_in_place_of_a_file_and_a_symlink_loop(data_copy):
+    (data_copy / "units.csv").unlink()
+    (data_copy / "units.csv").mkdir()
+    (data_copy / "policies.csv").unlink()
+    (data_copy / "policies.csv").symlink_to(data_copy / "policies.csv")
+    result = run("validate", "--data", data_copy)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "units.csv: is a folder, not a CSV file" in result.output
+    assert "policies.csv: cannot read the file: too many symbolic links" in result.output
 
 
 def test_missing_file(data_copy):

@@ -51,7 +51,10 @@ class UsageError(BriefingsError):
 
 def display_path(path: Path) -> str:
     """Path as the user would type it: relative to the working directory when possible."""
+    import os
+
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        absolute = Path(os.path.abspath(path))  # not resolve(): a symlink loop must not raise here
+        return str(absolute.relative_to(Path(os.path.abspath(Path.cwd()))))
+    except (ValueError, OSError):
         return str(path)

@@ -1,0 +1,104 @@
+"""Fault injection: kill the build, a worker or a kernel at a random (seeded) point.
+
+Invariants after every fault:
+- no partial file is visible: each province folder is wholly the previous briefing or
+  wholly the new one, never a mix;
+- the next build completes and its outputs equal a clean build's.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from briefings.build import build
+from briefings.manifest import canonical_notebook
+
+from .conftest import DATA, edit_cell
+
+PROVINCES = ("henan", "hebei")
+SEEDS = (1, 2, 5, 12, 20, 25)  # build, build, kernel, worker, kernel, worker at 1-7 s
+
+
+def province_files(root: Path, slug: str) -> dict[str, bytes]:
+    folder = root / slug
+    files = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            files[str(p.relative_to(folder))] = canonical_notebook(data) if p.suffix == ".ipynb" else data
+    return files
+
+
+def changed_data(tmp_path: Path) -> Path:
+    data = tmp_path / "data-b"
+    shutil.copytree(DATA, data)
+    header = (data / "measures.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    note = "note_en" if "note_en" in header else "note"
+    for slug in ("henan-001", "hebei-001"):
+        edit_cell(data / "measures.csv", lambda r, s=slug: r["measure_id"] == s, note, "changed by the fault-injection test")
+    return data
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    root = tmp_path_factory.mktemp("faults")
+    before = root / "before"
+    assert all(o.ok for o in build(DATA, before, provinces=PROVINCES, jobs=2, renderer="builtin"))
+    data_b = changed_data(root)
+    clean = root / "clean"
+    assert all(o.ok for o in build(data_b, clean, provinces=PROVINCES, jobs=2, renderer="builtin"))
+    return before, clean, data_b
+
+
+def victims(proc: psutil.Process, kind: str) -> list[psutil.Process]:
+    if kind == "build":
+        return [proc]
+    family = proc.children(recursive=True)
+    kernels = [p for p in family if "ipykernel" in " ".join(p.cmdline())]
+    return kernels if kind == "kernel" else [p for p in family if p not in kernels]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_fault_at_a_random_point_never_shows_a_partial_briefing(builds, seed):
+    before, clean, data_b = builds
+    rng = random.Random(seed)
+    kind = rng.choice(["build", "worker", "kernel"])
+    delay = rng.uniform(0.5, 9.0)
+    # beside the clean build, so that the paths the notebook records (relative) are the same
+    out = clean.parent / f"run-{seed}"
+    shutil.copytree(before, out)
+    proc = subprocess.Popen([sys.executable, "-m", "briefings", "build", "--renderer", "builtin", "--jobs", "2",
+                             *[a for p in PROVINCES for a in ("--province", p)], "--data", str(data_b), "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(proc.pid)
+    time.sleep(delay)
+    try:
+        targets = victims(parent, kind)
+    except psutil.Error:
+        targets = []
+    if targets:
+        rng.choice(targets).send_signal(signal.SIGKILL)
+    proc.wait(timeout=180)
+    time.sleep(1.5)  # a kernel whose worker died exits within a second (ipykernel's parent poller)
+
+    for slug in PROVINCES:
+        now = province_files(out, slug)
+        assert now in (province_files(before, slug), province_files(clean, slug)), \
+            f"seed {seed}: {slug} is a mix of two builds after killing a {kind} at {delay:.1f} s"
+
+    outcomes = build(data_b, out, provinces=PROVINCES, jobs=2, renderer="builtin")
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    for slug in PROVINCES:
+        assert province_files(out, slug) == province_files(clean, slug), f"seed {seed}: {slug} differs from a clean build"
+    assert not [p for p in out.iterdir() if p.name.startswith(".briefings-staging")]
+    assert (out / "manifest.json").read_bytes() == (clean / "manifest.json").read_bytes()
