@@ -1,6 +1,7 @@
-"""What the briefing notebook calls: checks its parameters, tabulates, writes results.json.
+"""What the briefing notebook calls: its audit header, tables for display, results.json.
 
-The notebook stays thin; everything here is unit-tested.
+The notebook stays thin; everything here is unit-tested. Tables use human labels (the
+metric's label, "achieved" for a baseline), never internal codes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from .fsutil import atomic_write_text
 from .i18n import label
 
 
-
 def require_parameters(**parameters: Any) -> None:
     """A clear error for a parameter the notebook was run without."""
     missing = [name for name, value in parameters.items() if value in (None, "")]
@@ -26,29 +26,67 @@ def require_parameters(**parameters: Any) -> None:
         raise UsageError(f"notebook parameter(s) missing: {', '.join(missing)} (pass them with papermill -p NAME VALUE)")
 
 
+def audit_header(*, province: str, build_id: str, data_dir: Path, cache: str) -> pd.DataFrame:
+    """What this run used: the build, the input hashes and the tool versions (first cell's output)."""
+    from .cache import data_digest
+    from .manifest import tool_versions
+
+    rows = [("province", province), ("build", build_id or "(run on its own)"),
+            ("data folder", str(data_dir)), ("data hash", data_digest(data_dir)[:16]),
+            ("dataset read from", "the build's validated cache" if cache else "the CSV files (validated here)")]
+    rows += [(f"version: {tool}", v) for tool, v in sorted(tool_versions("").items()) if tool not in ("renderer",)]
+    return pd.DataFrame(rows, columns=["what", "value"]).set_index("what")
+
+
+def _metric(results: dict[str, Any], metric: str, lang: str) -> str:
+    m = results["metrics"][metric]
+    return m["label_zh"] if lang == "zh" else m["label_en"]
+
+
 def comparison_table(results: dict[str, Any], section: str, lang: str = "en") -> pd.DataFrame:
-    """One row per entry of every comparison in ``section``, for display in the notebook."""
+    """One row per figure of every comparison in ``section``, for display in the notebook."""
+    from .titles import comparison_title
+
     rows = []
     for c in results["comparisons"]:
         if c["section"] != section:
             continue
-        for e in c["entries"]:
+        title = comparison_title(c, results, lang)
+        for e in c["entries"] + c["also"]:
+            rank = "—" if e.get("rank") is None else f"{e['rank']} of {c['n_regions']}" + (" (tie)" if e["tie"] else "") \
+                + (" (?)" if e["uncertain"] else "")
             rows.append({
-                "metric": label(c["metric"], lang),
-                "status": c["status_class"],
+                "comparison": title,
                 "region": holder_name(e["holder"], lang),
-                "instrument": label(e["instrument"], lang) if e["instrument"] else "",
-                "value": value_text(e, lang),
-                "rank": f"{e['rank']}/{c['n']}" + (" (tie)" if e["tie"] else "") + (" (?)" if e["uncertain"] else ""),
+                "figure": value_text(e, lang),
+                "year": e["year"] or "",
+                "status": label(e["status"], lang),
+                "rank": rank if c["kind"] == "ranked" else "no comparable figure elsewhere",
                 "this province": "◀" if e["holder"]["is_subject"] else "",
                 "measure": e["measure_id"],
             })
     return pd.DataFrame(rows)
 
 
+def findings_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
+    """The key findings' inputs, one row each."""
+    rows = []
+    for f in results["findings"]:
+        m = results["measures"].get(f.get("measure_id", ""), {})
+        rows.append({
+            "kind": f["kind"].replace("_", " "),
+            "region": holder_name(m["holder"], lang) if m else "",
+            "figure": f"{_metric(results, m['metric'], lang)}: {value_text(m, lang)}" if m and m["value"] is not None else "",
+            "rank": f"{f['rank']} of {f['n']}" if f.get("rank") else "",
+            "measure": f.get("measure_id", ""),
+            "compared with": f.get("other_measure_id", ""),
+        })
+    return pd.DataFrame(rows)
+
+
 def not_reported_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame([
-        {"section": n["section"], "metric": label(n["metric"], lang),
+        {"section": label(n["section"], lang), "figure": _metric(results, n["metric"], lang),
          "reported by": ", ".join(r["name_en" if lang == "en" else "name_zh"] for r in n["reported_by"])}
         for n in results["not_reported"]
     ])

@@ -1,18 +1,25 @@
-"""Compare one province with every other region that reports the same metric.
+"""Compare one province with every other region that reports the same thing.
 
-Rules (the methodology section of each briefing states them):
+Rules (the methodology section of each briefing states them, data/README.md documents them):
 
-- Like for like: a comparison groups rows with the same metric, period and status class
-  (forward-looking: target, projection, policy, proposal; or baseline), and for funds,
-  compute and other targets the same instrument. Vouchers of different kinds are ranked
-  together on one metric (a cap per recipient is a cap per recipient), with the instrument
-  shown on every entry. Nothing is ever added up.
-- A city's row is the city's: it is shown under the city's name and never merged into its
-  province's figure. A province's briefing covers its own rows and its cities' rows.
-- Missing is never zero: a metric a region does not report is listed as not reported.
-- Qualifiers travel with values. Ranks use the stated value (standard competition
-  ranking, 1-2-2-4); equal stated values are ties; an ordering that the qualifiers make
-  uncertain (≥ 94 next to ≈ 100) is flagged on both entries.
+- Like for like. Two figures share a ranking only when they have the same metric (a metric
+  of ``data/metrics.csv`` says exactly what is counted: total vs intelligent compute, one
+  fund vs a fund programme ...), the same instrument group (``instruments.csv``: a compute
+  voucher and a corpus voucher pay for different things), the same period (a yearly pool
+  is never ranked with a total one) and the same status class (a baseline never ranks with
+  a target; a projection ranks with targets and is labelled as one). Nothing is summed.
+- One figure per region. A region (a province, or a city: a city's figure is the city's)
+  contributes one figure to a ranking: its most recent, then its strongest; any other row
+  of the same kind is listed beside it as "also reported", unranked.
+- A ranking needs at least two regions. With one, the briefing says that no other region
+  reports a comparable figure, and gives no rank. A region is never ranked against itself.
+- Reference figures (a national rank, a share of the national total) are shown as such,
+  never ranked; national figures are a reference beside the regional ones.
+- Qualifiers travel with values. Ranks use the stated value (1-2-2-4); equal stated values
+  are ties; an order that different qualifiers make uncertain (≥ 94 next to ≈ 100) is
+  flagged; two floors, or two ceilings, compare as stated.
+- Missing is never zero: a metric others report and this province does not is listed as
+  not reported in the sources.
 """
 
 from __future__ import annotations
@@ -29,64 +36,10 @@ from .errors import UsageError
 from .load import Dataset
 from .normalize import normalized_measures
 
-RESULTS_SCHEMA_VERSION = 1
-
-SECTIONS = ("funds", "vouchers", "compute", "other")
-
-#: For these metrics a smaller figure is the stronger commitment (a stricter PUE limit).
-LOWER_IS_STRONGER = frozenset({"pue_limit", "latency_limit", "rack_power_limit", "compute_rank"})
-
-#: Metrics that are ceilings by definition: 最高 on them states the ceiling itself, so
-#: two such ceilings compare as stated values.
-CEILING_METRICS = frozenset(
-    {"pool_per_year", "pool_total", "cap_per_recipient", "grant_per_recipient", "subsidy_rate",
-     "startup_subsidy_rate", "pue_limit", "latency_limit", "rack_power_limit"}
-)
+RESULTS_SCHEMA_VERSION = 2
 
 #: How far an "approx" value may be from the stated one when judging an ordering.
 APPROX_TOLERANCE = 0.10
-
-#: Metrics drawn in the charts for every region (the charts show the whole field).
-CHARTED_METRICS = frozenset({"fund_size", "pool_per_year", "pool_total", "cap_per_recipient", "grant_per_recipient", "compute_capacity"})
-
-GRANT_INSTRUMENTS = frozenset(vocab.INSTRUMENTS) - vocab.VOUCHERS - {"ai_industry_fund"}
-
-
-def section_of(row: pd.Series | dict) -> str:
-    """Which briefing section a measure belongs to."""
-    if row["metric"] == "fund_size" or row["instrument"] == "ai_industry_fund":
-        return "funds"
-    if row["instrument"] in vocab.VOUCHERS or row["instrument"] in GRANT_INSTRUMENTS:
-        return "vouchers"
-    if row["category"] in ("compute", "infrastructure"):
-        return "compute"
-    return "other"
-
-
-def status_class(status: str) -> str:
-    return "baseline" if status == "baseline" else "planned"
-
-
-def comparison_key(row: pd.Series | dict) -> str:
-    """Rows with the same key are comparable like for like."""
-    section = section_of(row)
-    family = row["instrument"]
-    if section == "vouchers":
-        family = "voucher" if row["instrument"] in vocab.VOUCHERS else "grant"
-    return "|".join([section, family or "-", row["metric"], row["period"] or "-", status_class(row["status"])])
-
-
-def interval(value: float, value_high: float, qualifier: str, metric: str) -> tuple[float, float]:
-    """The range of true values a stated figure allows, used only to flag uncertain orderings."""
-    if qualifier == "range":
-        return value, value_high
-    if qualifier == "approx":
-        return value * (1 - APPROX_TOLERANCE), value * (1 + APPROX_TOLERANCE)
-    if qualifier == "min":
-        return value, math.inf
-    if qualifier == "max" and metric not in CEILING_METRICS:
-        return 0.0, value
-    return value, value
 
 
 @dataclass(frozen=True)
@@ -123,7 +76,62 @@ def provinces_with_measures(ds: Dataset) -> list[str]:
     return sorted(regions.at[c, "slug"] for c in codes if regions.at[c, "level"] == "province")
 
 
-def _holder(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+class Vocabulary:
+    """Metric and instrument definitions from the data, as the comparison needs them."""
+
+    def __init__(self, ds: Dataset):
+        self.metrics = ds.metrics.set_index("metric")
+        self.instruments = ds.instruments.set_index("instrument")
+
+    def metric(self, metric: str) -> pd.Series:
+        return self.metrics.loc[metric]
+
+    def flag(self, metric: str, column: str) -> bool:
+        return self.metrics.at[metric, column] == "yes"
+
+    def group(self, instrument: str) -> str:
+        return self.instruments.at[instrument, "compare_group"] if instrument else ""
+
+    def section(self, row: pd.Series | dict) -> str:
+        """The briefing section of a measure: its metric's, or for a row without a figure its
+        instrument's kind or its category (priorities are listed apart)."""
+        if row["metric"] != vocab.QUALITATIVE_METRIC:
+            return self.metrics.at[row["metric"], "section"]
+        if row["category"] == "priority":
+            return "priorities"
+        if row["instrument"]:
+            return vocab.QUALITATIVE_SECTION_BY_KIND[self.instruments.at[row["instrument"], "kind"]]
+        return vocab.QUALITATIVE_SECTION_BY_CATEGORY.get(row["category"], "industry")
+
+    def comparison_key(self, row: pd.Series | dict) -> str:
+        """Rows with the same key measure the same thing and may share a ranking."""
+        return "|".join([row["metric"], self.group(row["instrument"]) or "-", row["period"] or "-",
+                         vocab.STATUS_CLASS[row["status"]]])
+
+
+def interval(value: float, value_high: float | None, qualifier: str, ceiling: bool) -> tuple[float, float]:
+    """The range of true values a stated figure allows, used only to flag uncertain orderings."""
+    if qualifier == "range":
+        return value, value_high if value_high is not None else value
+    if qualifier == "approx":
+        return value * (1 - APPROX_TOLERANCE), value * (1 + APPROX_TOLERANCE)
+    if qualifier == "min":
+        return value, math.inf
+    if qualifier == "max" and not ceiling:
+        return 0.0, value
+    return value, value
+
+
+def _none(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def holder(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+    """Who a figure belongs to: the city when the measure is a city's, else the region."""
     code = row["locality"] or row["region"]
     r = regions.loc[code]
     return {
@@ -139,18 +147,15 @@ def _holder(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str
     }
 
 
-def _nan_to_none(value: float) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
-
-
-def _entry(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+def entry(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+    """One figure as the briefing shows it (the measure's text lives in ``measures``)."""
     return {
         "measure_id": row["measure_id"],
-        "holder": _holder(row, regions, subject),
+        "holder": holder(row, regions, subject),
         "instrument": row["instrument"],
         "metric": row["metric"],
-        "value": _nan_to_none(row["value"]),
-        "value_high": _nan_to_none(row["value_high"]),
+        "value": _none(row["value"]),
+        "value_high": _none(row["value_high"]),
         "unit": row["unit"],
         "value_reported": row["value_reported"],
         "unit_reported": row["unit_reported"],
@@ -159,65 +164,92 @@ def _entry(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str,
         "year": None if pd.isna(row["year"]) else int(row["year"]),
         "status": row["status"],
         "source_id": row["source_id"],
+        "has_note": bool(row["note_en"]),
     }
 
 
-def rank_entries(entries: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
-    """Order entries strongest first and add rank, tie, uncertain and ratio_to_leader."""
-    lower_first = metric in LOWER_IS_STRONGER
-    ordered = sorted(entries, key=lambda e: ((e["value"] if lower_first else -e["value"]), e["holder"]["code"], e["measure_id"]))
+def _stronger_first(e: dict[str, Any], lower_first: bool) -> tuple:
+    return ((e["value"] if lower_first else -e["value"]), e["holder"]["code"], e["measure_id"])
+
+
+def one_per_region(entries: list[dict[str, Any]], lower_first: bool) -> tuple[list[dict], list[dict]]:
+    """Each region's figure for a ranking (its latest year, then its strongest), and the rest."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for e in sorted(entries, key=lambda e: (-(e["year"] or 0), *_stronger_first(e, lower_first))):
+        chosen.setdefault(e["holder"]["code"], e)
+    picked = {id(e) for e in chosen.values()}
+    also = sorted((e for e in entries if id(e) not in picked), key=lambda e: _stronger_first(e, lower_first))
+    return list(chosen.values()), also
+
+
+def rank_entries(entries: list[dict[str, Any]], *, lower_is_stronger: bool, ceiling: bool) -> list[dict[str, Any]]:
+    """Order one figure per region strongest first; add rank, tie, uncertain, ratio_to_leader."""
+    ordered = sorted(entries, key=lambda e: _stronger_first(e, lower_is_stronger))
     leader = ordered[0]["value"] if ordered else None
-    for position, e in enumerate(ordered):
-        same = [o for o in ordered if o["value"] == e["value"]]
-        e["rank"] = 1 + sum(1 for o in ordered if (o["value"] < e["value"] if lower_first else o["value"] > e["value"]))
-        e["tie"] = len(same) > 1
+    for e in ordered:
+        stronger = [o for o in ordered if (o["value"] < e["value"] if lower_is_stronger else o["value"] > e["value"])]
+        e["rank"] = 1 + len(stronger)
+        e["tie"] = sum(1 for o in ordered if o["value"] == e["value"]) > 1
         e["ratio_to_leader"] = (e["value"] / leader) if leader else None
-        lo, hi = interval(e["value"], e["value_high"] or e["value"], e["qualifier"], metric)
+        lo, hi = interval(e["value"], e["value_high"], e["qualifier"], ceiling)
         e["uncertain"] = False
         for other in ordered:
             if other is e or other["value"] == e["value"]:
                 continue
-            olo, ohi = interval(other["value"], other["value_high"] or other["value"], other["qualifier"], metric)
+            if other["qualifier"] == e["qualifier"] and e["qualifier"] in ("min", "max", "eq"):
+                continue  # two floors (or two ceilings) compare as stated: at least 94 is the stronger commitment than at least 35
+            olo, ohi = interval(other["value"], other["value_high"], other["qualifier"], ceiling)
             if lo <= ohi and olo <= hi:  # the intervals overlap: the order could flip
                 e["uncertain"] = True
-        e["position"] = position
     return ordered
 
 
-def _comparison(key: str, rows: pd.DataFrame, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
-    section, family, metric, period, klass = key.split("|")
-    entries = [_entry(r, regions, subject) for _, r in rows.iterrows()]
-    ranked = rank_entries(entries, metric)
-    subject_entries = [e for e in ranked if e["holder"]["is_subject"]]
+def _comparison(key: str, rows: pd.DataFrame, national: pd.DataFrame, regions: pd.DataFrame, subject: Subject,
+                vocabulary: Vocabulary) -> dict[str, Any]:
+    metric, group, period, klass = key.split("|")
+    lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
+    figures = [entry(r, regions, subject) for _, r in rows.iterrows()]
+    ranked_pool, also = one_per_region(figures, lower)
+    ranked = rank_entries(ranked_pool, lower_is_stronger=lower, ceiling=ceiling)
+    regions_count = len(ranked)
+    if regions_count < 2:
+        for e in ranked:  # alone: no rank
+            e["rank"], e["tie"], e["uncertain"], e["ratio_to_leader"] = None, False, False, None
+    for e in also:
+        e["rank"], e["tie"], e["uncertain"], e["ratio_to_leader"] = None, False, False, None
     peers = [e for e in ranked if not e["holder"]["is_subject"] and e["holder"]["macro_region"] == subject.macro_region]
     return {
         "id": key.replace("|", "__").replace("-", "none"),
         "key": key,
-        "section": section,
-        "family": None if family == "-" else family,
+        "section": vocabulary.metric(metric)["section"],
         "metric": metric,
-        "period": None if period == "-" else period,
+        "group": group if group != "-" else None,
+        "period": period if period != "-" else None,
         "status_class": klass,
         "unit": ranked[0]["unit"],
-        "n": len(ranked),
-        "n_holders": len({e["holder"]["code"] for e in ranked}),
-        "lower_is_stronger": metric in LOWER_IS_STRONGER,
+        "kind": "ranked" if regions_count >= 2 else "alone",
+        "n_regions": regions_count,
+        "lower_is_stronger": lower,
+        "charted": vocabulary.flag(metric, "charted") and regions_count >= 2,
+        "projections": sorted(e["measure_id"] for e in ranked + also if e["status"] == "projection"),
         "entries": ranked,
-        "subject_measure_ids": [e["measure_id"] for e in subject_entries],
+        "also": also,
+        "national": [entry(r, regions, subject) for _, r in national.iterrows()],
         "peer_measure_ids": [e["measure_id"] for e in peers],
-        "leader_measure_id": ranked[0]["measure_id"],
+        "leader_measure_id": ranked[0]["measure_id"] if regions_count >= 2 else None,
     }
 
 
-def _record(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+def _record(row: pd.Series, regions: pd.DataFrame, subject: Subject, vocabulary: Vocabulary) -> dict[str, Any]:
     keys = ["measure_id", "region", "locality", "policy", "category", "instrument", "metric", "qualifier",
-            "value_reported", "unit_reported", "unit", "period", "status", "source_id", "evidence", "note"]
+            "value_reported", "unit_reported", "unit", "period", "status", "source_id", "evidence",
+            "summary_zh", "summary_en", "note_zh", "note_en"]
     rec = {k: row[k] for k in keys}
-    rec["value"] = _nan_to_none(row["value"])
-    rec["value_high"] = _nan_to_none(row["value_high"])
+    rec["value"] = _none(row["value"])
+    rec["value_high"] = _none(row["value_high"])
     rec["year"] = None if pd.isna(row["year"]) else int(row["year"])
-    rec["section"] = section_of(row)
-    rec["holder"] = _holder(row, regions, subject)
+    rec["section"] = vocabulary.section(row)
+    rec["holder"] = holder(row, regions, subject)
     return rec
 
 
@@ -228,48 +260,55 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
     many provinces normalize once).
     """
     subject = find_province(ds, slug)
+    vocabulary = Vocabulary(ds)
     table = normalized_measures(ds) if table is None else table
     regions = ds.regions.set_index("code")
-    valued = table[table["value_reported"] != ""].copy()
-    valued["key"] = [comparison_key(r) for _, r in valued.iterrows()]
+    kinds = table["metric"].map(vocabulary.metrics["kind"])
+    valued = table[kinds != "qualitative"].copy()
+    valued["key"] = [vocabulary.comparison_key(r) for _, r in valued.iterrows()]
+    ranked_kind = valued[kinds[valued.index] == "ranked"]
     mine = table[table["region"] == subject.code]
-    mine_valued = valued[valued["region"] == subject.code]
-
-    regional = valued[valued["region"] != "CN"]
+    mine_ranked = ranked_kind[ranked_kind["region"] == subject.code]
+    regional = ranked_kind[ranked_kind["region"] != "CN"]
     national = valued[valued["region"] == "CN"]
+
     comparisons = []
-    for key in sorted(set(mine_valued["key"])):
-        c = _comparison(key, regional[regional["key"] == key], regions, subject)
-        # national figures of the same metric are a reference, never a ranked peer
-        c["national"] = [_entry(r, regions, subject) for _, r in national[national["metric"] == c["metric"]].iterrows()]
-        comparisons.append(c)
+    for key in sorted(set(mine_ranked["key"])):
+        metric = key.split("|")[0]
+        comparisons.append(_comparison(key, regional[regional["key"] == key], national[national["metric"] == metric],
+                                       regions, subject, vocabulary))
+    comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["kind"] != "ranked", c["metric"], c["key"]))
+
+    references = [entry(r, regions, subject) for _, r in valued[(kinds[valued.index] == "reference")
+                                                                & (valued["region"] == subject.code)].iterrows()]
+    national_references = [entry(r, regions, subject) for _, r in national.iterrows()]
 
     # metrics others report with a value and this province (and its cities) does not
-    others = valued[(valued["region"] != subject.code) & (valued["region"] != "CN")]
+    others = regional[regional["region"] != subject.code]
     not_reported = []
-    for (section, metric), group in others.groupby([others.apply(section_of, axis=1), "metric"]):
-        if metric in set(mine_valued["metric"]):
+    for metric, group in others.groupby("metric"):
+        if metric in set(mine_ranked["metric"]):
             continue
         holders = sorted({(r["locality"] or r["region"]) for _, r in group.iterrows()})
         not_reported.append({
-            "section": section,
+            "section": vocabulary.metric(metric)["section"],
             "metric": metric,
-            "reported_by": [{"code": h, "name_zh": regions.at[h, "short_zh"], "name_en": regions.at[h, "name_en"]} for h in holders],
+            "reported_by": [{"code": h, "name_zh": regions.at[h, "short_zh"], "name_en": regions.at[h, "name_en"],
+                             "is_city": regions.at[h, "level"] == "city"} for h in holders],
             "measure_ids": sorted(group["measure_id"]),
         })
-    not_reported.sort(key=lambda x: (SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
+    not_reported.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
 
-    qualitative = mine[mine["value_reported"] == ""]
+    qualitative = mine[kinds[mine.index] == "qualitative"]
     measure_ids = set(mine["measure_id"])
     for c in comparisons:
-        measure_ids.update(e["measure_id"] for e in c["entries"])
-        measure_ids.update(n["measure_id"] for n in c["national"])
-    measure_ids.update(regional.loc[regional["metric"].isin(CHARTED_METRICS), "measure_id"])
+        measure_ids.update(e["measure_id"] for e in c["entries"] + c["also"] + c["national"])
     cited = table[table["measure_id"].isin(measure_ids)]
     source_ids = sorted(set(cited["source_id"]))
     policy_ids = sorted(set(cited["policy"]) - {""})
+    metrics_used = sorted(set(cited["metric"]) | {n["metric"] for n in not_reported})
+    instruments_used = sorted(set(cited["instrument"]) - {""})
 
-    charted = regional[regional["metric"].isin(CHARTED_METRICS)]
     results = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "province": {
@@ -283,59 +322,33 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
         "data_as_of": latest(list(ds.sources["date"])),
         "counts": {
             "measures": int(len(mine)),
-            "valued": int(len(mine_valued)),
+            "valued": int((kinds[mine.index] != "qualitative").sum()),
             "qualitative": int(len(qualitative)),
             "city_measures": int((mine["locality"] != "").sum()),
-            "by_section": {s: int((mine.apply(section_of, axis=1) == s).sum()) if len(mine) else 0 for s in SECTIONS},
+            "ranked": sum(1 for c in comparisons if c["kind"] == "ranked"),
         },
-        "has_quantitative": bool(len(mine_valued)),
+        "has_quantitative": bool((kinds[mine.index] != "qualitative").any()),
         "comparisons": comparisons,
-        "all_entries": [_entry(r, regions, subject) for _, r in charted.iterrows()],
-        "national_entries": [_entry(r, regions, subject) for _, r in national.iterrows()],
-        "qualitative": [_record(r, regions, subject) for _, r in qualitative.iterrows()],
+        "references": references,
+        "national_references": national_references,
+        "qualitative": [_record(r, regions, subject, vocabulary) for _, r in qualitative.iterrows()],
         "not_reported": not_reported,
-        "findings": findings(comparisons, qualitative_count=len(qualitative), not_reported=len(not_reported)),
-        "measures": {r["measure_id"]: _record(r, regions, subject) for _, r in cited.sort_values("measure_id").iterrows()},
+        "measures": {r["measure_id"]: _record(r, regions, subject, vocabulary)
+                     for _, r in cited.sort_values("measure_id").iterrows()},
+        "metrics": {m: _metric_record(vocabulary.metric(m)) for m in metrics_used},
+        "instruments": {i: vocabulary.instruments.loc[i].to_dict() for i in instruments_used},
         "sources": ds.sources[ds.sources["source_id"].isin(source_ids)].to_dict("records"),
         "policies": ds.policies[ds.policies["policy_id"].isin(policy_ids)].to_dict("records"),
     }
+    from .findings import key_findings
+
+    holders = table[(table["instrument"] != "") & (table["region"] != "CN")].groupby("instrument")["region"]
+    results["findings"] = key_findings(results, {i: set(r) for i, r in holders})
     return results
 
 
-#: Order in which findings are worth telling an editor first.
-_SECTION_WEIGHT = {"funds": 0, "vouchers": 1, "compute": 2, "other": 3}
-
-
-def findings(comparisons: list[dict[str, Any]], *, qualitative_count: int, not_reported: int) -> list[dict[str, Any]]:
-    """Inputs of the key-finding sentences: one per subject entry worth telling, best first.
-
-    Each finding names its comparison and measure ids, so every sentence can cite them.
-    """
-    found = []
-    for c in comparisons:
-        for e in c["entries"]:
-            if not e["holder"]["is_subject"]:
-                continue
-            leader = c["entries"][0]
-            kind = "only" if c["n_holders"] == 1 else ("leads" if e["rank"] == 1 else "ranks")
-            found.append({
-                "kind": kind,
-                "comparison_id": c["id"],
-                "section": c["section"],
-                "measure_id": e["measure_id"],
-                "leader_measure_id": leader["measure_id"],
-                "rank": e["rank"],
-                "n": c["n"],
-                "tie": e["tie"],
-                "uncertain": e["uncertain"],
-                "ratio_to_leader": e["ratio_to_leader"],
-                "weight": (_SECTION_WEIGHT[c["section"]], 0 if kind != "only" else 1, e["rank"], -c["n"]),
-            })
-    found.sort(key=lambda f: (f["weight"], f["measure_id"]))
-    for f in found:
-        f.pop("weight")
-    if not found and qualitative_count:
-        found.append({"kind": "qualitative_only", "count": qualitative_count})
-    if not_reported:
-        found.append({"kind": "not_reported", "count": not_reported})
-    return found
+def _metric_record(m: pd.Series) -> dict[str, Any]:
+    record = m.to_dict()
+    for flag in ("lower_is_stronger", "ceiling", "charted"):
+        record[flag] = record[flag] == "yes"
+    return record

@@ -1,9 +1,12 @@
 """From results.json to one Quarto-markdown document per language (jinja2 templates).
 
-Everything a template prints is prepared here: values formatted for the locale, names in
-the document's language, the key-finding sentences, and the citation marker of every
-number. Strings that come from the data are escaped for markdown (``md`` filter), so data
-can never inject markup or script into the HTML or the PDF.
+Everything a template prints is prepared here: figures formatted for the locale (symbols
+in tables, words in sentences), names and labels in the document's language (labels of
+metrics and instruments come from the data), the key-finding sentences, caveats as
+lettered remarks, and the citation marker of every figure. Strings from the data are
+escaped for markdown (``md``), so data can never inject markup; runs in the other
+language are marked (``lang="zh-Hans"`` in the English edition, ``lang="en"`` in the
+Chinese one) so browsers and Typst set them right.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from typing import Any
 
 import jinja2
 
-from .format import holder_name, value_text
-from .i18n import LANGUAGES, gettext_for, label, translations
+from .dates import display
+from .format import cjk_spacing, holder_name, ordinal, value_text
+from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
+from .titles import comparison_title
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
+SECTION_ORDER = ("funds", "vouchers", "compute", "data", "applications", "industry")
+REMARK_MARKS = "abcdefghijklmnopqrstuvwxyz"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&:;\"'=%/])")
 
@@ -36,6 +43,17 @@ def yaml_string(text: Any) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
+def in_lang(text: str, lang: str) -> str:
+    """Markdown (already escaped) marked as written in ``lang``: a span with its language tag."""
+    return f"[{text}]{{lang=\"{LANG_TAGS[lang]}\"}}" if text else ""
+
+
+def verbatim(clause: str) -> str:
+    """A verbatim Chinese clause from a source, marked as Chinese and as verbatim (set apart
+    by style, not by added quotation marks: a clause may hold quotation marks of its own)."""
+    return f"[{md(clause)}]{{.verbatim lang=\"zh-Hans\"}}"
+
+
 def environment(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -49,6 +67,11 @@ def environment(lang: str) -> jinja2.Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)
     env.filters["md"] = md
     env.filters["yaml"] = yaml_string
+    env.filters["zh"] = lambda text: in_lang(text, "zh")
+    env.filters["en"] = lambda text: in_lang(text, "en")
+    env.filters["sp"] = (lambda text: cjk_spacing(text)) if lang == "zh" else (lambda text: text)
+    env.globals["punct"] = ({"lp": "（", "rp": "）", "colon": "：", "comma": "，", "list": "、"} if lang == "zh"
+                            else {"lp": " (", "rp": ")", "colon": ": ", "comma": ", ", "list": ", "})
     return env
 
 
@@ -73,174 +96,324 @@ class Citations:
         return "".join(f"^[\\[{n}\\]](#src-{n})^" for n in numbers)
 
 
-def _entry_view(e: dict[str, Any], lang: str, cite: Citations) -> dict[str, Any]:
+class Edition:
+    """One language's wording of one province's results."""
+
+    def __init__(self, results: dict[str, Any], lang: str):
+        self.results, self.lang = results, lang
+        self._ = gettext_for(lang)
+        self.ngettext = ngettext_for(lang)
+        self.cite = Citations(results)
+        self.metrics = results["metrics"]
+        self.instruments = results["instruments"]
+
+    # --- words
+    def text(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def metric_label(self, metric: str) -> str:
+        m = self.metrics[metric]
+        return m["label_zh"] if self.lang == "zh" else m["label_en"]
+
+    def metric_definition(self, metric: str) -> str:
+        m = self.metrics[metric]
+        return m["definition_zh"] if self.lang == "zh" else m["definition_en"]
+
+    def instrument_label(self, instrument: str) -> str:
+        if not instrument:
+            return ""
+        i = self.instruments[instrument]
+        return i["label_zh"] if self.lang == "zh" else i["label_en"]
+
+    def name(self, holder: dict[str, Any]) -> str:
+        return holder_name(holder, self.lang)
+
+    def value(self, e: dict[str, Any], style: str = "table") -> str:
+        return value_text(e, self.lang, style=style)
+
+    def figure_name(self, e: dict[str, Any]) -> str:
+        """What a figure measures: "training voucher (voucher cap per recipient)"."""
+        metric = self.metric_label(e["metric"])
+        instrument = self.instrument_label(e.get("instrument", ""))
+        if not instrument:
+            return metric
+        return f"{instrument}{self.text('（', ' (')}{metric}{self.text('）', ')')}"
+
+    def note(self, measure_id: str) -> str:
+        m = self.results["measures"][measure_id]
+        return m["note_zh"] if self.lang == "zh" else m["note_en"]
+
+    def status(self, status: str) -> str:
+        return label(status, self.lang)
+
+    def rank(self, rank: int) -> str:
+        return str(rank) if self.lang == "zh" else ordinal(rank)
+
+    def prose(self, text: str) -> str:
+        """Generated Chinese prose follows the one spacing rule; English is left as is."""
+        return cjk_spacing(text) if self.lang == "zh" else text
+
+
+def _remarks(rows: list[dict[str, Any]], edition: Edition) -> list[dict[str, str]]:
+    """Give each row with a caveat a letter; returns the remarks printed under the table."""
+    remarks = []
+    for row in rows:
+        note = edition.note(row["measure_id"])
+        row["mark"] = ""
+        if note:
+            row["mark"] = REMARK_MARKS[len(remarks) % len(REMARK_MARKS)]
+            remarks.append({"mark": row["mark"], "name": row["name"], "text": md(note)})
+    return remarks
+
+
+def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]:
     return {
         "measure_id": e["measure_id"],
-        "name": holder_name(e["holder"], lang),
+        "name": edition.name(e["holder"]),
         "subject": e["holder"]["is_subject"],
-        "instrument": label(e["instrument"], lang) if e.get("instrument") else "",
-        "value": value_text(e, lang),
-        "status": label(e["status"], lang),
-        "rank": e.get("rank"),
-        "tie": e.get("tie", False),
-        "uncertain": e.get("uncertain", False),
-        "cite": cite.marker(e["measure_id"]),
+        "instrument": edition.instrument_label(e.get("instrument", "")),
+        "value": edition.value(e),
+        "year": str(e["year"]) if e.get("year") else "—",
+        "status": edition.status(e["status"]),
+        "rank": (f"{e['rank']}{'=' if e.get('tie') else ''}{'?' if e.get('uncertain') else ''}" if ranked and e.get("rank")
+                 else "—"),
+        "cite": edition.cite.marker(e["measure_id"]),
+        "projection": e["status"] == "projection",
     }
 
 
-#: Rows of a comparison table; beyond them only this province's rows are added (with a note).
-MAX_ROWS = 15
+def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
+    """One sentence above a ranking: where this province stands and who leads, with what."""
+    _ = edition._
+    mine = [e for e in c["entries"] if e["holder"]["is_subject"]]
+    leader = c["entries"][0]
+    if not mine:
+        return ""
+    e = min(mine, key=lambda x: x["rank"])
+    values = {"who": md(edition.name(e["holder"])), "rank": edition.rank(e["rank"]), "n": c["n_regions"],
+              "leader": md(edition.name(leader["holder"])), "leader_value": md(edition.value(leader, "prose")),
+              "value": md(edition.value(e, "prose"))}
+    if e["rank"] == 1 and e["tie"]:
+        text = _("{who} shares first place among {n} regions with {value}.")
+    elif e["rank"] == 1:
+        text = _("{who} is first among {n} regions with {value}.")
+    else:
+        text = _("{who} ranks {rank} of {n} regions with {value}; {leader} is first with {leader_value}.")
+    sentence = text.format(**values)
+    if e["rank"] != 1 and leader.get("instrument") and leader["instrument"] != e.get("instrument"):
+        sentence += " " + _("The leader's figure is for another instrument: {instrument}.").format(
+            instrument=md(edition.instrument_label(leader["instrument"])))
+    if c["projections"]:
+        sentence += " " + _("A projection (an expected figure, not a commitment) is marked as such.")
+    if any(x["uncertain"] for x in c["entries"]):
+        sentence += " " + _("The qualifiers leave part of this order uncertain (marked ?).")
+    return edition.prose(sentence)
 
 
-def _comparison_view(c: dict[str, Any], lang: str, cite: Citations) -> dict[str, Any]:
-    _ = gettext_for(lang)
-    title = label(c["metric"], lang)
-    if c["family"] in ("voucher", "grant"):
-        title = f"{title} · " + (_("vouchers") if c["family"] == "voucher" else _("grants"))
-    if c["period"]:
-        title += f" ({label(c['period'], lang)})"
-    title += " · " + (_("baselines") if c["status_class"] == "baseline" else _("targets and policies"))
-    title = title[:1].upper() + title[1:]
-    shown = c["entries"][:MAX_ROWS] + [e for e in c["entries"][MAX_ROWS:] if e["holder"]["is_subject"]]
+def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
+    rows = [_row(e, edition, ranked=True) for e in c["entries"]]
+    also = [_row(e, edition, ranked=False) for e in c["also"]]
+    national = [_row(e, edition, ranked=False) | {"name": edition._("China (national reference)")} for e in c["national"]]
+    remarks = _remarks(rows + also + national, edition)
     return {
         "id": c["id"],
-        "title": title,
-        "n": c["n"],
-        "hidden": c["n"] - len(shown),
-        "entries": [_entry_view(e, lang, cite) for e in shown],
-        "national": [_entry_view(n, lang, cite) for n in c["national"]],
+        "title": comparison_title(c, edition.results, edition.lang),
+        "definition": md(edition.metric_definition(c["metric"])),
+        "lead": lead_sentence(c, edition),
+        "rows": rows,
+        "also": also,
+        "national": national,
+        "remarks": remarks,
+        "show_instrument": any(r["instrument"] for r in rows + also),
         "lower_is_stronger": c["lower_is_stronger"],
     }
 
 
-#: Metrics whose name the instrument already says (a fund's size, a grant's amount).
-_IMPLIED_METRICS = frozenset({"fund_size", "grant_per_recipient"})
+def alone_view(comparisons: list[dict[str, Any]], edition: Edition) -> dict[str, Any]:
+    """Figures no other region reports comparably, in one compact table per section."""
+    rows = []
+    for c in comparisons:
+        for e in c["entries"] + c["also"]:
+            row = _row(e, edition, ranked=False)
+            row["what"] = edition.figure_name(e)
+            row["definition"] = md(edition.metric_definition(c["metric"]))
+            rows.append(row)
+    return {"rows": rows, "remarks": _remarks(rows, edition)}
 
 
-def figure_name(entry: dict[str, Any], lang: str) -> str:
-    """What a figure measures: "training voucher (cap per recipient)" / "训力券（单个主体资助上限）"."""
-    metric = label(entry["metric"], lang)
-    if not entry.get("instrument"):
-        return metric
-    instrument = label(entry["instrument"], lang)
-    if entry["metric"] in _IMPLIED_METRICS:
-        return instrument
-    return f"{instrument}（{metric}）" if lang == "zh" else f"{instrument} ({metric})"
-
-
-def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str]]:
-    """Up to ``limit`` key figures per language for the index card: the first findings' figures."""
-    figures: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
-    comparisons = {c["id"]: c for c in results["comparisons"]}
-    for f in results["findings"]:
-        if "measure_id" not in f or len(figures["en"]) >= limit:
-            continue
-        e = next(e for e in comparisons[f["comparison_id"]]["entries"] if e["measure_id"] == f["measure_id"])
-        for lang in LANGUAGES:
-            figures[lang].append(f"{holder_name(e['holder'], lang)} · {figure_name(e, lang)}: {value_text(e, lang)}")
-    return figures
-
-
-def finding_sentence(f: dict[str, Any], results: dict[str, Any], lang: str, cite: Citations) -> str | None:
+def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Edition) -> str | None:
     """One key-finding sentence, generated from the results (never canned text)."""
-    _ = gettext_for(lang)
-    province = results["province"]["short_zh" if lang == "zh" else "name_en"]
+    _ = edition._
+    province = results["province"]["short_zh" if edition.lang == "zh" else "name_en"]
     if f["kind"] == "qualitative_only":
-        return _("The sources name {count} AI measure(s) or priorities for {province} but give no figures for them.").format(
-            count=f["count"], province=province)
+        text = edition.ngettext(
+            "The sources name {count} AI measure or priority for {province} but give no figure for it.",
+            "The sources name {count} AI measures or priorities for {province} but give no figures for them.",
+            f["count"]).format(count=f["count"], province=md(province))
+        return edition.prose(text)
     if f["kind"] == "not_reported":
-        return _("{count} metric(s) that other regions report are not reported in the sources for {province}.").format(
-            count=f["count"], province=province)
-    comparison = next(c for c in results["comparisons"] if c["id"] == f["comparison_id"])
-    entry = next(e for e in comparison["entries"] if e["measure_id"] == f["measure_id"])
-    leader = comparison["entries"][0]
-    values = {
-        "who": md(holder_name(entry["holder"], lang)),
-        "what": md(figure_name(entry, lang)),
-        "value": md(value_text(entry, lang)),
-        "rank": entry["rank"],
-        "n": comparison["n"],
-        "leader": md(holder_name(leader["holder"], lang)),
-        "leader_value": md(value_text(leader, lang)),
-    }
-    if f["kind"] == "only":
-        text = _("{who}: {what}, {value}. No other region reports a comparable figure in the sources.")
-    elif f["kind"] == "leads" and entry["tie"]:
-        text = _("{who}: {what}, {value}, shares first place among {n} comparable figures in the sources.")
-    elif f["kind"] == "leads":
-        text = _("{who}: {what}, {value}, ranks first among {n} comparable figures in the sources.")
+        text = edition.ngettext(
+            "{count} metric that other regions report is not reported in the sources for {province}.",
+            "{count} metrics that other regions report are not reported in the sources for {province}.",
+            f["count"]).format(count=f["count"], province=md(province))
+        return edition.prose(text)
+    measures = results["measures"]
+    m = measures[f["measure_id"]]
+    e = {**m, "holder": m["holder"]}
+    values = {"who": md(edition.name(m["holder"])), "what": md(edition.figure_name(m)), "value": md(edition.value(e, "prose"))}
+    cite = [f["measure_id"]]
+    if f["kind"] in ("leads", "trails", "ranks"):
+        other = measures[f["other_measure_id"]]
+        cite.append(other["measure_id"])
+        values.update({"other": md(edition.name(other["holder"])), "other_value": md(edition.value(other, "prose")),
+                       "rank": edition.rank(f["rank"]), "n": f["n"],
+                       "times": edition.text(f"{f['times']:.1f}".rstrip("0").rstrip("."), f"{f['times']:.1f}".rstrip("0").rstrip("."))
+                       if f.get("times") else ""})
+        if f["kind"] == "leads" and f["tie"]:
+            text = _("{who} shares first place among {n} regions for {what}: {value}, level with {other} ({other_value}).")
+        elif f["kind"] == "leads" and f["wide"]:
+            text = _("{who} is first of {n} regions for {what}, by a wide margin: {value}, {times} times {other}'s {other_value}.")
+        elif f["kind"] == "leads":
+            text = _("{who} is first of {n} regions for {what}: {value}, ahead of {other} ({other_value}).")
+        elif f["kind"] == "trails":
+            text = _("{who} trails for {what}: {value}, while {other}, the leader, reports {other_value}.")
+        else:
+            text = _("{who} ranks {rank} of {n} regions for {what}: {value}; {other} is first with {other_value}.")
+        if f.get("uncertain"):
+            text += " " + _("The qualifiers leave this order uncertain.")
+    elif f["kind"] == "commitment":
+        text = _("{who}'s {what}: {value}. No other region in the sources reports a comparable figure.")
+    elif f["kind"] == "target":
+        text = _("{who} aims for {what} of {value}. No other region in the sources reports a comparable figure.")
+    elif f["kind"] == "own_figure":
+        text = _("{who}: {what}, {value}. No other region in the sources reports a comparable figure.")
+    elif f["kind"] == "reference":
+        text = _("For reference: {what}, {value} ({who}).")
+    elif f["kind"] == "only_instrument":
+        values["what"] = md(edition.instrument_label(f["instrument"]))
+        text = _("Among the regions in the sources, only {who} has a {what}.")
+    elif f["kind"] == "city_standout":
+        other = measures[f["other_measure_id"]]
+        cite.append(other["measure_id"])
+        values.update({"other": md(edition.name(other["holder"])), "other_value": md(edition.value(other, "prose"))})
+        text = _("{who}'s {what}, {value}, is the largest of its kind among the province's cities; {other} reports {other_value}.")
     else:
-        text = _("{who}: {what}, {value}, ranks {rank} of {n} comparable figures; first is {leader} with {leader_value}.")
-    sentence = text.format(**values)
-    if entry["uncertain"]:
-        sentence += " " + _("The qualifiers leave this ordering uncertain.")
-    return sentence + " " + cite.marker(entry["measure_id"], leader["measure_id"])
+        return None
+    return edition.prose(text.format(**values)) + " " + edition.cite.marker(*cite)
 
 
-def document_context(results: dict[str, Any], lang: str, *, build_id: str) -> dict[str, Any]:
+def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:
+    summary = q["summary_zh"] if edition.lang == "zh" else q["summary_en"]
+    return {"measure_id": q["measure_id"], "text": md(summary), "status": edition.status(q["status"]),
+            "section": q["section"], "category": q["category"], "cite": edition.cite.marker(q["measure_id"]),
+            "proposal": q["status"] == "proposal"}
+
+
+def _source_title(s: dict[str, Any], lang: str) -> dict[str, Any]:
+    title = s["title_zh"] if lang == "zh" else s["title_en"]
+    descriptive = s.get("title_kind") == "descriptive"
+    return {"text": md(title), "descriptive": descriptive,
+            "original": md(s["title_zh"]) if lang == "en" and not descriptive and s["title_zh"] else ""}
+
+
+def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the template prints for one language."""
-    _ = gettext_for(lang)
-    cite = Citations(results)
+    edition = Edition(results, lang)
+    _ = edition._
     province = results["province"]
     name = province["name_zh"] if lang == "zh" else province["name_en"]
-    ranked = [f for f in results["findings"] if f["kind"] != "not_reported"][:4]
-    gaps = [f for f in results["findings"] if f["kind"] == "not_reported"]
-    picked = [finding_sentence(f, results, lang, cite) for f in ranked + gaps]
-    sections = {}
-    for section in ("funds", "vouchers", "compute", "other"):
-        sections[section] = [_comparison_view(c, lang, cite) for c in results["comparisons"] if c["section"] == section]
-    qualitative = [
-        {"measure_id": q["measure_id"], "what": label(q["instrument"], lang) if q["instrument"] else _("priority"),
-         "status": label(q["status"], lang), "evidence": q["evidence"], "cite": cite.marker(q["measure_id"]),
-         "section": q["section"], "category": q["category"]}
-        for q in results["qualitative"]
-    ]
+    findings = [s for s in (finding_sentence(f, results, edition) for f in results["findings"]) if s]
+    sections = []
+    for key in SECTION_ORDER:
+        ranked = [comparison_view(c, edition) for c in results["comparisons"] if c["section"] == key and c["kind"] == "ranked"]
+        alone = [c for c in results["comparisons"] if c["section"] == key and c["kind"] == "alone"]
+        named = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == key]
+        if not (ranked or alone or named):
+            continue
+        figure = results.get("figures", {}).get(key, {}).get(lang)
+        sections.append({
+            "key": key, "title": label(key, lang), "ranked": ranked, "alone": alone_view(alone, edition) if alone else None,
+            "named": named, "figure": figure,
+            "figure_alt": _("Bar charts of the rankings above, one panel per comparison, with {name} highlighted").format(name=md(name)),
+        })
+    references = []
+    for e in results["references"]:
+        row = _row(e, edition, ranked=False)
+        row["what"] = edition.figure_name(e)
+        row["definition"] = md(edition.metric_definition(e["metric"]))
+        references.append(row)
+    reference_remarks = _remarks(references, edition)
+    priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
     not_reported = [
-        {"metric": label(n["metric"], lang), "section": label(n["section"], lang),
-         "by": ("、" if lang == "zh" else ", ").join(r["name_zh" if lang == "zh" else "name_en"] for r in n["reported_by"])}
+        {"metric": md(edition.metric_label(n["metric"])), "section": md(label(n["section"], lang)),
+         "by": md(edition.text("、", ", ").join(edition.name(r | {"is_city": r.get("is_city", False)}) for r in n["reported_by"]))}
         for n in results["not_reported"]
     ]
-    figures = {chart: files[lang] for chart, files in results.get("figures", {}).items() if lang in files}
-    # sources in order of first citation, each with the evidence of every number cited from it
+    short = not results["comparisons"]
+    # sources in order of first citation, each with the evidence of every figure cited from it
     sources = []
-    for number, source_id in enumerate(cite.order, start=1):
-        s = cite.sources[source_id]
-        evidence = [
-            {"measure_id": m["measure_id"], "value": value_text(m, lang) if m["value"] is not None else "—",
-             "region": holder_name(m["holder"], lang), "evidence": m["evidence"]}
-            for m in (results["measures"][i] for i in sorted(cite.cited)) if m["source_id"] == source_id
-        ]
+    for number, source_id in enumerate(edition.cite.order, start=1):
+        s = edition.cite.sources[source_id]
+        evidence = []
+        for measure_id in sorted(edition.cite.cited):
+            m = results["measures"][measure_id]
+            if m["source_id"] != source_id:
+                continue
+            evidence.append({
+                "measure_id": measure_id, "region": md(edition.name(m["holder"])),
+                "figure": md(edition.value(m)) if m["value"] is not None else "",
+                "summary": md(m["summary_zh"] if lang == "zh" else m["summary_en"]),
+                "clause": verbatim(m["evidence"]),
+                "note": md(m["note_zh"] if lang == "zh" else m["note_en"]),
+            })
         sources.append({
-            "number": number, "publisher": s["publisher_zh"] if lang == "zh" else s["publisher_en"],
-            "title": (s["title_zh"] or s["title_en"]) if lang == "zh" else s["title_en"],
-            "date": s["date"], "evidence": evidence,
+            "number": number, "publisher": md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
+            "title": _source_title(s, lang), "date": md(display(s["date"], lang)), "url": s.get("url", ""),
+            "evidence": evidence,
         })
     other = OTHER_LANGUAGE[lang]
     return {
         "lang": lang,
         "lang_tag": LANG_TAGS[lang],
         "other": other,
+        "other_tag": LANG_TAGS[other],
         "other_label": "English edition" if other == "en" else "中文版",
         "name": name,
         "province": province,
         "cities": [c["name_zh"] + "市" if lang == "zh" else c["name_en"] for c in province["cities"]],
-        "data_as_of": results["data_as_of"],
+        "data_as_of": display(results["data_as_of"], lang),
         "build_id": build_id,
         "counts": results["counts"],
-        "has_quantitative": results["has_quantitative"],
-        "findings": picked,
+        "short": short,
+        "findings": findings,
         "sections": sections,
-        "section_titles": {s: label(s, lang) for s in sections},
-        "qualitative": qualitative,
+        "references": references,
+        "reference_remarks": reference_remarks,
+        "priorities": priorities,
         "not_reported": not_reported,
-        "figures": figures,
         "sources": sources,
+        "changes": changes,
     }
 
 
-def render_document(results: dict[str, Any], lang: str, *, build_id: str) -> str:
+def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str]]:
+    """Up to ``limit`` key findings per language for the index card (plain text)."""
+    figures: dict[str, list[str]] = {}
+    for lang in LANGUAGES:
+        edition = Edition(results, lang)
+        lines = []
+        for f in results["findings"]:
+            if "measure_id" not in f or len(lines) >= limit:
+                continue
+            m = results["measures"][f["measure_id"]]
+            lines.append(f"{edition.name(m['holder'])} · {edition.figure_name(m)}{edition.text('：', ': ')}{edition.value(m)}")
+        figures[lang] = lines
+    return figures
+
+
+def render_document(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> str:
     """The Quarto-markdown text of one briefing in one language."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     template = environment(lang).get_template("briefing.qmd.j2")
-    return template.render(**document_context(results, lang, build_id=build_id))
+    return template.render(**document_context(results, lang, build_id=build_id, changes=changes))

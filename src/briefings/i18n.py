@@ -33,61 +33,13 @@ def N_(message: str) -> str:
     return message
 
 
-#: Labels of vocabulary values (extracted into the catalogs through N_).
+#: Labels of the fixed vocabularies (extracted into the catalogs through N_). Labels of
+#: metrics and instruments are data: data/metrics.csv and data/instruments.csv.
 VOCAB_LABELS: dict[str, str] = {
-    # instruments
-    "compute_voucher": N_("compute voucher"),
-    "training_voucher": N_("training voucher"),
-    "corpus_voucher": N_("corpus voucher"),
-    "model_voucher": N_("model voucher"),
-    "ai_industry_fund": N_("AI industry fund"),
-    "model_filing_grant": N_("grant for filing a generative AI model"),
-    "corpus_grant": N_("grant per high-quality training corpus"),
-    "enablement_centre_grant": N_("grant per AI industry enablement centre"),
-    "corpus_open_reward": N_("reward per unit opening corpora"),
-    # metrics
-    "fund_size": N_("fund size"),
-    "pool_per_year": N_("pool per year"),
-    "pool_total": N_("pool in total"),
-    "cap_per_recipient": N_("cap per recipient"),
-    "grant_per_recipient": N_("grant per recipient"),
-    "subsidy_rate": N_("subsidy rate"),
-    "startup_subsidy_rate": N_("subsidy rate for start-ups"),
-    "compute_capacity": N_("compute capacity"),
-    "compute_cluster_size": N_("size of one compute cluster"),
-    "intelligent_compute_share": N_("intelligent-compute share"),
-    "self_controlled_share": N_("self-controlled share of new compute"),
-    "compute_offsite_share": N_("share of compute used but deployed elsewhere"),
-    "compute_utilisation": N_("utilisation of intelligent-compute centres"),
-    "compute_growth_rate": N_("yearly growth of compute"),
-    "compute_rank": N_("national rank in compute"),
-    "chip_count": N_("intelligent-compute chips"),
-    "data_centre_count": N_("data and computing centres"),
-    "rack_count": N_("racks"),
-    "server_capacity": N_("server capacity"),
-    "base_station_count": N_("5G base stations"),
-    "pue_limit": N_("PUE limit"),
-    "rack_power_limit": N_("design power per rack"),
-    "rack_utilisation": N_("rack utilisation"),
-    "latency_limit": N_("one-way network latency"),
-    "dataset_volume": N_("high-quality datasets"),
-    "data_listing_count": N_("data products listed"),
-    "data_trade_volume": N_("data trading volume"),
-    "model_count": N_("models"),
-    "scenario_count": N_("application scenarios and cases"),
-    "sector_count": N_("sectors with AI application programmes"),
-    "firm_count": N_("AI firms"),
-    "unicorn_count": N_("AI unicorns"),
-    "project_count": N_("projects attracted"),
-    "policy_count": N_("supporting policies"),
-    "industry_scale": N_("industry scale"),
-    "industry_growth_rate": N_("industry growth per year"),
-    "industry_segment_share": N_("segment share of the industry"),
-    "digital_economy_share": N_("digital economy share of GDP"),
     # statuses
     "target": N_("target"),
     "policy": N_("policy"),
-    "baseline": N_("baseline"),
+    "baseline": N_("achieved"),
     "projection": N_("projection"),
     "proposal": N_("proposal"),
     # periods
@@ -98,7 +50,11 @@ VOCAB_LABELS: dict[str, str] = {
     "funds": N_("Funds"),
     "vouchers": N_("Vouchers and grants"),
     "compute": N_("Compute and infrastructure"),
-    "other": N_("Other targets"),
+    "data": N_("Data"),
+    "applications": N_("Models and applications"),
+    "industry": N_("Industry"),
+    "priorities": N_("Priorities"),
+    "reference": N_("Reference figures"),
     # macro-regions
     "east": N_("east"),
     "central": N_("central"),
@@ -143,6 +99,11 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def gettext_for(lang: str):
     return translations(lang).gettext
+
+
+def ngettext_for(lang: str):
+    """Plural-aware translation (Babel catalogs carry each language's plural rule)."""
+    return translations(lang).ngettext
 
 
 def label(key: str, lang: str) -> str:

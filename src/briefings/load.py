@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,8 @@ TABLES: dict[str, tuple[str, object]] = {
     "regions": ("regions.csv", schema.REGIONS),
     "policies": ("policies.csv", schema.POLICIES),
     "units": ("units.csv", schema.UNITS),
+    "metrics": ("metrics.csv", schema.METRICS),
+    "instruments": ("instruments.csv", schema.INSTRUMENTS),
     "measures": ("measures.csv", schema.MEASURES),
 }
 
@@ -38,6 +40,8 @@ class Dataset:
     regions: pd.DataFrame
     policies: pd.DataFrame
     units: pd.DataFrame
+    metrics: pd.DataFrame
+    instruments: pd.DataFrame
     measures: pd.DataFrame
 
     def files(self) -> list[Path]:
@@ -95,15 +99,43 @@ def _check_relations(ds: Dataset) -> list[Problem]:
         if p["region"] not in level:
             problems.append(Problem(name["policies"], row, "region", f"unknown region {p['region']!r} (not a code in regions.csv)"))
 
+    problems.extend(_check_metrics(ds.metrics, name["metrics"]))
     units = ds.units.set_index("unit")
+    metrics = ds.metrics.set_index("metric")
+    instruments = ds.instruments.set_index("instrument")
     policies = set(ds.policies["policy_id"])
     sources = set(ds.sources["source_id"])
     for row, m in ds.measures.iterrows():
-        problems.extend(Problem(name["measures"], row, col, msg) for col, msg in _measure_problems(m, level, parent, policies, sources, units))
+        found = _measure_problems(m, level, parent, policies, sources, units, metrics, instruments)
+        problems.extend(Problem(name["measures"], row, col, msg) for col, msg in found)
     return problems
 
 
-def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, sources: set, units: pd.DataFrame):
+def _factor(units: pd.DataFrame, unit: str) -> Decimal:
+    """A unit's factor, or 1 when it is not a number (the schema reports that)."""
+    try:
+        return Decimal(units.at[unit, "factor"])
+    except (InvalidOperation, KeyError):
+        return Decimal(1)
+
+
+def _check_metrics(metrics: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    if vocab.QUALITATIVE_METRIC not in set(metrics["metric"]):
+        problems.append(Problem(file, 0, "metric", f"the metric {vocab.QUALITATIVE_METRIC!r} (rows without a figure) must be defined"))
+    for row, m in metrics.iterrows():
+        qualitative = m["kind"] == "qualitative"
+        if qualitative != (m["metric"] == vocab.QUALITATIVE_METRIC):
+            problems.append(Problem(file, row, "kind", f"only the metric {vocab.QUALITATIVE_METRIC!r} is qualitative"))
+        if not qualitative and not m["base_unit"]:
+            problems.append(Problem(file, row, "base_unit", "a metric with figures needs its base unit"))
+        if not qualitative and not m["section"]:
+            problems.append(Problem(file, row, "section", "a metric with figures needs its briefing section"))
+    return problems
+
+
+def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, sources: set, units: pd.DataFrame,
+                      metrics: pd.DataFrame, instruments: pd.DataFrame):
     """Yield (column, message) for everything wrong with one measure row."""
     if level.get(m["region"]) not in ("province", "country"):
         yield "region", f"{m['region']!r} is not a province-level ISO code or CN in regions.csv"
@@ -121,7 +153,19 @@ def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, so
     if m["year"].isdigit() and not vocab.YEAR_MIN <= int(m["year"]) <= vocab.YEAR_MAX:
         yield "year", f"implausible year {m['year']} (expected {vocab.YEAR_MIN}-{vocab.YEAR_MAX})"
 
-    base = vocab.METRIC_BASE_UNIT.get(m["metric"])
+    if m["instrument"] and m["instrument"] not in instruments.index:
+        yield "instrument", f"unknown instrument {m['instrument']!r} (add it to instruments.csv)"
+    if bool(m["note_zh"]) != bool(m["note_en"]):
+        yield ("note_zh" if not m["note_zh"] else "note_en"), "a caveat needs both languages (note_zh and note_en), or neither"
+    if m["metric"] not in metrics.index:
+        yield "metric", f"unknown metric {m['metric']!r} (define it in metrics.csv)"
+        return
+    base = metrics.at[m["metric"], "base_unit"] or None
+    rule = metrics.at[m["metric"], "period"]
+    if rule == "none" and m["period"]:
+        yield "period", f"metric {m['metric']} takes no period (it is a stock, share or count), found {m['period']}"
+    elif rule in vocab.PERIODS and m["period"] != rule:
+        yield "period", f"metric {m['metric']} needs period {rule}, found {m['period'] or 'blank'}"
     if m["metric"] == vocab.QUALITATIVE_METRIC:
         for col in ("value_reported", "unit_reported", "qualifier"):
             if m[col]:
@@ -149,8 +193,5 @@ def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, so
         yield "unit_reported", f"unknown unit {m['unit_reported']!r} (add it to units.csv)"
     elif units.at[m["unit_reported"], "base_unit"] != base:
         yield "unit_reported", f"unit {m['unit_reported']} measures {units.at[m['unit_reported'], 'base_unit']}, but metric {m['metric']} is in {base}"
-    elif base == "percent" and not is_range and Decimal(m["value_reported"]) > 100:
-        yield "value_reported", f"a percentage above 100: {m['value_reported']}"
-    expected_period = vocab.METRIC_PERIOD.get(m["metric"])
-    if expected_period and m["period"] != expected_period:
-        yield "period", f"metric {m['metric']} needs period {expected_period}, found {m['period'] or 'blank'}"
+    elif base == "percent" and not is_range and Decimal(m["value_reported"]) * _factor(units, m["unit_reported"]) > 100:
+        yield "value_reported", f"a percentage above 100: {m['value_reported']} {m['unit_reported']}"

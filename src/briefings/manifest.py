@@ -137,9 +137,14 @@ def figure_msgids() -> frozenset[str]:
     """The interface strings the figures print (their translations feed the analysis)."""
     from babel.messages.extract import extract_python
 
-    with (PACKAGE / "figures.py").open("rb") as handle:
-        found = extract_python(handle, ["_", "gettext", "N_"], [], {})
-        return frozenset(m[2] if isinstance(m[2], str) else m[2][0] for m in found)
+    found = set()
+    for module in ("figures.py", "titles.py"):
+        with (PACKAGE / module).open("rb") as handle:
+            found.update(m[2] if isinstance(m[2], str) else m[2][0] for m in extract_python(handle, ["_", "gettext", "N_"], [], {}))
+    # labels of periods (titles) come through i18n.label
+    from .i18n import VOCAB_LABELS
+
+    return frozenset(found | set(VOCAB_LABELS.values()))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from .load import Dataset
 EXPORT_COLUMNS = [
     "measure_id", "region", "locality_zh", "locality_en", "category", "instrument",
     "metric", "qualifier", "value", "value_high", "unit", "period", "year", "status",
-    "source_id", "evidence",
+    "source_id", "evidence", "summary_en", "note_en",
 ]
 
 
@@ -80,7 +80,10 @@ def normalized_measures(ds: Dataset) -> pd.DataFrame:
                 "status": m["status"],
                 "source_id": m["source_id"],
                 "evidence": m["evidence"],
-                "note": m["note"],
+                "summary_zh": m["summary_zh"],
+                "summary_en": m["summary_en"],
+                "note_zh": m["note_zh"],
+                "note_en": m["note_en"],
             }
         )
     frame = pd.DataFrame(rows)

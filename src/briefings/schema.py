@@ -98,9 +98,10 @@ SOURCES = pa.DataFrameSchema(
         "publisher_en": text(required()),
         "title_zh": optional_text(),  # blank when the stored article has no headline
         "title_en": text(required()),
+        "title_kind": text(one_of(vocab.TITLE_KINDS)),
         "date": text(real_date()),
         "script": text(one_of(["zh-Hans", "zh-Hant"])),
-        "url": text(matches(r"^https?://\S+$", "an http(s) URL", blank=True)),
+        "url": text(matches(r"^https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+$", "an http(s) URL (no spaces, quotes, brackets or <>)", blank=True)),
     },
     name="sources",
 )
@@ -145,6 +146,37 @@ UNITS = pa.DataFrameSchema(
     name="units",
 )
 
+METRICS = pa.DataFrameSchema(
+    {
+        "metric": text(required(), matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)"), unique=True),
+        "section": text(one_of(vocab.SECTIONS, blank=True)),
+        "kind": text(one_of(vocab.METRIC_KINDS)),
+        "base_unit": text(one_of(vocab.BASE_UNITS, blank=True)),
+        "period": text(one_of(vocab.PERIOD_RULES)),
+        "lower_is_stronger": text(one_of(vocab.YES_NO)),
+        "ceiling": text(one_of(vocab.YES_NO)),
+        "charted": text(one_of(vocab.YES_NO)),
+        "label_zh": text(required()),
+        "label_en": text(required()),
+        "definition_zh": text(required()),
+        "definition_en": text(required()),
+    },
+    name="metrics",
+)
+
+INSTRUMENTS = pa.DataFrameSchema(
+    {
+        "instrument": text(required(), matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)"), unique=True),
+        "kind": text(one_of(vocab.INSTRUMENT_KINDS)),
+        "compare_group": text(required(), matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)")),
+        "label_zh": text(required()),
+        "label_en": text(required()),
+        "pays_for_zh": text(required()),
+        "pays_for_en": text(required()),
+    },
+    name="instruments",
+)
+
 MEASURES = pa.DataFrameSchema(
     {
         "measure_id": text(required(), matches(r"^[a-z][a-z0-9-]*-\d{3}$", "an id like henan-001"), unique=True),
@@ -152,8 +184,8 @@ MEASURES = pa.DataFrameSchema(
         "locality": optional_text(),
         "policy": optional_text(),
         "category": text(one_of(vocab.CATEGORIES)),
-        "instrument": text(one_of(vocab.INSTRUMENTS, blank=True)),
-        "metric": text(one_of(vocab.METRICS)),
+        "instrument": optional_text(),  # an instrument of instruments.csv (checked in load)
+        "metric": text(required()),  # a metric of metrics.csv (checked in load)
         "value_reported": text(
             matches(f"{NUMBER_RE}|{RANGE_RE}", "a plain number such as 30 or 19.63, or a range such as 2-3", blank=True),
             finite_number(),
@@ -165,13 +197,16 @@ MEASURES = pa.DataFrameSchema(
         "status": text(one_of(vocab.STATUSES)),
         "source_id": text(required()),
         "evidence": optional_text(),
-        "note": optional_text(),
+        "summary_zh": text(required()),
+        "summary_en": text(required()),
+        "note_zh": optional_text(),
+        "note_en": optional_text(),
     },
     name="measures",
 )
 
 #: Columns a file may leave out of its header.
-OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"measures": frozenset({"note"}), "sources": frozenset({"url"})}
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"measures": frozenset({"note_zh", "note_en"}), "sources": frozenset({"url"})}
 
 
 def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str) -> list[Problem]:

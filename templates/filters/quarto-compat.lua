@@ -1,6 +1,14 @@
--- Quarto conditional content for plain pandoc: keep a div marked
--- .content-visible when-format="X" only when rendering format X (html or typst).
+-- Quarto conventions for plain pandoc, and what the Typst writer leaves out.
+--
+-- 1. Conditional content: keep a div marked .content-visible when-format="X" only when
+--    rendering format X (html or typst).
+-- 2. Language runs: pandoc's Typst writer drops the lang attribute of a span; wrap the span
+--    in #text(lang: ...) so Chinese quotes in an English page are set as Chinese (and the
+--    other way round). Only the two languages of the briefings are recognised.
+-- 3. Small print: remarks under a table and metric definitions are set smaller in Typst.
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
+local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
+local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
 
 function Div(el)
   if el.classes:includes("content-visible") then
@@ -9,5 +17,27 @@ function Div(el)
       return {}
     end
     return el.content
+  end
+  if target == "typst" and (el.classes:includes("remarks") or el.classes:includes("page-links")) then
+    local blocks = pandoc.List({ pandoc.RawBlock("typst", SMALL) })
+    blocks:extend(el.content)
+    blocks:insert(pandoc.RawBlock("typst", "]"))
+    return blocks
+  end
+end
+
+function Span(el)
+  if target ~= "typst" then
+    return nil
+  end
+  local open = TYPST_LANG[el.attributes["lang"] or ""]
+  if el.classes:includes("definition") then
+    open = '#text(size: 8pt, fill: rgb("#444444"))['
+  end
+  if open then
+    local inlines = pandoc.List({ pandoc.RawInline("typst", open) })
+    inlines:extend(el.content)
+    inlines:insert(pandoc.RawInline("typst", "]"))
+    return inlines
   end
 end

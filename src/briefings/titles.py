@@ -1,0 +1,36 @@
+"""Headings of comparisons, shared by the tables (documents) and the chart panels (figures).
+
+Kept apart from ``document.py`` because the figures, drawn in the analysis, print them too:
+their wording is an analysis input (``manifest.figure_msgids``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .i18n import gettext_for, label
+
+
+def _metric_label(results: dict[str, Any], metric: str, lang: str) -> str:
+    m = results["metrics"][metric]
+    return m["label_zh"] if lang == "zh" else m["label_en"]
+
+
+def _instrument_label(results: dict[str, Any], instrument: str, lang: str) -> str:
+    i = results["instruments"][instrument]
+    return i["label_zh"] if lang == "zh" else i["label_en"]
+
+
+def comparison_title(c: dict[str, Any], results: dict[str, Any], lang: str) -> str:
+    """"Voucher cap per recipient · compute voucher / training voucher · targets and policies"."""
+    _ = gettext_for(lang)
+    parts = [_metric_label(results, c["metric"], lang)]
+    instruments = sorted({e["instrument"] for e in c["entries"] + c["also"] if e.get("instrument")})
+    if instruments and c["section"] == "vouchers":
+        parts.append(("、" if lang == "zh" else " / ").join(_instrument_label(results, i, lang) for i in instruments))
+    if c["period"] and results["metrics"][c["metric"]]["period"] == "any":
+        parts.append(label(c["period"], lang))
+    status = {"baseline": _("achieved"), "commitment": _("targets and policies"), "proposal": _("proposals")}
+    parts.append(status[c["status_class"]])
+    title = " · ".join(parts)
+    return title[:1].upper() + title[1:]
