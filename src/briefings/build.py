@@ -285,7 +285,7 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
             cache = str(write_cache(prepared, out_root / CACHE_DIR).resolve())
         staged = _run_provinces(todo, keys, data_dir, out_root, languages, formats, renderer, cache, jobs, progress)
         if renderer.batched:
-            staged = _render_batch(renderer, staged, formats, progress)
+            staged = _render_batch(renderer, staged, formats, progress, keys.data_as_of)
         for slug in sorted(staged):
             outcome = staged[slug]
             if outcome.ok:
@@ -337,7 +337,7 @@ def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_r
 
 
 def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[str, ...],
-                  progress: BuildProgress | None) -> dict[str, ProvinceOutcome]:
+                  progress: BuildProgress | None, data_date: str) -> dict[str, ProvinceOutcome]:
     """One batched render (Quarto) of every staged province; a document's failure fails its province."""
     ready = {slug: o for slug, o in staged.items() if o.ok}
     if not ready:
@@ -346,7 +346,7 @@ def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[s
         for slug in ready:
             progress.stage(slug, f"{renderer.name} render")
     documents = [Path(o.staging) / name for o in ready.values() for name in o.render_outputs if name.endswith(".qmd")]
-    results = renderer.render_batch(documents, formats)
+    results = renderer.render_batch(documents, formats, data_date=data_date)
     for slug, outcome in ready.items():
         folder = Path(outcome.staging)
         errors = [results[d] for d in documents if d.parent == folder and isinstance(results.get(d), Exception)]

@@ -1,10 +1,15 @@
 """Render Quarto-markdown briefings to HTML and PDF.
 
-Two renderers, chosen automatically (``auto``): Quarto when ``quarto`` is on PATH, else the
-built-in one, which follows Quarto's own route: pandoc 3 (pypandoc-binary) for a single
-self-contained HTML file, and pandoc to Typst then the ``typst`` Python package for the
-PDF. Both read their settings from ``_quarto.yml``. Every output is written to a temporary
-file and renamed into place, so a failed render never leaves a half-written report.
+Two renderers read the same settings (``_quarto.yml``) and the same templates:
+
+- ``quarto`` (``quarto.py``): one batched ``quarto render`` of a whole build, when Quarto
+  is installed;
+- ``builtin`` (here): Quarto's own route without Quarto: pandoc 3 (pypandoc-binary) for a
+  single self-contained HTML file, and pandoc to Typst then the ``typst`` Python package
+  for the PDF, each document on its own (in the build's worker processes).
+
+``choose_renderer("auto")`` takes Quarto when ``quarto`` is on PATH, else the built-in one.
+Every output is written to a temporary file and renamed into place.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ INSTALL_FONTS = "apt-get install fonts-noto-cjk (or run make setup as root)"
 #: The only resources an HTML briefing may embed: its own figures, by file name.
 FIGURE_NAME = re.compile(r"^fig-[a-z0-9_-]+\.[a-z]+\.svg$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+#: format.typst keys of _quarto.yml that the Typst partials read (the rest are Quarto's own).
+TYPST_METADATA = ("papersize", "margin", "mainfont", "sansfont", "fontsize")
 
 
 class RenderError(BriefingsError):
@@ -44,16 +51,25 @@ class RenderError(BriefingsError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Render settings from _quarto.yml."""
+    """Render settings from _quarto.yml (paths in it are relative to the project)."""
 
     html: dict[str, Any] = field(default_factory=dict)
     typst: dict[str, Any] = field(default_factory=dict)
+    filters: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = QUARTO_CONFIG) -> Settings:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        formats = config.get("format", {})
-        return cls(html=formats.get("html") or {}, typst=formats.get("typst") or {})
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise RenderError(f"cannot read the render settings {path}: {exc}") from None
+        formats = config.get("format") or {}
+        return cls(html=formats.get("html") or {}, typst=formats.get("typst") or {},
+                   filters=tuple(config.get("filters") or ()), raw=config)
+
+    def path(self, relative: str) -> Path:
+        return (QUARTO_CONFIG.parent / relative).resolve()
 
 
 def source_date(data_date: str | None = None) -> datetime:
@@ -76,52 +92,18 @@ class Renderer(Protocol):
     def render_batch(self, documents: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path] | Exception]: ...
 
 
-def _outputs(qmd: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    return {fmt: qmd.with_suffix(f".{fmt}") for fmt in formats}
-
-
-class QuartoRenderer:
-    """``quarto render`` on the generated .qmd (for users who have Quarto installed)."""
-
-    name = "quarto"
-    version = ""
-    batched = False
-
-    def __init__(self, executable: str | None = None):
-        self.executable = executable or shutil.which("quarto")
-        if not self.executable:
-            raise UsageError("the quarto renderer was requested but `quarto` is not on PATH; "
-                             "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
-
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]:
-        done = []
-        for fmt, target in _outputs(qmd, formats).items():
-            to = "typst" if fmt == "pdf" else "html"
-            with tempfile.TemporaryDirectory(dir=qmd.parent) as tmp:
-                staged = Path(tmp) / qmd.name
-                shutil.copy(qmd, staged)
-                for figure in qmd.parent.glob("fig-*.svg"):
-                    shutil.copy(figure, Path(tmp) / figure.name)
-                proc = subprocess.run([self.executable, "render", staged.name, "--to", to], cwd=tmp, capture_output=True, text=True)
-                if proc.returncode != 0:
-                    raise RenderError(f"quarto render {qmd.name} --to {to} failed: {proc.stderr.strip()[-2000:]}")
-                atomic_write_bytes(target, staged.with_suffix(f".{fmt}").read_bytes())
-            done.append(target)
-        return done
-
-
 class BuiltinRenderer:
     """pandoc (HTML) and pandoc + Typst (PDF).
 
     Every PDF is compiled by a new ``typst.Compiler``: a compiler reused across documents
     printed wrong glyphs in later documents (工例 for 工程). What is expensive to set up, the
     font book, is loaded once per instance (``typst.Fonts``) and shared by the compilers;
-    ``tests/test_render.py`` checks that each PDF equals a fresh compile in a new process.
+    ``tests/test_pdf_fidelity.py`` checks that each PDF equals a fresh compile in a new process.
 
-    pandoc runs with ``--sandbox``: it reads nothing but its input and template, so text in
-    the data can never make it read a local file or fetch a URL. The stylesheet goes in
-    through ``--include-in-header`` and this province's own figures are embedded afterwards,
-    by name, as data URIs (``embed_figures``).
+    pandoc runs with ``--sandbox``: it reads nothing but its input, template and metadata
+    file, so text in the data can never make it read a local file or fetch a URL. The
+    stylesheet goes in through ``--include-in-header`` and this province's own figures are
+    embedded afterwards, by name, as data URIs (``embed_figures``).
     """
 
     name = "builtin"
@@ -153,24 +135,47 @@ class BuiltinRenderer:
         return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=self.font_dirs)
 
     @cached_property
+    def _scratch(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix="briefings-render-"))
+
+    @cached_property
     def style_header(self) -> Path:
         """The stylesheet wrapped in <style>, for pandoc's --include-in-header (allowed in its sandbox)."""
-        css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
-        folder = Path(tempfile.mkdtemp(prefix="briefings-style-"))
-        path = folder / "style.html"
+        css = "\n".join(self.settings.path(p).read_text(encoding="utf-8") for p in _as_list(self.settings.html.get("css")))
+        path = self._scratch / "style.html"
         path.write_text(f"<style>\n{css}</style>\n", encoding="utf-8")
         return path
 
+    @cached_property
+    def typst_metadata(self) -> Path:
+        """format.typst settings as pandoc metadata, as Quarto passes them to the partials."""
+        path = self._scratch / "typst.yaml"
+        metadata = {k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}
+        path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+        return path
+
+    @cached_property
+    def typst_template(self) -> Path:
+        """The built-in template beside copies of the partials _quarto.yml names (pandoc finds
+        partials next to the template)."""
+        folder = self._scratch / "typst"
+        folder.mkdir(exist_ok=True)
+        shutil.copy(TEMPLATES / "typst" / "briefing.typst", folder / "briefing.typst")
+        for partial in _as_list(self.settings.typst.get("template-partials")):
+            shutil.copy(self.settings.path(partial), folder / Path(partial).name)
+        return folder / "briefing.typst"
+
     def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]:
         done = []
-        for fmt, target in _outputs(qmd, formats).items():
-            data = self.html(qmd) if fmt == "html" else self.pdf(qmd, lang, data_date)
+        for fmt in formats:
+            target = qmd.with_suffix(f".{fmt}")
+            data = self.html(qmd) if fmt == "html" else self.pdf(qmd, data_date)
             atomic_write_bytes(target, data)
             done.append(target)
         return done
 
     def _pandoc(self, qmd: Path, to: str, args: list[str]) -> bytes:
-        filters = ["--lua-filter", str(TEMPLATES / "filters" / "quarto-compat.lua")]
+        filters = [a for f in self.settings.filters for a in ("--lua-filter", str(self.settings.path(f)))]
         cmd = [self.pandoc, qmd.name, "--from", "markdown", "--to", to, "--sandbox", *filters, *args]
         proc = subprocess.run(cmd, cwd=qmd.parent, capture_output=True)
         if proc.returncode != 0:
@@ -179,39 +184,24 @@ class BuiltinRenderer:
 
     def html(self, qmd: Path) -> bytes:
         html = self.settings.html
-        args = ["--standalone", "--template", str(TEMPLATES / "briefing.html"),
-                "--include-in-header", str(self.style_header), "--metadata", "quarto-format=html"]
+        template = self.settings.path(html.get("template", "templates/briefing.html"))
+        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header),
+                "--metadata", "quarto-format=html"]
         if html.get("toc", True):
             args += ["--toc", f"--toc-depth={html.get('toc-depth', 2)}"]
+        if html.get("number-sections"):
+            args.append("--number-sections")
         return embed_figures(self._pandoc(qmd, "html5", args), qmd.parent)
 
-    def typst_source(self, qmd: Path, lang: str) -> bytes:
+    def typst_source(self, qmd: Path) -> bytes:
         """The Typst source pandoc makes of one briefing (kept beside it as ``.typ``)."""
-        t = self.settings.typst
-        margin = t.get("margin") or {}
-        fonts = [t.get("mainfont", "Noto Serif CJK SC"), "Noto Serif CJK SC"] if lang == "zh" else \
-            ["Libertinus Serif", t.get("mainfont", "Noto Serif CJK SC")]
-        heading = [t.get("sansfont", "Noto Sans CJK SC")]
-        variables = {
-            "papersize": t.get("papersize", "a4"),
-            "margin-x": margin.get("x", "2cm"),
-            "margin-y": margin.get("y", "2.2cm"),
-            "fontsize": t.get("fontsize", "10pt"),
-            "lang-code": "zh" if lang == "zh" else "en",
-            "lang-region": "CN" if lang == "zh" else "GB",
-        }
-        args = ["--standalone", "--template", str(TEMPLATES / "briefing.typst"), "--metadata", "quarto-format=typst"]
-        for key, value in variables.items():
-            args += ["--variable", f"{key}={value}"]
-        for font in dict.fromkeys(fonts):
-            args += ["--variable", f"font-list={font}"]
-        for font in heading:
-            args += ["--variable", f"heading-font-list={font}"]
+        args = ["--standalone", "--template", str(self.typst_template), "--metadata-file", str(self.typst_metadata),
+                "--metadata", "quarto-format=typst"]
         return self._pandoc(qmd, "typst", args)
 
-    def pdf(self, qmd: Path, lang: str, data_date: str) -> bytes:
+    def pdf(self, qmd: Path, data_date: str) -> bytes:
         typ = qmd.with_suffix(".typ")
-        atomic_write_bytes(typ, self.typst_source(qmd, lang))
+        atomic_write_bytes(typ, self.typst_source(qmd))
         return self.compile_typst(typ, data_date)
 
     def compile_typst(self, typ: Path, data_date: str) -> bytes:
@@ -223,6 +213,15 @@ class BuiltinRenderer:
             return compiler.compile(input=str(typ), root=str(typ.parent), timestamp=int(source_date(data_date).timestamp()))
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
+
+    def render_batch(self, documents: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path] | Exception]:
+        raise NotImplementedError("the built-in renderer renders each document in the build's workers")
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def embed_figures(html: bytes, folder: Path) -> bytes:
@@ -244,6 +243,8 @@ def embed_figures(html: bytes, folder: Path) -> bytes:
 
 def choose_renderer(name: str = "auto") -> Renderer:
     """``quarto`` when asked for, or when ``auto`` and quarto is installed; else built-in."""
+    from .quarto import QuartoRenderer
+
     if name == "quarto" or (name == "auto" and shutil.which("quarto")):
         return QuartoRenderer()
     if name in ("builtin", "auto"):
