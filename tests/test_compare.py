@@ -1,4 +1,5 @@
-"""Comparison logic on a small fixture dataset with hand-computed expectations."""
+"""Comparison rules on a small fixture dataset with hand-computed expectations, and the same
+rules checked as properties over every province of the real dataset."""
 
 from __future__ import annotations
 
@@ -6,121 +7,174 @@ from pathlib import Path
 
 import pytest
 
+from briefings.cache import prepare
 from briefings.compare import find_province, province_results, provinces_with_measures
 from briefings.errors import UsageError
-from briefings.load import load_dataset
+
+from .conftest import DATA
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset(MINI)
+def mini():
+    return prepare(MINI)
 
 
 @pytest.fixture(scope="module")
-def henan(ds):
-    return province_results(ds, "henan")
+def henan(mini):
+    return province_results(mini.dataset, "henan", mini.table)
 
 
-def comparison(results, metric, period=None, status_class="planned"):
-    hits = [c for c in results["comparisons"] if c["metric"] == metric and c["period"] == period and c["status_class"] == status_class]
-    assert len(hits) == 1, [c["key"] for c in results["comparisons"]]
-    return hits[0]
+@pytest.fixture(scope="module")
+def everything():
+    """Results of every province of the real dataset."""
+    prepared = prepare(DATA)
+    return {slug: province_results(prepared.dataset, slug, prepared.table) for slug in provinces_with_measures(prepared.dataset)}
+
+
+def comparisons(results, metric):
+    return [c for c in results["comparisons"] if c["metric"] == metric]
 
 
 def entry(c, measure_id):
-    return next(e for e in c["entries"] if e["measure_id"] == measure_id)
+    return next(e for e in c["entries"] + c["also"] if e["measure_id"] == measure_id)
 
 
-def test_fund_ranks_with_tie_and_qualifier_uncertainty(henan):
-    funds = comparison(henan, "fund_size")
-    order = [e["measure_id"] for e in funds["entries"]]
-    # ≈100 (Shenzhen), ≥50 (Anhui), then Henan and Hubei tied at 30 (code order CN-HA < CN-HB)
-    assert order == ["shenzhen-001", "anhui-001", "henan-001", "hubei-001"]
-    assert [e["rank"] for e in funds["entries"]] == [1, 2, 3, 3]
-    h = entry(funds, "henan-001")
-    assert h["tie"] is True and h["holder"]["is_subject"] is True
-    assert h["ratio_to_leader"] == pytest.approx(0.3)
-    # "≥ 50" next to "≈ 100" is not a clean ordering; 30 vs them is
-    assert entry(funds, "anhui-001")["uncertain"] and entry(funds, "shenzhen-001")["uncertain"]
-    assert not h["uncertain"]
-    assert funds["n"] == 4 and funds["leader_measure_id"] == "shenzhen-001"
-    # same macro-region peers of Henan (central): Hubei and Anhui
-    assert sorted(funds["peer_measure_ids"]) == ["anhui-001", "hubei-001"]
+def test_one_figure_per_region_latest_then_strongest(henan):
+    (funds,) = comparisons(henan, "fund_size")
+    assert [e["measure_id"] for e in funds["entries"]] == ["anhui-001", "henan-001", "hubei-001"]
+    assert [e["rank"] for e in funds["entries"]] == [1, 2, 2]
+    assert entry(funds, "henan-001")["tie"] and entry(funds, "hubei-001")["tie"]
+    # Hubei's earlier fund of 2023 is listed as "also", unranked
+    assert [e["measure_id"] for e in funds["also"]] == ["hubei-004"] and entry(funds, "hubei-004")["rank"] is None
+    assert funds["n_regions"] == 3 and funds["kind"] == "ranked"
+    assert sorted(funds["peer_measure_ids"]) == ["anhui-001", "hubei-001"]  # central peers of Henan
 
 
-def test_city_row_is_shown_as_the_city_not_merged(henan):
-    pools = comparison(henan, "pool_total", "total")
+def test_a_fund_programme_never_ranks_with_one_fund(henan, mini):
+    assert all(e["metric"] == "fund_size" for c in comparisons(henan, "fund_size") for e in c["entries"])
+    guangdong = province_results(mini.dataset, "guangdong", mini.table)
+    (programme,) = comparisons(guangdong, "fund_programme_size")
+    assert programme["kind"] == "alone" and [e["rank"] for e in programme["entries"]] == [None]
+
+
+def test_instrument_groups_and_periods_stay_apart(henan):
+    # Zhengzhou's compute voucher (total) ranks with Hubei's compute voucher, not with
+    # Hubei's corpus voucher, nor with Henan's yearly training-voucher pool
+    (pools,) = [c for c in comparisons(henan, "pool_total")]
+    assert pools["group"] == "compute_rental"
+    assert [e["measure_id"] for e in pools["entries"]] == ["hubei-002", "henan-003"]
     zz = entry(pools, "henan-003")
-    assert zz["holder"]["code"] == "410100" and zz["holder"]["is_city"] is True
-    assert zz["holder"]["is_subject"] is True  # part of Henan's briefing, as Zhengzhou's
-    assert zz["value"] == pytest.approx(1e8)
-    assert henan["province"]["cities"] == [{"code": "410100", "name_zh": "郑州", "name_en": "Zhengzhou"}]
+    assert zz["holder"]["code"] == "410100" and zz["holder"]["is_city"] and zz["holder"]["is_subject"]
+    (yearly,) = comparisons(henan, "pool_per_year")
+    assert yearly["kind"] == "alone"
 
 
-def test_periods_are_kept_apart(henan):
-    per_year = comparison(henan, "pool_per_year", "per_year")
-    total = comparison(henan, "pool_total", "total")
-    assert {e["measure_id"] for e in per_year["entries"]} == {"henan-002", "shenzhen-002"}
-    assert {e["measure_id"] for e in total["entries"]} == {"henan-003"}
-    # equal stated pools tie; nothing is summed (Henan's two pools stay two entries)
-    assert [e["rank"] for e in per_year["entries"]] == [1, 1]
-    assert all(e["tie"] for e in per_year["entries"])
+def test_status_classes_and_scopes_stay_apart(mini):
+    hebei = province_results(mini.dataset, "hebei", mini.table)
+    total = comparisons(hebei, "compute_total")
+    by_class = {c["status_class"]: c for c in total}
+    assert set(by_class) == {"commitment", "baseline"}
+    commitment = by_class["commitment"]
+    assert [e["measure_id"] for e in commitment["entries"]] == ["henan-004", "hebei-001"]
+    assert commitment["projections"] == ["henan-004"]  # labelled as a projection
+    assert not entry(commitment, "hebei-001")["uncertain"]  # two floors compare as stated
+    assert by_class["baseline"]["kind"] == "alone"  # Hebei's achieved 20 EFLOPS never ranks with targets
+    assert [n["measure_id"] for n in by_class["baseline"]["national"]] == ["china-001"]  # a reference, never ranked
+    # Anhui's intelligent compute never ranks with total compute
+    anhui = province_results(mini.dataset, "anhui", mini.table)
+    (intelligent,) = comparisons(anhui, "compute_intelligent")
+    assert intelligent["kind"] == "alone"
 
 
-def test_compute_targets_against_regions_and_national_baseline(henan):
-    compute = comparison(henan, "compute_capacity")
-    assert [e["measure_id"] for e in compute["entries"]] == ["hebei-001", "henan-004"]
-    h = entry(compute, "henan-004")
-    assert h["rank"] == 2 and h["uncertain"] is True  # ≥ 94 next to ≈ 100
-    assert h["value"] == pytest.approx(9.4e19) and h["year"] == 2025 and h["status"] == "target"
-    # baselines are not ranked against targets; the national figure is a reference only
-    assert "hebei-002" not in {e["measure_id"] for e in compute["entries"]}
-    assert [n["measure_id"] for n in compute["national"]] == ["china-001"]
+def test_a_region_is_never_ranked_against_itself(mini):
+    hebei = province_results(mini.dataset, "hebei", mini.table)
+    for metric in ("latency_within_cluster", "latency_between_cities"):
+        (c,) = comparisons(hebei, metric)
+        assert c["kind"] == "alone" and c["entries"][0]["rank"] is None
+    henan = province_results(mini.dataset, "henan", mini.table)
+    big_data, core = comparisons(henan, "industry_scale_big_data"), comparisons(henan, "industry_scale_ai_core")
+    assert big_data[0]["kind"] == core[0]["kind"] == "alone"  # Henan's big data vs Zhengzhou's AI core: never one ranking
 
 
-def test_missing_metrics_are_not_reported_never_zero(henan):
-    missing = {n["metric"]: n for n in henan["not_reported"]}
-    assert "subsidy_rate" in missing
-    assert [r["code"] for r in missing["subsidy_rate"]["reported_by"]] == ["CN-HB"]
-    for c in henan["comparisons"]:
-        assert all(e["value"] is not None for e in c["entries"])
+def test_reference_figures_are_never_ranked(mini):
+    beijing = province_results(mini.dataset, "beijing", mini.table)
+    assert not beijing["comparisons"]
+    assert [e["measure_id"] for e in beijing["references"]] == ["beijing-001"]
+    assert beijing["references"][0]["value"] == pytest.approx(60)
 
 
-def test_instrument_named_without_amount(henan):
-    named = [q["measure_id"] for q in henan["qualitative"]]
-    assert named == ["henan-005"]
+def test_missing_is_listed_as_not_reported_never_zero(henan):
+    missing = {n["metric"] for n in henan["not_reported"]}
+    assert "compute_intelligent" in missing and "fund_programme_size" in missing
+    assert "fund_size" not in missing
 
 
-def test_findings_cite_measures(henan):
-    first = henan["findings"][0]
-    assert first["section"] == "funds" and first["measure_id"] == "henan-001"
-    assert first["rank"] == 3 and first["n"] == 4 and first["tie"] is True
+def test_findings_cite_measures_and_never_repeat_a_comparison(henan):
+    ids = [f["comparison_id"] for f in henan["findings"] if f.get("comparison_id")]
+    assert len(ids) == len(set(ids))
+    assert 1 <= len([f for f in henan["findings"] if "measure_id" in f]) <= 5
+    for f in henan["findings"]:
+        if "measure_id" in f:
+            assert f["measure_id"] in henan["measures"]
 
 
-def test_province_with_only_qualitative_rows(ds):
-    jiangxi = province_results(ds, "jiangxi")
-    assert jiangxi["has_quantitative"] is False
-    assert jiangxi["comparisons"] == []
-    assert jiangxi["findings"][0] == {"kind": "qualitative_only", "count": 1}
-    assert {n["metric"] for n in jiangxi["not_reported"]} >= {"fund_size", "compute_capacity"}
-
-
-def test_unknown_province_and_city_are_clear_errors(ds):
-    with pytest.raises(UsageError, match="not a province slug"):
-        find_province(ds, "atlantis")
+def test_unknown_or_city_slug_is_a_clear_error(mini):
     with pytest.raises(UsageError, match="is a city"):
-        find_province(ds, "shenzhen")
+        find_province(mini.dataset, "shenzhen")
+    with pytest.raises(UsageError, match="not a province slug"):
+        find_province(mini.dataset, "atlantis")
 
 
-def test_provinces_with_measures(ds):
-    assert provinces_with_measures(ds) == ["anhui", "guangdong", "hebei", "henan", "hubei", "jiangxi"]
+# ------------------------------------------------------------------ the rules, as properties of the real data
 
 
-def test_charts_show_the_largest_and_always_this_province():
-    from briefings.figures import largest
+def test_every_ranking_compares_one_figure_per_region_of_one_kind(everything):
+    checked = 0
+    for slug, results in everything.items():
+        for c in results["comparisons"]:
+            figures = c["entries"] + c["also"]
+            keys = {(e["metric"], results["instruments"].get(e["instrument"], {}).get("compare_group", ""),
+                     e["period"] or "", "baseline" if e["status"] == "baseline" else
+                     "proposal" if e["status"] == "proposal" else "commitment") for e in figures}
+            assert len(keys) == 1, f"{slug}: {c['key']} mixes {keys}"
+            holders = [e["holder"]["code"] for e in c["entries"]]
+            assert len(holders) == len(set(holders)), f"{slug}: {c['key']} ranks a region twice"
+            assert all(e["holder"]["code"] != "CN" for e in c["entries"])
+            if c["kind"] == "ranked":
+                assert c["n_regions"] >= 2 and all(e["rank"] for e in c["entries"])
+                checked += 1
+            else:
+                assert c["n_regions"] == 1 and all(e["rank"] is None for e in figures)
+            assert all(e["rank"] is None for e in c["also"])
+    assert checked >= 5
 
-    entries = [{"value": float(v), "holder": {"is_subject": v == 1}} for v in range(30, 0, -1)]
-    shown = largest(entries, limit=5)
-    assert [e["value"] for e in shown] == [30, 29, 28, 27, 26, 1]
+
+def test_the_editors_examples_no_longer_share_a_ranking(everything):
+    def comparison_of(measure_id):
+        return next(c for r in everything.values() for c in r["comparisons"]
+                    if any(e["measure_id"] == measure_id for e in c["entries"] + c["also"]))
+
+    def together(a, b):
+        ca = comparison_of(a)
+        return any(e["measure_id"] == b for e in ca["entries"] + ca["also"])
+
+    assert not together("henan-007", "shenzhen-010")  # total compute vs intelligent compute
+    assert not together("henan-007", "anhui-004")
+    assert not together("henan-008", "guizhou-002")  # big-data industry vs digital economy
+    assert not together("henan-001", "shenzhen-022")  # one fund vs a fund ecosystem
+    assert not together("henan-001", "dongguan-006")  # one fund vs a programme of sub-funds
+    assert not together("chongqing-003", "chongqing-005")  # super-large vs edge data centres
+    assert not together("henan-006", "shandong-001")  # centres incl. planned vs 5A-grade built
+    assert not together("henan-014", "henan-015")  # sectors with programmes vs sectors to lead
+    assert not together("henan-012", "jiangxi-002")  # big-data cases vs AI scenarios
+    assert not together("hebei-005", "hebei-007")  # PUE retrofit trigger vs PUE cap
+    assert not together("hebei-009", "hebei-010")  # one region's three latency limits
+    assert not together("shenzhen-014", "dongguan-003")  # a yearly pool vs a pool with no period
+
+
+def test_caveats_travel_with_every_figure(everything):
+    for results in everything.values():
+        for measure_id, m in results["measures"].items():
+            assert bool(m["note_zh"]) == bool(m["note_en"]), measure_id

@@ -30,7 +30,16 @@ NAME_COLUMNS = ("name_zh", "name_en", "short_zh")
 #: (file, column, which row) that a Henan briefing prints, each given the payload.
 PRINTED_COLUMNS = [
     ("measures.csv", "evidence", lambda r: r["measure_id"] == "henan-001"),
-    ("measures.csv", "note", lambda r: r["measure_id"] == "henan-001"),
+    ("measures.csv", "note_en", lambda r: r["measure_id"] == "henan-001"),
+    ("measures.csv", "note_zh", lambda r: r["measure_id"] == "henan-001"),
+    ("measures.csv", "summary_en", lambda r: r["measure_id"] == "henan-002"),
+    ("measures.csv", "summary_zh", lambda r: r["measure_id"] == "henan-002"),
+    ("metrics.csv", "label_en", lambda r: r["metric"] == "compute_total"),
+    ("metrics.csv", "label_zh", lambda r: r["metric"] == "compute_total"),
+    ("metrics.csv", "definition_en", lambda r: r["metric"] == "compute_total"),
+    ("metrics.csv", "definition_zh", lambda r: r["metric"] == "compute_total"),
+    ("instruments.csv", "label_en", lambda r: r["instrument"] == "ai_industry_fund"),
+    ("instruments.csv", "label_zh", lambda r: r["instrument"] == "ai_industry_fund"),
     ("sources.csv", "publisher_en", lambda r: r["source_id"] == "nbd-2025-henan"),
     ("sources.csv", "publisher_zh", lambda r: r["source_id"] == "nbd-2025-henan"),
     ("sources.csv", "title_en", lambda r: r["source_id"] == "nbd-2025-henan"),
@@ -43,6 +52,8 @@ OTHER_COLUMNS = [
     ("policies.csv", "issuer_zh", lambda r: r["policy_id"] == "henan-2025-ai-ecosystem"),
     ("policies.csv", "issuer_en", lambda r: r["policy_id"] == "henan-2025-ai-ecosystem"),
     ("units.csv", "label_en", lambda r: r["unit"] == "亿元"),
+    ("instruments.csv", "pays_for_en", lambda r: r["instrument"] == "ai_industry_fund"),
+    ("instruments.csv", "pays_for_zh", lambda r: r["instrument"] == "ai_industry_fund"),
 ]
 
 
@@ -126,10 +137,10 @@ def test_html_prints_the_payload_as_text(hostile_build):
         assert not [(t, a) for t, a in page.tags for name in a if name.startswith("on")]
         assert all(a["src"].startswith("data:image/svg+xml;base64,") for t, a in page.tags if "src" in a)
         text = " ".join(" ".join(page.text).split())
-        printed = [c for _f, c, _p in PRINTED_COLUMNS if f"{c.upper()} <script>alert(1)</script> ![](/etc/passwd)" in text]
-        assert printed, lang
-    assert "EVIDENCE <script>alert(1)</script> ![](/etc/passwd)" in text
-    assert "PUBLISHER_EN <script>alert(1)</script>" in text
+        printed = {c for _f, c, _p in PRINTED_COLUMNS if f"{c.upper()} <script>alert(1)</script> ![](/etc/passwd)" in text}
+        suffix = "_zh" if lang == "zh" else "_en"
+        expected = {c for _f, c, _p in PRINTED_COLUMNS if not c.endswith(("_zh", "_en")) or c.endswith(suffix)}
+        assert expected <= printed, (lang, expected - printed)
 
 
 def test_pdf_prints_the_payload_literally(hostile_build):
@@ -160,18 +171,21 @@ def test_chromium_runs_no_script_and_makes_no_request(hostile_build):
     assert [r for r in requests if not r.startswith(("file:", "data:"))] == []
 
 
-def test_charts_draw_names_literally(tmp_path):
-    """A $ in a label is a dollar sign (no mathtext), and never an error."""
-    from briefings.figures import funds_figure
+def test_charts_draw_labels_literally():
+    """A $ in a label (a metric label, a name) is a dollar sign, never mathtext, and never an error."""
+    from briefings.figures import draw_section
 
-    holder = {"code": "X", "level": "province", "name_zh": "$\\foo$", "name_en": "$\\foo$ [/x]", "is_subject": True,
-              "is_city": False, "macro_region": "central"}
-    entry = {"measure_id": "x-001", "holder": holder, "value": 3e9, "unit": "CNY", "qualifier": "eq", "metric": "fund_size",
-             "instrument": "ai_industry_fund", "period": "", "year": None, "status": "policy"}
+    def entry(code, value, subject):
+        holder = {"code": code, "level": "province", "name_zh": "$\\foo$", "name_en": "$\\foo$ [/x]", "is_subject": subject,
+                  "is_city": False, "macro_region": "central"}
+        return {"measure_id": f"{code}-001", "holder": holder, "value": value, "unit": "CNY", "qualifier": "eq",
+                "metric": "fund_size", "instrument": "", "period": "", "year": None, "status": "policy"}
+
+    comparison = {"id": "c", "entries": [entry("A", 3e9, True), entry("B", 1e9, False)]}
     for lang in ("zh", "en"):
-        path = funds_figure([entry], lang, {"macro_region": "central", "short_zh": "$\\x$", "name_en": "$\\x$"},
-                            tmp_path / f"f.{lang}.svg")
-        assert path and path.stat().st_size > 1000
+        svg = draw_section([comparison], lang, {"macro_region": "central", "short_zh": "$\\x$", "name_en": "$\\x$"},
+                           {"c": "$\\frac{1}{0}$ <b>"}, {})
+        assert svg.startswith(b"<?xml") and len(svg) > 1000
 
 
 def test_terminal_prints_markup_in_arguments_literally(tmp_path):

@@ -1,4 +1,4 @@
-"""Vocabularies and schema: the real dataset passes, and the vocabularies are coherent."""
+"""The data vocabularies: metrics and instruments defined once, in data, and used coherently."""
 
 from briefings import vocab
 from briefings.load import load_dataset
@@ -6,27 +6,35 @@ from briefings.load import load_dataset
 from .conftest import DATA
 
 
-def test_every_metric_has_a_known_base_unit():
-    for metric, base in vocab.METRIC_BASE_UNIT.items():
-        assert base in vocab.BASE_UNITS or (metric == vocab.QUALITATIVE_METRIC and base is None)
+def test_every_metric_is_defined_once_with_both_labels():
+    metrics = load_dataset(DATA).metrics
+    assert metrics["metric"].is_unique
+    for _, m in metrics.iterrows():
+        assert m["label_zh"] and m["label_en"] and m["definition_zh"] and m["definition_en"], m["metric"]
+        if m["kind"] != "qualitative":
+            assert m["base_unit"] in vocab.BASE_UNITS and m["section"] in vocab.SECTIONS, m["metric"]
 
 
-def test_vouchers_are_instruments():
-    assert vocab.VOUCHERS <= set(vocab.INSTRUMENTS)
-
-
-def test_dataset_is_valid_and_uses_the_vocabularies():
+def test_the_dataset_uses_only_defined_metrics_and_instruments():
     ds = load_dataset(DATA)
     m = ds.measures
-    assert 60 <= len(m) <= 130
+    assert 60 <= len(m) <= 200
     assert set(m["category"]) <= set(vocab.CATEGORIES)
-    assert set(m["metric"]) <= set(vocab.METRICS)
-    assert set(m["instrument"]) - {""} <= set(vocab.INSTRUMENTS)
+    assert set(m["metric"]) <= set(ds.metrics["metric"])
+    assert set(m["instrument"]) - {""} <= set(ds.instruments["instrument"])
     assert m["measure_id"].is_unique
-    # 20-odd regions, every province-level division listed, national figures present
     assert m["region"].nunique() >= 15
     assert (ds.regions["level"] == "province").sum() == 31
     assert "CN" in set(m["region"])
+    # every row has its English and Chinese rendering
+    assert (m["summary_en"] != "").all() and (m["summary_zh"] != "").all()
+
+
+def test_scopes_are_separate_metrics():
+    metrics = set(load_dataset(DATA).metrics["metric"])
+    for pair in (("compute_total", "compute_intelligent"), ("fund_size", "fund_programme_size"),
+                 ("industry_scale_big_data", "digital_economy_scale"), ("edge_centre_pue_limit", "pue_retrofit_threshold")):
+        assert set(pair) <= metrics
 
 
 def test_priority_rows_are_qualitative():

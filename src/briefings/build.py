@@ -371,7 +371,8 @@ def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue
         entries.append({"slug": slug, "province": results["province"], "figures": index_figures(results),
-                        "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"]})
+                        "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"],
+                        "status": ""})
     return entries
 
 
@@ -389,7 +390,8 @@ def write_index(out_root: Path, keys: InputKeys) -> Path:
     date = keys.data_as_of
     html = env.get_template("index.html.j2").render(
         entries=index_entries(out_root, slugs), build_id=keys.build_id, css=css,
-        data_as_of={"zh": display(date, "zh"), "en": display(date, "en")} if date else {"zh": "", "en": ""})
+        data_as_of={"zh": display(date, "zh"), "en": display(date, "en")} if date else {"zh": "", "en": ""},
+        overview=(out_root / "overview.zh.html").is_file(), review=None)
     path = out_root / "index.html"
     write_if_changed(path, html)
     return path

@@ -32,10 +32,30 @@ REMARK_MARKS = "abcdefghijklmnopqrstuvwxyz"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&:;\"'=%/])")
 
 
-def md(text: Any) -> str:
+#: A run of Chinese in an English page (ideographs with their full-width punctuation).
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]*[\u3400-\u4dbf\u4e00-\u9fff]"
+                      r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]*")
+#: A run of two or more Latin words in a Chinese page (already markdown-escaped).
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\\.\-]*(?:[ ]+[A-Za-z][A-Za-z'’\\.\-]*)+")
+
+
+def md(text: Any, lang: str | None = None) -> str:
     """Escape a data string for pandoc markdown: every ASCII punctuation mark is backslash
-    escaped and line breaks fold to spaces, so the text is always shown literally."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+    escaped and line breaks fold to spaces, so the text is always shown literally.
+
+    With ``lang``, runs of the other language are marked: Chinese in an English page as
+    ``zh-Hans``, a phrase of English in a Chinese page as ``en``.
+    """
+    return mark_runs(_MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split())), lang)
+
+
+def mark_runs(text: str, lang: str | None) -> str:
+    """Mark the runs of the other language in markdown text (see ``md``)."""
+    if lang == "en":
+        return _CJK_RUN.sub(lambda m: f"[{m.group(0)}]{{lang=\"zh-Hans\"}}", text)
+    if lang == "zh":
+        return _LATIN_RUN.sub(lambda m: f"[{m.group(0)}]{{lang=\"en\"}}", text)
+    return text
 
 
 def yaml_string(text: Any) -> str:
@@ -65,7 +85,8 @@ def environment(lang: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)
-    env.filters["md"] = md
+    env.filters["md"] = lambda text: md(text, lang)
+    env.filters["mark"] = lambda text: mark_runs(text, lang)  # interface text: already markdown
     env.filters["yaml"] = yaml_string
     env.filters["zh"] = lambda text: in_lang(text, "zh")
     env.filters["en"] = lambda text: in_lang(text, "en")
@@ -132,12 +153,15 @@ class Edition:
         return value_text(e, self.lang, style=style)
 
     def figure_name(self, e: dict[str, Any]) -> str:
-        """What a figure measures: "training voucher (voucher cap per recipient)"."""
+        """What a figure measures: "training voucher · yearly pool" (a separator, not brackets:
+        a metric's label may hold brackets of its own)."""
         metric = self.metric_label(e["metric"])
         instrument = self.instrument_label(e.get("instrument", ""))
-        if not instrument:
-            return metric
-        return f"{instrument}{self.text('（', ' (')}{metric}{self.text('）', ')')}"
+        return f"{instrument} · {metric}" if instrument else metric
+
+    def prose_name(self, holder: dict[str, Any]) -> str:
+        """A name in a sentence: 深圳市 / Shenzhen (the cities line at the top says it is a city)."""
+        return self.name(holder) if self.lang == "zh" else holder["name_en"]
 
     def note(self, measure_id: str) -> str:
         m = self.results["measures"][measure_id]
@@ -145,6 +169,10 @@ class Edition:
 
     def status(self, status: str) -> str:
         return label(status, self.lang)
+
+    def md(self, text: Any) -> str:
+        """Data text escaped for markdown, runs of the other language marked."""
+        return md(text, self.lang)
 
     def rank(self, rank: int) -> str:
         return str(rank) if self.lang == "zh" else ordinal(rank)
@@ -162,7 +190,7 @@ def _remarks(rows: list[dict[str, Any]], edition: Edition) -> list[dict[str, str
         row["mark"] = ""
         if note:
             row["mark"] = REMARK_MARKS[len(remarks) % len(REMARK_MARKS)]
-            remarks.append({"mark": row["mark"], "name": row["name"], "text": md(note)})
+            remarks.append({"mark": row["mark"], "name": row["name"], "text": edition.md(note)})
     return remarks
 
 
@@ -190,9 +218,9 @@ def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
     if not mine:
         return ""
     e = min(mine, key=lambda x: x["rank"])
-    values = {"who": md(edition.name(e["holder"])), "rank": edition.rank(e["rank"]), "n": c["n_regions"],
-              "leader": md(edition.name(leader["holder"])), "leader_value": md(edition.value(leader, "prose")),
-              "value": md(edition.value(e, "prose"))}
+    values = {"who": edition.md(edition.prose_name(e["holder"])), "rank": edition.rank(e["rank"]), "n": c["n_regions"],
+              "leader": edition.md(edition.prose_name(leader["holder"])), "leader_value": edition.md(edition.value(leader, "prose")),
+              "value": edition.md(edition.value(e, "prose"))}
     if e["rank"] == 1 and e["tie"]:
         text = _("{who} shares first place among {n} regions with {value}.")
     elif e["rank"] == 1:
@@ -202,7 +230,7 @@ def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
     sentence = text.format(**values)
     if e["rank"] != 1 and leader.get("instrument") and leader["instrument"] != e.get("instrument"):
         sentence += " " + _("The leader's figure is for another instrument: {instrument}.").format(
-            instrument=md(edition.instrument_label(leader["instrument"])))
+            instrument=edition.md(edition.instrument_label(leader["instrument"])))
     if c["projections"]:
         sentence += " " + _("A projection (an expected figure, not a commitment) is marked as such.")
     if any(x["uncertain"] for x in c["entries"]):
@@ -218,7 +246,7 @@ def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
     return {
         "id": c["id"],
         "title": comparison_title(c, edition.results, edition.lang),
-        "definition": md(edition.metric_definition(c["metric"])),
+        "definition": edition.md(edition.metric_definition(c["metric"])),
         "lead": lead_sentence(c, edition),
         "rows": rows,
         "also": also,
@@ -236,7 +264,7 @@ def alone_view(comparisons: list[dict[str, Any]], edition: Edition) -> dict[str,
         for e in c["entries"] + c["also"]:
             row = _row(e, edition, ranked=False)
             row["what"] = edition.figure_name(e)
-            row["definition"] = md(edition.metric_definition(c["metric"]))
+            row["definition"] = edition.md(edition.metric_definition(c["metric"]))
             rows.append(row)
     return {"rows": rows, "remarks": _remarks(rows, edition)}
 
@@ -249,23 +277,24 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
         text = edition.ngettext(
             "The sources name {count} AI measure or priority for {province} but give no figure for it.",
             "The sources name {count} AI measures or priorities for {province} but give no figures for them.",
-            f["count"]).format(count=f["count"], province=md(province))
+            f["count"]).format(count=f["count"], province=edition.md(province))
         return edition.prose(text)
     if f["kind"] == "not_reported":
         text = edition.ngettext(
             "{count} metric that other regions report is not reported in the sources for {province}.",
             "{count} metrics that other regions report are not reported in the sources for {province}.",
-            f["count"]).format(count=f["count"], province=md(province))
+            f["count"]).format(count=f["count"], province=edition.md(province))
         return edition.prose(text)
     measures = results["measures"]
     m = measures[f["measure_id"]]
     e = {**m, "holder": m["holder"]}
-    values = {"who": md(edition.name(m["holder"])), "what": md(edition.figure_name(m)), "value": md(edition.value(e, "prose"))}
+    values = {"who": edition.md(edition.prose_name(m["holder"])), "what": edition.md(edition.figure_name(m)),
+              "value": edition.md(edition.value(e, "prose"))}
     cite = [f["measure_id"]]
     if f["kind"] in ("leads", "trails", "ranks"):
         other = measures[f["other_measure_id"]]
         cite.append(other["measure_id"])
-        values.update({"other": md(edition.name(other["holder"])), "other_value": md(edition.value(other, "prose")),
+        values.update({"other": edition.md(edition.prose_name(other["holder"])), "other_value": edition.md(edition.value(other, "prose")),
                        "rank": edition.rank(f["rank"]), "n": f["n"],
                        "times": edition.text(f"{f['times']:.1f}".rstrip("0").rstrip("."), f"{f['times']:.1f}".rstrip("0").rstrip("."))
                        if f.get("times") else ""})
@@ -288,14 +317,15 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
     elif f["kind"] == "own_figure":
         text = _("{who}: {what}, {value}. No other region in the sources reports a comparable figure.")
     elif f["kind"] == "reference":
-        text = _("For reference: {what}, {value} ({who}).")
+        # a reference figure says what it is a share or rank of: its summary, written for the data
+        return edition.md(m["summary_zh"] if edition.lang == "zh" else m["summary_en"]) + " " + edition.cite.marker(*cite)
     elif f["kind"] == "only_instrument":
-        values["what"] = md(edition.instrument_label(f["instrument"]))
+        values["what"] = edition.md(edition.instrument_label(f["instrument"]))
         text = _("Among the regions in the sources, only {who} has a {what}.")
     elif f["kind"] == "city_standout":
         other = measures[f["other_measure_id"]]
         cite.append(other["measure_id"])
-        values.update({"other": md(edition.name(other["holder"])), "other_value": md(edition.value(other, "prose"))})
+        values.update({"other": edition.md(edition.prose_name(other["holder"])), "other_value": edition.md(edition.value(other, "prose"))})
         text = _("{who}'s {what}, {value}, is the largest of its kind among the province's cities; {other} reports {other_value}.")
     else:
         return None
@@ -304,16 +334,17 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
 
 def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:
     summary = q["summary_zh"] if edition.lang == "zh" else q["summary_en"]
-    return {"measure_id": q["measure_id"], "text": md(summary), "status": edition.status(q["status"]),
+    return {"measure_id": q["measure_id"], "text": edition.md(summary), "status": edition.status(q["status"]),
             "section": q["section"], "category": q["category"], "cite": edition.cite.marker(q["measure_id"]),
             "proposal": q["status"] == "proposal"}
 
 
-def _source_title(s: dict[str, Any], lang: str) -> dict[str, Any]:
-    title = s["title_zh"] if lang == "zh" else s["title_en"]
+def _source_title(s: dict[str, Any], edition: Edition) -> dict[str, Any]:
+    """The title in the page's language; in English also the Chinese headline as printed."""
+    title = s["title_zh"] if edition.lang == "zh" else s["title_en"]
     descriptive = s.get("title_kind") == "descriptive"
-    return {"text": md(title), "descriptive": descriptive,
-            "original": md(s["title_zh"]) if lang == "en" and not descriptive and s["title_zh"] else ""}
+    return {"text": edition.md(title), "descriptive": descriptive,
+            "original": md(s["title_zh"]) if edition.lang == "en" and not descriptive and s["title_zh"] else ""}
 
 
 def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -340,13 +371,13 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
     for e in results["references"]:
         row = _row(e, edition, ranked=False)
         row["what"] = edition.figure_name(e)
-        row["definition"] = md(edition.metric_definition(e["metric"]))
+        row["definition"] = edition.md(edition.metric_definition(e["metric"]))
         references.append(row)
     reference_remarks = _remarks(references, edition)
     priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
     not_reported = [
-        {"metric": md(edition.metric_label(n["metric"])), "section": md(label(n["section"], lang)),
-         "by": md(edition.text("、", ", ").join(edition.name(r | {"is_city": r.get("is_city", False)}) for r in n["reported_by"]))}
+        {"metric": edition.md(edition.metric_label(n["metric"])), "section": edition.md(label(n["section"], lang)),
+         "by": edition.md(edition.text("、", ", ").join(edition.name(r | {"is_city": r.get("is_city", False)}) for r in n["reported_by"]))}
         for n in results["not_reported"]
     ]
     short = not results["comparisons"]
@@ -360,15 +391,15 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
             if m["source_id"] != source_id:
                 continue
             evidence.append({
-                "measure_id": measure_id, "region": md(edition.name(m["holder"])),
-                "figure": md(edition.value(m)) if m["value"] is not None else "",
-                "summary": md(m["summary_zh"] if lang == "zh" else m["summary_en"]),
+                "measure_id": measure_id, "region": edition.md(edition.name(m["holder"])),
+                "figure": edition.md(edition.value(m)) if m["value"] is not None else "",
+                "summary": edition.md(m["summary_zh"] if lang == "zh" else m["summary_en"]),
                 "clause": verbatim(m["evidence"]),
-                "note": md(m["note_zh"] if lang == "zh" else m["note_en"]),
+                "note": edition.md(m["note_zh"] if lang == "zh" else m["note_en"]),
             })
         sources.append({
-            "number": number, "publisher": md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
-            "title": _source_title(s, lang), "date": md(display(s["date"], lang)), "url": s.get("url", ""),
+            "number": number, "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
+            "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang)), "url": s.get("url", ""),
             "evidence": evidence,
         })
     other = OTHER_LANGUAGE[lang]

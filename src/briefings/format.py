@@ -62,7 +62,8 @@ def plain(value: float, unit: str, lang: str, counter: str = "") -> str:
         return f"{number(value, lang)} {unit}"
     if unit == "count" and lang == "zh":
         text = _compact(value, lang) if value >= 1e4 else number(value, lang)
-        return f"{text} {counter}".rstrip() if text[-1].isdigit() else f"{text}{counter}"
+        digits = text.rstrip("万亿")
+        return f"{digits} {text[len(digits):]}{counter}".rstrip()
     return number(value, lang)
 
 
