@@ -118,39 +118,46 @@ def panel_labels(c: dict[str, Any], lang: str, titles: dict[str, str], instrumen
 def draw_section(comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str],
                  instruments: dict[str, Any]) -> bytes:
     """One SVG: a panel of horizontal bars per ranking, strongest on top, this province highlighted."""
-    ensure_cjk_font()
-    _ = gettext_for(lang)
-    heights = [len(c["entries"]) for c in comparisons]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(len(comparisons), 1, figsize=(WIDTH_IN, sum(0.32 * h + 0.75 for h in heights) + 0.5),
-                                 gridspec_kw={"height_ratios": [h + 1.6 for h in heights]}, squeeze=False,
-                                 layout="constrained")
-        for ax, c in zip(axes[:, 0], comparisons):
-            labels = panel_labels(c, lang, titles, instruments)
-            positions = list(range(len(c["entries"])))
-            colours = [_colour(e, province["macro_region"]) for e in c["entries"]]
-            ax.barh(positions, labels["values"], color=colours, height=0.6, zorder=2)
-            ax.set_yticks(positions, labels["names"])
-            ax.invert_yaxis()
-            top = max(labels["values"], default=1) or 1
-            for y, text in zip(positions, labels["bar_labels"]):
-                ax.text(labels["values"][y] + top * 0.015, y, text, va="center", fontsize=7.5, color=INK)
-            ax.set_xlim(0, top * 1.2)
-            ax.set_xlabel(labels["unit"])
-            ax.set_title(labels["title"], color=INK)
-            ax.tick_params(axis="y", length=0)
-            for tick, e in zip(ax.get_yticklabels(), c["entries"]):
-                if e["holder"]["is_subject"]:
-                    tick.set_fontweight("bold")
-                    tick.set_color(SUBJECT_COLOUR)
-        handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in (SUBJECT_COLOUR, PEER_COLOUR, OTHER_COLOUR)]
-        name = province["short_zh"] if lang == "zh" else province["name_en"]
-        fig.legend(handles, [name + _(" (and its cities)"), _("same macro-region"), _("other regions")],
-                   loc="outside lower center", ncol=3, frameon=False, fontsize=7)
+        fig = section_figure(comparisons, lang, province, titles, instruments)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         plt.close(fig)
     return buffer.getvalue()
+
+
+def section_figure(comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str],
+                   instruments: dict[str, Any]) -> plt.Figure:
+    """The matplotlib figure of ``draw_section`` (call inside ``plt.rc_context(STYLE)``)."""
+    ensure_cjk_font()
+    _ = gettext_for(lang)
+    heights = [len(c["entries"]) for c in comparisons]
+    fig, axes = plt.subplots(len(comparisons), 1, figsize=(WIDTH_IN, sum(0.32 * h + 0.75 for h in heights) + 0.5),
+                             gridspec_kw={"height_ratios": [h + 1.6 for h in heights]}, squeeze=False,
+                             layout="constrained")
+    for ax, c in zip(axes[:, 0], comparisons):
+        labels = panel_labels(c, lang, titles, instruments)
+        positions = list(range(len(c["entries"])))
+        colours = [_colour(e, province["macro_region"]) for e in c["entries"]]
+        ax.barh(positions, labels["values"], color=colours, height=0.6, zorder=2)
+        ax.set_yticks(positions, labels["names"])
+        ax.invert_yaxis()
+        top = max(labels["values"], default=1) or 1
+        for y, text in zip(positions, labels["bar_labels"]):
+            ax.text(labels["values"][y] + top * 0.015, y, text, va="center", fontsize=7.5, color=INK)
+        ax.set_xlim(0, top * 1.2)
+        ax.set_xlabel(labels["unit"])
+        ax.set_title(labels["title"], color=INK)
+        ax.tick_params(axis="y", length=0)
+        for tick, e in zip(ax.get_yticklabels(), c["entries"]):
+            if e["holder"]["is_subject"]:
+                tick.set_fontweight("bold")
+                tick.set_color(SUBJECT_COLOUR)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in (SUBJECT_COLOUR, PEER_COLOUR, OTHER_COLOUR)]
+    name = province["short_zh"] if lang == "zh" else province["name_en"]
+    fig.legend(handles, [name + _(" (and its cities)"), _("same macro-region"), _("other regions")],
+               loc="outside lower center", ncol=3, frameon=False, fontsize=7)
+    return fig
 
 
 def charted(results: dict[str, Any], section: str) -> list[dict[str, Any]]:
