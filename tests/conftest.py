@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from briefings.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-SEEDS = ROOT.parent / "shared" / "seeds"
+#: The source texts: $BRIEFINGS_SEEDS, else ../shared/seeds beside the project.
+SEEDS = Path(os.environ.get("BRIEFINGS_SEEDS") or ROOT.parent / "shared" / "seeds")
 CHROMIUM = Path("/usr/bin/chromium")
 #: Debian's Chromium, headless, with nothing that reaches the network on its own.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -137,14 +137,14 @@ def test_failed_rebuild_leaves_the_previous_briefing_whole(first, tmp_path, data
     out = copy_of(first, tmp_path)
     before = visible_files(out)
     touch_data(data_copy, "edited")
-    original = render.BuiltinRenderer.render
+    original = render.BuiltinRenderer._finish
 
-    def fail_last(self, qmd, formats, **kwargs):
-        if qmd.name == "briefing.en.qmd" and "pdf" in formats:
+    def fail_last(self, qmd, fmt, written, data_date):
+        if qmd.name == "briefing.en.qmd" and fmt == "pdf":
             raise render.RenderError("forced failure of the last document")
-        return original(self, qmd, formats, **kwargs)
+        return original(self, qmd, fmt, written, data_date)
 
-    monkeypatch.setattr(render.BuiltinRenderer, "render", fail_last)  # inherited by the forked workers
+    monkeypatch.setattr(render.BuiltinRenderer, "_finish", fail_last)  # inherited by the forked workers
     outcomes = build(data_copy, out, provinces=("henan",), jobs=1, renderer="builtin")
     assert not outcomes[0].ok and "forced failure of the last document" in outcomes[0].error
     province = lambda files: {k: v for k, v in files.items() if k.startswith("henan/")}  # noqa: E731

@@ -62,6 +62,7 @@ class ProvinceOutcome:
     render_outputs: list[str] = field(default_factory=list)
     error: str = ""
     staging: str = ""
+    digests: dict[str, str] = field(default_factory=dict)  # name -> sha256, computed where the files were made
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,10 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
             copy_into(final, [p.name for p in analysis_files(final)], staging)
         analysis = [p.name for p in analysis_files(staging)]
         rendered = write_documents(task, staging)
-        return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging))
+        from .manifest import sha256
+
+        digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
+        return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if not isinstance(exc, Exception):
@@ -147,17 +151,18 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
 
     results = read_results(folder)
     renderer = _worker_renderer(task.renderer)
-    files = []
+    documents = []
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
         atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id))
-        files.append(qmd.name)
-        if renderer.batched:
-            continue
-        for fmt in task.formats:
-            report(task.slug, f"{lang} {fmt}")
-            files += [p.name for p in renderer.render(qmd, (fmt,), lang=lang, data_date=results["data_as_of"])]
+        documents.append(qmd)
+    files = [qmd.name for qmd in documents]
     if not renderer.batched:
+        report(task.slug, "render " + " ".join(task.languages))
+        rendered = renderer.render_documents(
+            documents, task.formats, data_date=results["data_as_of"],
+            on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
+        files += [p.name for paths in rendered.values() for p in paths]
         files += [p.name for p in sorted(folder.glob("briefing.*.typ"))]
     return sorted(set(files))
 
@@ -250,7 +255,8 @@ def run_build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = ()
 
 def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer, progress, shard) -> BuildReport:
     remove_leftovers(out_root)
-    keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version)
+    keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version,
+                      cache=out_root / CACHE_DIR / "catalog-keys.json")
     manifest = read_manifest(out_root)
     same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
     selections = manifest.get("selections", {}) if same_data else {}
@@ -283,40 +289,54 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
 
             prepared = prepared or prepare(data_dir)
             cache = str(write_cache(prepared, out_root / CACHE_DIR).resolve())
-        staged = _run_provinces(todo, keys, data_dir, out_root, languages, formats, renderer, cache, jobs, progress)
-        if renderer.batched:
-            staged = _render_batch(renderer, staged, formats, progress, keys.data_as_of)
-        for slug in sorted(staged):
-            outcome = staged[slug]
+
+        def finish(outcome: ProvinceOutcome) -> None:
+            """Swap a province in as soon as it is complete (a later fault cannot take it back)."""
             if outcome.ok:
                 if progress:
-                    progress.stage(slug, "publish")
-                publish(Path(outcome.staging), out_root / slug)
-                recorded[slug] = _entry(out_root, slug, keys, outcome)
+                    progress.stage(outcome.slug, "publish")
+                publish(Path(outcome.staging), out_root / outcome.slug)
+                recorded[outcome.slug] = _entry(out_root, outcome.slug, keys, outcome)
             else:
-                recorded.pop(slug, None)
-            outcomes[slug] = outcome
+                recorded.pop(outcome.slug, None)
+            outcomes[outcome.slug] = outcome
             if progress:
                 progress.done(outcome)
+
+        staged = _run_provinces(todo, keys, data_dir, out_root, languages, formats, renderer, cache, jobs, progress,
+                                on_staged=None if renderer.batched else finish)
+        if renderer.batched:
+            for outcome in sorted(_render_batch(renderer, staged, formats, progress, keys.data_as_of).values(),
+                                  key=lambda o: o.slug):
+                finish(outcome)
     index = write_index(out_root, keys) if (todo or not (out_root / "index.html").is_file()) else None
-    text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
-    write_if_changed(out_root / MANIFEST, text)
+    unchanged = not todo and selection in selections and recorded == previous and (out_root / MANIFEST).is_file()
+    if not unchanged:  # a no-op build writes nothing (and asks no tool for its version)
+        text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
+        write_if_changed(out_root / MANIFEST, text)
     return BuildReport([outcomes[s] for s in sorted(outcomes)], keys.build_id, index)
 
 
 def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
-    folder = out_root / slug
-    analysis = record(out_root, [folder / n for n in outcome.analysis_outputs])
+    """The manifest entry of a province just published (digests from the worker when it has them)."""
+    def digests(names: list[str]) -> dict[str, str]:
+        missing = [n for n in names if n not in outcome.digests]
+        known = {f"{slug}/{n}": outcome.digests[n] for n in names if n in outcome.digests}
+        return dict(sorted({**known, **record(out_root, [out_root / slug / n for n in missing])}.items()))
+
+    analysis = digests(outcome.analysis_outputs)
     return {
         "analysis_key": keys.analysis,
         "render_key": keys.render(analysis),
         "analysis_outputs": analysis,
-        "render_outputs": record(out_root, [folder / n for n in outcome.render_outputs]),
+        "render_outputs": digests(outcome.render_outputs),
     }
 
 
 def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
-                   cache: str, jobs: int | None, progress: BuildProgress | None) -> dict[str, ProvinceOutcome]:
+                   cache: str, jobs: int | None, progress: BuildProgress | None,
+                   on_staged=None) -> dict[str, ProvinceOutcome]:
+    """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
     from .workers import WorkerDied, run_tasks
 
     staged: dict[str, ProvinceOutcome] = {}
@@ -327,6 +347,8 @@ def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_r
         else:
             reason = str(value) if isinstance(value, WorkerDied) else f"{type(value).__name__}: {value}"
             staged[slug] = ProvinceOutcome(slug, False, todo[slug], error=reason)
+        if on_staged:
+            on_staged(staged[slug])
 
     tasks = [(slug, (ProvinceTask(slug, work, str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
                                   renderer.name, keys.build_id, cache),))

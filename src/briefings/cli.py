@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from . import __version__, vocab
 from .console import err, escape, out, report_error
@@ -76,27 +76,50 @@ def export(data_dir: Path, out_file: Path) -> None:
     out.print(f"[green]wrote[/] {escape(display_path(out_file))} ({len(table)} measures)")
 
 
+def default_seeds() -> Path:
+    """The folder of source texts: $BRIEFINGS_SEEDS, else ../shared/seeds beside the project."""
+    return Path(os.environ.get("BRIEFINGS_SEEDS") or "../shared/seeds")
+
+
 @cli.command("verify-sources")
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--seeds", "seeds", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of source texts [default: $BRIEFINGS_SEEDS, else ../shared/seeds].")
+@click.option("--require-all", is_flag=True, help="Fail when a source's text is absent (default: report it, check the rest).")
 @DATA_OPTION
 @reports_errors
-def verify_sources_command(folder: Path, data_dir: Path) -> None:
-    """Check each evidence clause occurs in its source text in FOLDER, and each number in its clause."""
+def verify_sources_command(folder: Path | None, seeds: Path | None, require_all: bool, data_dir: Path) -> None:
+    """Check each evidence clause occurs in its source text, and each number in its clause."""
+    from rich.table import Table
+
     from .sources import verify_sources
 
+    folder = folder or seeds or default_seeds()
+    if not folder.is_dir():
+        raise UsageError(f"source texts folder {display_path(folder)} not found: give it as FOLDER or --seeds, "
+                         "or set BRIEFINGS_SEEDS")
     reports = verify_sources(load_data(data_dir), folder)
     table = Table("source", "file", "rows", "result", title=escape(f"Evidence checked against {display_path(folder)}"))
     for r in reports:
-        result = "[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]"
+        result = "[yellow]text absent: not checked[/]" if not r.found else \
+            ("[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]")
         table.add_row(escape(r.source_id), escape(r.file), str(r.rows), result)
     out.print(table)
-    misses = [m for r in reports for m in r.misses]
+    misses = [m for r in reports if r.found for m in r.misses]
+    absent = [r for r in reports if not r.found]
     for miss in misses:
         err.print(f"  [red]miss[/] {escape(miss)}")
+    for r in absent:
+        err.print(f"  [yellow]not checked[/] {escape(r.source_id)}: its text {escape(r.file)} is not in {escape(display_path(folder))}")
     if misses:
         err.print(f"[bold red]error:[/] {len(misses)} evidence check(s) failed")
         sys.exit(1)
-    out.print(f"[green]ok[/] all {sum(r.rows for r in reports)} rows verified")
+    if absent and require_all:
+        err.print(f"[bold red]error:[/] {len(absent)} source text(s) absent")
+        sys.exit(1)
+    checked = sum(r.rows for r in reports if r.found)
+    out.print(f"[green]ok[/] all {checked} rows of {len(reports) - len(absent)} source(s) verified"
+              + (f"; {len(absent)} source(s) not checked (text absent)" if absent else ""))
 
 
 @cli.command("list")
@@ -104,6 +127,8 @@ def verify_sources_command(folder: Path, data_dir: Path) -> None:
 @reports_errors
 def list_command(data_dir: Path) -> None:
     """Regions with counts of measures by category."""
+    from rich.table import Table
+
     ds = load_data(data_dir)
     m = ds.measures
     regions = ds.regions.set_index("code")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,10 @@ def verbatim(clause: str) -> str:
     return f"[{md(clause)}]{{.verbatim lang=\"zh-Hans\"}}"
 
 
+@lru_cache(maxsize=None)
 def environment(lang: str) -> jinja2.Environment:
+    """The template environment of one language (compiled templates are kept: compiling
+    briefing.qmd.j2 costs more than rendering it)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         extensions=["jinja2.ext.i18n"],
@@ -238,8 +242,18 @@ def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
     return edition.prose(sentence)
 
 
+#: Rows of a ranking's table; beyond them only this province's rows are added (with a note).
+MAX_ROWS = 15
+
+
+def shown_entries(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` strongest entries (already ranked), plus this province's beyond them."""
+    return entries[:limit] + [e for e in entries[limit:] if e["holder"]["is_subject"]]
+
+
 def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
-    rows = [_row(e, edition, ranked=True) for e in c["entries"]]
+    shown = shown_entries(c["entries"], MAX_ROWS)
+    rows = [_row(e, edition, ranked=True) for e in shown]
     also = [_row(e, edition, ranked=False) for e in c["also"]]
     national = [_row(e, edition, ranked=False) | {"name": edition._("China (national reference)")} for e in c["national"]]
     remarks = _remarks(rows + also + national, edition)
@@ -253,6 +267,8 @@ def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
         "national": national,
         "remarks": remarks,
         "show_instrument": any(r["instrument"] for r in rows + also),
+        "hidden": len(c["entries"]) - len(shown),
+        "n": c["n_regions"],
         "lower_is_stronger": c["lower_is_stronger"],
     }
 

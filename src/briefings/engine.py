@@ -24,6 +24,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 ENGINE_NAME = "briefings-warm"
 _RESET = "get_ipython().reset(new_session=True, aggressive=False)"
+CONTROL_TIMEOUT = 30  # seconds for the engine's own requests (reset, chdir) to a kernel
 logger = logging.getLogger(__name__)
 
 
@@ -61,17 +62,25 @@ class WarmKernelEngine(NBClientEngine):
         client.kc = cls._clients.get(kernel_name)
         if client.kc is not None:
             # papermill runs the engine inside its cwd: a warm kernel must move there too
-            client.wait_for_reply(client.kc.execute(f"import os as _os; _os.chdir({json.dumps(os.getcwd())}); del _os",
-                                                    silent=True, store_history=False))
+            cls._quietly(client, f"import os as _os; _os.chdir({json.dumps(os.getcwd())}); del _os")
         try:
             return client.execute()
         finally:
             cls._clients[kernel_name] = client.kc
-            if client.kc is not None:
-                try:
-                    client.wait_for_reply(client.kc.execute(_RESET, silent=True, store_history=False), timeout=30)
-                except Exception:  # a dead or stuck kernel: the next notebook gets a fresh one
-                    cls._discard(kernel_name)
+            if client.kc is not None and not cls._quietly(client, _RESET):
+                cls._discard(kernel_name)  # a dead or stuck kernel: the next notebook gets a fresh one
+
+    @classmethod
+    def _quietly(cls, client, code: str) -> bool:
+        """Run ``code`` in the kernel outside the notebook; False if it did not answer in time."""
+        timeout, client.timeout = client.timeout, CONTROL_TIMEOUT
+        try:
+            client.wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
+            return True
+        except Exception:
+            return False
+        finally:
+            client.timeout = timeout
 
     @classmethod
     def _discard(cls, kernel_name: str) -> None:

@@ -33,6 +33,7 @@ PEER_COLOUR = "#e6a19a"
 OTHER_COLOUR = "#9aa5b1"
 INK, MUTED, GRID = "#1d2329", "#5b6570", "#e3e6e9"
 WIDTH_IN = 6.3  # A4 text width at 2 cm margins, so labels print at their real size
+MAX_SHOWN = 20  # more bars than this do not read at A4 width; the tables list more
 STYLE = {
     "font.family": "sans-serif",
     "font.sans-serif": [CJK_FONT, "DejaVu Sans"],
@@ -161,8 +162,14 @@ def section_figure(comparisons: list[dict[str, Any]], lang: str, province: dict[
 
 
 def charted(results: dict[str, Any], section: str) -> list[dict[str, Any]]:
-    """The rankings of a section that are drawn: the same groups as the tables."""
-    return [c for c in results["comparisons"] if c["section"] == section and c["kind"] == "ranked" and c["charted"]]
+    """The rankings of a section that are drawn: the same groups as the tables, each with its
+    ``MAX_SHOWN`` strongest figures and this province's."""
+    drawn = []
+    for c in results["comparisons"]:
+        if c["section"] == section and c["kind"] == "ranked" and c["charted"]:
+            shown = c["entries"][:MAX_SHOWN] + [e for e in c["entries"][MAX_SHOWN:] if e["holder"]["is_subject"]]
+            drawn.append({**c, "entries": shown})
+    return drawn
 
 
 def draw_figures(results: dict[str, Any], out_dir: Path, languages: tuple[str, ...] = ("zh", "en"),

@@ -18,10 +18,12 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+# Babel is imported where it is used: a no-op build needs the language list, not Babel.
 
 LANGUAGES: dict[str, str] = {"zh": "zh_Hans", "en": "en"}
 DOMAIN = "briefings"
@@ -69,6 +71,8 @@ def catalog_path(lang: str) -> Path:
 
 @lru_cache(maxsize=None)
 def _catalog(lang: str):
+    from babel.messages.pofile import read_po
+
     po = catalog_path(lang)
     if not po.is_file():
         return None
@@ -88,6 +92,8 @@ def catalog_messages(lang: str) -> dict[str, str]:
 @lru_cache(maxsize=None)
 def translations(lang: str) -> gettext.NullTranslations:
     """The gettext translations of ``lang`` (``zh`` or ``en``), compiled from its .po file."""
+    from babel.messages.mofile import write_mo
+
     catalog = _catalog(lang)
     if catalog is None:
         return gettext.NullTranslations()
@@ -112,7 +118,10 @@ def label(key: str, lang: str) -> str:
     return translations(lang).gettext(message)
 
 
+@lru_cache(maxsize=None)
 def babel_locale(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(LANGUAGES[lang])
 
 
@@ -120,5 +129,7 @@ def number(value: float, lang: str, digits: int = 2) -> str:
     """A plain number, locale formatted, at most ``digits`` decimals: 7,083.4 / 7,083.4."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    from babel.numbers import format_decimal
+
     fmt = "#,##0" + ("." + "#" * digits if digits else "")
     return format_decimal(value, format=fmt, locale=babel_locale(lang))

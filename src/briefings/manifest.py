@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import platform
 import re
 from dataclasses import dataclass
@@ -71,13 +72,37 @@ def canonical_notebook(data: bytes) -> bytes:
     return json.dumps(nb, sort_keys=True, ensure_ascii=False).encode()
 
 
+@lru_cache(maxsize=1)
+def _installed() -> dict[str, str]:
+    """Installed distributions and their versions, read from the *.dist-info folders on the
+    path in one pass (a version() call per package scans the path again each time)."""
+    import sys
+
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and "-" in name:
+                project, _, rest = name[: -len(".dist-info")].partition("-")
+                found.setdefault(re.sub(r"[-_.]+", "-", project).lower(), rest)
+    return found
+
+
 def _versions(packages: tuple[str, ...]) -> dict[str, str]:
+    installed = _installed()
     found = {}
     for package in packages:
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "absent"
+        key = re.sub(r"[-_.]+", "-", package).lower()
+        if key in installed:
+            found[package] = installed[key]
+        else:
+            try:
+                found[package] = version(package)
+            except PackageNotFoundError:
+                found[package] = "absent"
     return found
 
 
@@ -180,8 +205,42 @@ def data_as_of(data_dir: Path) -> str:
         return ""  # invalid data: validation reports it
 
 
+def catalog_digests(cache: Path | None = None) -> tuple[str, str]:
+    """Digests of the translations the figures print, and of all translations, as messages.
+
+    Parsing the catalogs (Babel) is the slowest part of computing the keys; the two digests
+    are remembered in ``cache`` against the catalogs' bytes, so a no-op build parses nothing.
+    """
+    from .i18n import LANGUAGES, LOCALE_DIR
+
+    files = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+    sources = sorted(PACKAGE.glob("*.py"))  # the figure strings are read from the modules
+    fingerprint = hashlib.sha256(",".join(sorted(LANGUAGES)).encode())
+    for path in files + sources:
+        fingerprint.update(path.name.encode() + b"\0" + path.read_bytes())
+    key = fingerprint.hexdigest()
+    remembered: dict[str, Any] = {}
+    if cache is not None:
+        try:
+            remembered = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            remembered = {}
+    if isinstance(remembered, dict) and remembered.get("key") == key and isinstance(remembered.get("digests"), list):
+        return tuple(remembered["digests"])  # type: ignore[return-value]
+    digests = (_Digest().text(*_catalog_messages(set(figure_msgids()))).hexdigest(),
+               _Digest().text(*_catalog_messages()).hexdigest())
+    if cache is not None:
+        try:
+            atomic_write_text(cache, json.dumps({"key": key, "digests": list(digests)}) + "\n")
+        except OSError:
+            pass  # a read-only folder: the digests are computed again next time
+    return digests
+
+
 def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str,
-               renderer_version: str = "") -> InputKeys:
+               renderer_version: str = "", cache: Path | None = None) -> InputKeys:
+    """The analysis and render inputs; ``cache`` (a file) remembers the catalogs' digests."""
+    figure_messages, all_messages = catalog_digests(cache)
     package = sorted(PACKAGE.glob("*.py"))
     analysis = _Digest("analysis")
     for path in _project_files(data_dir, "*.csv"):
@@ -191,15 +250,16 @@ def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str
     analysis.file("notebook", execute.NOTEBOOK)
     for path in [p for p in package if p.name not in RENDER_MODULES]:
         analysis.file(str(path.relative_to(ROOT)), path)
-    analysis.text(*_catalog_messages(set(figure_msgids())))
+    analysis.text(figure_messages)
     analysis.text(*(f"{k}={v}" for k, v in sorted(_versions(ANALYSIS_TOOLS).items())), platform.python_version())
 
     render = _Digest("render", renderer, renderer_version, ",".join(languages), ",".join(formats))
     templates = [p for p in _project_files(ROOT / "templates", "**/*") if p.suffix not in (".po", ".pot", ".mo")]
     for path in templates + [ROOT / "_quarto.yml"] + [p for p in package if p.name in RENDER_MODULES]:
         render.file(str(path.relative_to(ROOT)), path)
-    render.text(*_catalog_messages())
-    render.text(*(f"{k}={v}" for k, v in sorted(_versions(RENDER_TOOLS).items())), _pandoc_version())
+    render.text(all_messages)
+    # pypandoc-binary's version pins the pandoc binary it ships
+    render.text(*(f"{k}={v}" for k, v in sorted(_versions(RENDER_TOOLS).items())))
     return InputKeys(analysis.hexdigest(), render.hexdigest(), data_as_of(data_dir))
 
 

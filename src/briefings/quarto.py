@@ -68,7 +68,7 @@ class QuartoRenderer:
             raise RenderError(f"{self.executable} --version failed: {plain(proc.stderr).strip()[-500:]}")
         return proc.stdout.strip()
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]:
+    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str, on_format=None) -> list[Path]:
         result = self.render_batch([qmd], formats, data_date=data_date)[qmd]
         if isinstance(result, Exception):
             raise result

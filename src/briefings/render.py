@@ -15,6 +15,8 @@ Every output is written to a temporary file and renamed into place.
 from __future__ import annotations
 
 import base64
+import json
+import multiprocessing.util
 import os
 import re
 import shutil
@@ -43,6 +45,14 @@ FIGURE_NAME = re.compile(r"^fig-[a-z0-9_-]+\.[a-z]+\.svg$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 #: format.typst keys of _quarto.yml that the Typst partials read (the rest are Quarto's own).
 TYPST_METADATA = ("papersize", "margin", "mainfont", "sansfont", "fontsize")
+BATCH_SCRIPT = Path(__file__).resolve().parent / "pandoc_batch.lua"
+#: pandoc's markdown without the extensions the generated documents never use (data is
+#: escaped, so no citation, TeX, raw HTML or raw block can come from it): reading is about
+#: twice as fast, and what data could smuggle in has no syntax left to do it with.
+READER = "markdown" + "".join(f"-{ext}" for ext in (
+    "citations", "raw_tex", "tex_math_dollars", "emoji", "subscript", "strikeout", "raw_html", "raw_attribute",
+    "example_lists", "abbreviations", "definition_lists", "multiline_tables", "simple_tables", "grid_tables",
+    "line_blocks", "task_lists", "fancy_lists", "startnum"))
 
 
 class RenderError(BriefingsError):
@@ -136,7 +146,11 @@ class BuiltinRenderer:
 
     @cached_property
     def _scratch(self) -> Path:
-        return Path(tempfile.mkdtemp(prefix="briefings-render-"))
+        """This renderer's scratch folder (stylesheet header, template, parsed trees); removed
+        when the renderer goes, or when its (worker) process exits."""
+        path = Path(tempfile.mkdtemp(prefix="briefings-render-"))
+        multiprocessing.util.Finalize(self, shutil.rmtree, args=(str(path),), kwargs={"ignore_errors": True}, exitpriority=5)
+        return path
 
     @cached_property
     def style_header(self) -> Path:
@@ -148,10 +162,9 @@ class BuiltinRenderer:
 
     @cached_property
     def typst_metadata(self) -> Path:
-        """format.typst settings as pandoc metadata, as Quarto passes them to the partials."""
+        """format.typst settings as a pandoc metadata file, as Quarto passes them to the partials."""
         path = self._scratch / "typst.yaml"
-        metadata = {k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}
-        path.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+        path.write_text(yaml.safe_dump(self._typst_settings(), allow_unicode=True), encoding="utf-8")
         return path
 
     @cached_property
@@ -165,28 +178,107 @@ class BuiltinRenderer:
             shutil.copy(self.settings.path(partial), folder / Path(partial).name)
         return folder / "briefing.typst"
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]:
-        done = []
-        for fmt in formats:
-            target = qmd.with_suffix(f".{fmt}")
-            data = self.html(qmd) if fmt == "html" else self.pdf(qmd, data_date)
-            atomic_write_bytes(target, data)
-            done.append(target)
-        return done
+    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str, on_format=None) -> list[Path]:
+        return self.render_documents([qmd], formats, data_date=data_date, on_format=on_format)[qmd]
 
+    # -- the fast path: every document and format of a province in one pandoc process
+    def render_documents(self, documents: list[Path], formats: tuple[str, ...], *, data_date: str,
+                         on_format=None) -> dict[Path, list[Path]]:
+        """Render documents to HTML and PDF: pandoc (one ``pandoc lua`` process for all of them,
+        ``pandoc_batch.lua``) writes HTML and Typst source; the figures are embedded and each
+        PDF is compiled by a new Typst compiler."""
+        writers = {"html": "html5", "pdf": "typst"}
+        scratch = Path(tempfile.mkdtemp(prefix="batch-", dir=self._scratch))
+        try:
+            request = {"reader": READER, "filters": [str(self.settings.path(f)) for f in self.settings.filters],
+                       "formats": {writers[f]: self._writer_spec(writers[f]) for f in formats},
+                       "documents": [{"input": str(qmd), "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}")
+                                                                      for f in formats}}
+                                     for i, qmd in enumerate(documents)]}
+            errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
+            if errors:
+                name, message = next(iter(errors.items()))
+                raise RenderError(f"pandoc could not render {Path(name).name}: {message}")
+            done: dict[Path, list[Path]] = {}
+            for i, qmd in enumerate(documents):
+                done[qmd] = []
+                for fmt in formats:
+                    if on_format:
+                        on_format(qmd, fmt)
+                    written = (scratch / f"{i}.{writers[fmt]}").read_bytes()
+                    done[qmd].append(self._finish(qmd, fmt, written, data_date))
+            return done
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _ask(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """One request to this renderer's pandoc process (started on first use, restarted once
+        if it died); returns one result per document."""
+        for attempt in (1, 2):
+            server = self._server
+            try:
+                server.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+                server.stdin.flush()
+                line = server.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if line:
+                reply = json.loads(line)
+                if "error" in reply:
+                    raise RenderError(f"pandoc could not render: {reply['error']}")
+                return reply["results"]
+            self.__dict__.pop("_server", None)  # it died: start a new one
+            server.kill()
+        log = self._scratch / "pandoc.log"
+        raise RenderError(f"pandoc stopped while rendering: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
+
+    @cached_property
+    def _server(self) -> subprocess.Popen:
+        """A ``pandoc lua pandoc_batch.lua --serve`` process, kept for this renderer's life."""
+        with (self._scratch / "pandoc.log").open("ab") as log:  # warnings go to a file: a full pipe would block pandoc
+            server = subprocess.Popen([self.pandoc, "lua", str(BATCH_SCRIPT), "--serve"], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8", bufsize=1)
+        multiprocessing.util.Finalize(self, _stop, args=(server,), exitpriority=6)
+        return server
+
+    def _writer_spec(self, writer: str) -> dict[str, Any]:
+        """Template, variables and metadata of one pandoc writer, as the command line gives them."""
+        if writer == "html5":
+            html = self.settings.html
+            return {"template": str(self.settings.path(html.get("template", "templates/briefing.html"))),
+                    "variables": {"header-includes": self.style_header.read_text(encoding="utf-8")},
+                    "toc": bool(html.get("toc", True)), "toc_depth": int(html.get("toc-depth", 2)),
+                    "number_sections": bool(html.get("number-sections", False))}
+        return {"template": str(self.typst_template), "metadata": self._typst_settings(), "toc": False}
+
+    def _typst_settings(self) -> dict[str, Any]:
+        return {k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}
+
+    def _finish(self, qmd: Path, fmt: str, written: bytes, data_date: str) -> Path:
+        """Embed the figures of an HTML page, or keep the Typst source and compile the PDF."""
+        target = qmd.with_suffix(f".{fmt}")
+        if fmt == "html":
+            atomic_write_bytes(target, embed_figures(written, qmd.parent))
+        else:
+            typ = qmd.with_suffix(".typ")
+            atomic_write_bytes(typ, written)
+            atomic_write_bytes(target, self.compile_typst(typ, data_date))
+        return target
+
+    # -- the reference path: pandoc's command line, one process per document and format
     def _pandoc(self, qmd: Path, to: str, args: list[str]) -> bytes:
         filters = [a for f in self.settings.filters for a in ("--lua-filter", str(self.settings.path(f)))]
-        cmd = [self.pandoc, qmd.name, "--from", "markdown", "--to", to, "--sandbox", *filters, *args]
+        cmd = [self.pandoc, qmd.name, "--from", READER, "--to", to, "--sandbox", *filters, *args]
         proc = subprocess.run(cmd, cwd=qmd.parent, capture_output=True)
         if proc.returncode != 0:
             raise RenderError(f"pandoc {qmd.name} --to {to} failed: {proc.stderr.decode('utf-8', 'replace').strip()[-2000:]}")
         return proc.stdout
 
     def html(self, qmd: Path) -> bytes:
+        """HTML of one document by pandoc's command line (the reference ``render_documents`` equals)."""
         html = self.settings.html
         template = self.settings.path(html.get("template", "templates/briefing.html"))
-        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header),
-                "--metadata", "quarto-format=html"]
+        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header)]
         if html.get("toc", True):
             args += ["--toc", f"--toc-depth={html.get('toc-depth', 2)}"]
         if html.get("number-sections"):
@@ -194,15 +286,9 @@ class BuiltinRenderer:
         return embed_figures(self._pandoc(qmd, "html5", args), qmd.parent)
 
     def typst_source(self, qmd: Path) -> bytes:
-        """The Typst source pandoc makes of one briefing (kept beside it as ``.typ``)."""
-        args = ["--standalone", "--template", str(self.typst_template), "--metadata-file", str(self.typst_metadata),
-                "--metadata", "quarto-format=typst"]
+        """Typst source of one document by pandoc's command line (the reference)."""
+        args = ["--standalone", "--template", str(self.typst_template), "--metadata-file", str(self.typst_metadata)]
         return self._pandoc(qmd, "typst", args)
-
-    def pdf(self, qmd: Path, data_date: str) -> bytes:
-        typ = qmd.with_suffix(".typ")
-        atomic_write_bytes(typ, self.typst_source(qmd))
-        return self.compile_typst(typ, data_date)
 
     def compile_typst(self, typ: Path, data_date: str) -> bytes:
         """One new compiler per document (never reused), sharing the loaded fonts."""
@@ -216,6 +302,15 @@ class BuiltinRenderer:
 
     def render_batch(self, documents: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path] | Exception]:
         raise NotImplementedError("the built-in renderer renders each document in the build's workers")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """End a pandoc server: close its input (it exits at end of input), kill it if it lingers."""
+    try:
+        server.stdin.close()
+        server.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        server.kill()
 
 
 def _as_list(value: Any) -> list[str]:

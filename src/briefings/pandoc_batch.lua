@@ -1,0 +1,90 @@
+-- Render briefings in one pandoc process: `pandoc lua pandoc_batch.lua REQUEST.json`, or
+-- `pandoc lua pandoc_batch.lua --serve` to answer one request per line of standard input
+-- (a worker keeps one such process, so pandoc's start-up and first-read warm-up are paid once).
+--
+-- What `pandoc FILE --from markdown --to FORMAT --sandbox --lua-filter F --standalone
+-- --template T ...` does for one document and one format, done here for every document
+-- and format of a request: the markdown is read once per document (with no file access,
+-- like --sandbox), each format is written from its own copy of the tree after the
+-- filters ran with FORMAT set, with the same template, variables and metadata. One
+-- process instead of one per document and format: pandoc's start-up is paid once.
+-- tests/test_render_batch.py checks the outputs equal pandoc's command line byte for byte.
+--
+-- Request (JSON): {"reader": "markdown-...", "filters": [paths], "formats": {"html5": {...}, "typst": {...}},
+--   "documents": [{"input": path, "outputs": {"html5": path, "typst": path}}]}
+-- where a format has "template" (path), "variables" (name -> string), "metadata"
+-- (defaults, like --metadata-file), "toc" (bool), "toc_depth" (int), "number_sections".
+-- Answers one JSON line per request: {"results": [{"input": path, "error": null or message}]}.
+--
+-- Nothing carries over from one document to the next but the compiled templates (the same
+-- files throughout a build): each document is read afresh and each format written from its
+-- own copy of the tree.
+
+local function read_file(path)
+  local handle = assert(io.open(path, "r"))
+  local text = handle:read("a")
+  handle:close()
+  return text
+end
+
+local templates = {}
+local function template(path)
+  if not templates[path] then
+    templates[path] = pandoc.template.compile(read_file(path), path)
+  end
+  return templates[path]
+end
+
+local function with_defaults(doc, defaults)
+  -- --metadata-file: its values apply where the document has none
+  for key, value in pairs(defaults or {}) do
+    if doc.meta[key] == nil then
+      doc.meta[key] = value
+    end
+  end
+  return doc
+end
+
+local function render(request, doc, name, spec)
+  FORMAT = name == "html5" and "html5" or name
+  local copy = with_defaults(doc:clone(), spec.metadata)
+  for _, filter in ipairs(request.filters or {}) do
+    copy = pandoc.utils.run_lua_filter(copy, filter)
+  end
+  local options = {
+    template = template(spec.template),
+    variables = spec.variables or {},
+    table_of_contents = spec.toc or false,
+    toc_depth = spec.toc_depth or 3,
+    number_sections = spec.number_sections or false,
+  }
+  return pandoc.write(copy, name, options)
+end
+
+local function answer(request)
+  local results = {}
+  for _, document in ipairs(request.documents) do
+    local ok, err = pcall(function()
+      -- columns = 72: as on the command line (it decides when a wide pipe table gets relative widths)
+      local doc = pandoc.read(read_file(document.input), request.reader or "markdown", { columns = 72 }, {})
+      for name, output in pairs(document.outputs) do
+        local text = render(request, doc, name, request.formats[name])
+        local handle = assert(io.open(output, "w"))
+        handle:write(text)
+        handle:close()
+      end
+    end)
+    results[#results + 1] = { input = document.input, error = ok and pandoc.json.null or tostring(err) }
+  end
+  return pandoc.json.encode({ results = results })
+end
+
+if arg[1] == "--serve" then
+  for line in io.lines() do
+    local ok, reply = pcall(function() return answer(pandoc.json.decode(line, false)) end)
+    io.stdout:write(ok and reply or pandoc.json.encode({ error = tostring(reply) }), "\n")
+    io.stdout:flush()
+  end
+else
+  print(answer(pandoc.json.decode(read_file(arg[1]), false)))
+end

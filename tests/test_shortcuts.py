@@ -1,0 +1,122 @@
+"""Every shortcut the build takes gives what the slow path gives.
+
+- a warm kernel (one per worker) vs papermill's fresh kernel per notebook;
+- the dataset validated once per build (cache) vs loaded and validated by each notebook;
+- one pandoc process per worker serving many documents vs pandoc's command line per
+  document and format (byte for byte, over several provinces in a row, so no state leaks).
+(A new Typst compiler per document with shared fonts vs a fresh process: test_pdf_fidelity.)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from briefings.build import build
+from briefings.cache import prepare, read, write_cache
+from briefings.compare import province_results
+from briefings.engine import ENGINE_NAME
+from briefings.execute import NOTEBOOK, notebook_parameters
+
+from .conftest import DATA
+
+
+def test_the_warm_kernel_is_reused_reset_and_moved(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.getpid(), os.getcwd(), 'leftover' in globals())"),
+                nbformat.v4.new_code_cell("leftover = 1")]
+    source = tmp_path / "probe.ipynb"
+    nbformat.write(nb, source)
+    seen = []
+    for i in range(3):
+        folder = tmp_path / f"run{i}"
+        folder.mkdir()
+        out = papermill.execute_notebook(str(source), str(folder / "out.ipynb"), engine_name=ENGINE_NAME, progress_bar=False,
+                                         cwd=str(folder), kernel_name="python3")
+        pid, cwd, leftover = out.cells[0].outputs[0]["text"].split()
+        seen.append(pid)
+        assert cwd == str(folder)  # the kernel works in this notebook's folder
+        assert leftover == "False"  # nothing of the previous notebook's namespace
+    assert len(set(seen)) == 1  # one kernel for all three
+
+
+def test_a_notebook_in_the_warm_kernel_equals_one_in_a_fresh_kernel(tmp_path):
+    results = {}
+    for engine in (ENGINE_NAME, None):
+        folder = tmp_path / (engine or "fresh")
+        folder.mkdir()
+        papermill.execute_notebook(str(NOTEBOOK), str(folder / "analysis.ipynb"), engine_name=engine, progress_bar=False,
+                                   kernel_name="python3", cwd=str(folder),
+                                   parameters=notebook_parameters("henan", folder, data_dir=DATA, cache=None, build_id="x"))
+        results[engine] = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".json", ".svg")}
+    assert results[ENGINE_NAME] and results[ENGINE_NAME] == results[None]
+
+
+def test_the_cached_dataset_gives_the_same_results_as_the_csv_files(tmp_path):
+    slow = prepare(DATA)
+    path = write_cache(slow, tmp_path)
+    fast = read(DATA, path)
+    assert fast.table.equals(slow.table)
+    for slug in ("henan", "guangdong", "hubei"):
+        a = province_results(slow.dataset, slug, slow.table)
+        b = province_results(fast.dataset, slug, fast.table)
+        assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def test_a_stale_or_foreign_cache_is_never_used(tmp_path, data_copy):
+    path = write_cache(prepare(DATA), tmp_path)
+    (data_copy / "measures.csv").write_text((data_copy / "measures.csv").read_text(encoding="utf-8").replace(
+        "设立总规模 30 亿元的人工智能产业基金", "设立总规模 30 亿元的人工智能产业基金 "), encoding="utf-8")
+    assert read(data_copy, path).dataset.measures.equals(prepare(data_copy).dataset.measures)
+    path.write_bytes(b"not a pickle")
+    assert read(DATA, path).table.equals(prepare(DATA).table)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("served")
+    assert all(o.ok for o in build(DATA, out, provinces=("henan", "guangdong", "hebei", "hubei"), jobs=1, renderer="builtin"))
+    return out
+
+
+def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_path):
+    """Four provinces rendered in a row by one served pandoc process (jobs=1) equal pandoc's
+    command line run for each document and format on its own."""
+    from briefings.render import BuiltinRenderer
+
+    renderer = BuiltinRenderer()
+    for folder in sorted(p for p in built.iterdir() if (p / "results.json").is_file()):
+        copy = tmp_path / folder.name
+        shutil.copytree(folder, copy)
+        for lang in ("zh", "en"):
+            qmd = copy / f"briefing.{lang}.qmd"
+            assert renderer.html(qmd) == (folder / f"briefing.{lang}.html").read_bytes(), (folder.name, lang)
+            assert renderer.typst_source(qmd) == (folder / f"briefing.{lang}.typ").read_bytes(), (folder.name, lang)
+
+
+def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
+    from briefings.render import BuiltinRenderer
+
+    renderer = BuiltinRenderer()
+    shutil.copytree(built / "hubei", tmp_path / "hubei")
+    qmd = tmp_path / "hubei" / "briefing.en.qmd"
+    renderer.render_documents([qmd], ("html",), data_date="2025")
+    renderer._server.kill()  # a crash between two documents
+    renderer._server.wait()
+    assert renderer.render_documents([qmd], ("html",), data_date="2025")[qmd][0].read_bytes() == \
+        (built / "hubei" / "briefing.en.html").read_bytes()
+
+
+def test_the_jinja_environment_is_compiled_once_per_language(built):
+    from briefings.analysis import read_results
+    from briefings.document import environment, render_document
+
+    results = read_results(built / "henan")
+    first = render_document(results, "en", build_id="x")
+    assert environment("en") is environment("en")
+    assert render_document(results, "en", build_id="x") == first
