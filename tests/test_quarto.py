@@ -150,7 +150,8 @@ def test_one_batched_render_for_the_whole_build(quarto, tmp_path):
     # the staging project is outside the output folder and the repository, and is removed
     assert not stage.is_relative_to(out) and not stage.is_relative_to(ROOT) and not stage.exists()
     config = call["config"]
-    assert config["project"]["output-dir"] == "_out" and len(config["project"]["render"]) == 6
+    # 3 provinces x 2 languages, and the national overview in 2 languages
+    assert config["project"]["output-dir"] == "_out" and len(config["project"]["render"]) == 8
     assert config["format"]["typst"]["papersize"] == "a4"  # the project's settings apply
     for path in ["templates/briefing.css", "templates/typst/typst-template.typ", "templates/filters/quarto-compat.lua"]:
         assert path in call["files"]

@@ -23,8 +23,9 @@ from .errors import BriefingsError, UsageError
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
 from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record,
                        tool_versions, write_if_changed)
+
 from .render import FORMATS, choose_renderer
-from .staging import (CACHE_DIR, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
+from .staging import (CACHE_DIR, OVERVIEW, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
                       publish, remove_leftovers)
 
 # The heavy modules (pandas, Babel, jinja2 documents) are imported where they are used, so
@@ -78,6 +79,7 @@ class ProvinceTask:
     renderer: str
     build_id: str
     cache: str
+    data_as_of: str = ""
 
 
 def analysis_files(folder: Path) -> list[Path]:
@@ -106,9 +108,12 @@ def _worker_renderer(name: str):
 
 
 def build_province(task: ProvinceTask) -> ProvinceOutcome:
-    """Analyse (when needed) and render one province into a staging folder; runs in a worker."""
+    """Analyse (when needed) and render one province into a staging folder; runs in a worker.
+    The national overview is one more task of this kind (``task.slug == "overview"``)."""
     from .workers import report
 
+    if task.slug == OVERVIEW:
+        return build_overview(task)
     out_root = Path(task.out_root)
     final = out_root / task.slug
     staging = new_staging(out_root, task.slug)
@@ -132,6 +137,41 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
         if not isinstance(exc, Exception):
             raise
         return ProvinceOutcome(task.slug, False, task.work, error=_reason(exc))
+
+
+def build_overview(task: ProvinceTask) -> ProvinceOutcome:
+    """The national overview's sources and documents in a staging folder (runs in a worker)."""
+    from . import cache as dataset_cache
+    from .overview import write_overview_sources
+    from .workers import report
+
+    out_root = Path(task.out_root)
+    staging = new_staging(out_root, OVERVIEW)
+    try:
+        report(OVERVIEW, "analysis")
+        prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None)
+        documents = write_overview_sources(staging, prepared, task.build_id, task.languages)
+        # write_overview_sources writes into staging/overview: flatten it into the staging folder
+        inner = staging / OVERVIEW
+        for item in inner.iterdir():
+            os.replace(item, staging / item.name)
+        inner.rmdir()
+        documents = [staging / d.name for d in documents]
+        files = [d.name for d in documents] + ["results.json"] + [p.name for p in staging.glob("fig-*.svg")]
+        renderer = _worker_renderer(task.renderer)
+        if not renderer.batched:
+            results = renderer.render_documents(documents, task.formats, data_date=task.data_as_of,
+                                                on_format=lambda qmd, fmt: report(OVERVIEW, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
+            files += [p.name for paths in results.values() for p in paths] + [p.name for p in staging.glob("*.typ")]
+        from .manifest import sha256
+
+        return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging),
+                               digests={n: sha256(staging / n) for n in set(files)})
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not isinstance(exc, Exception):
+            raise
+        return ProvinceOutcome(OVERVIEW, False, task.work, error=_reason(exc))
 
 
 def _reason(exc: BaseException) -> str:
@@ -282,16 +322,25 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
         for outcome in outcomes.values():
             progress.done(outcome)
     todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
-    if todo:
-        cache = ""
-        if any(work is Work.FULL for work in todo.values()):
-            from .cache import prepare, write_cache
+    # the national overview: with any change, or when missing (built by the first shard only)
+    overview_due = (shard is None or shard[0] == 1) and (bool(todo) or not overview_intact(out_root, languages, formats))
+    if overview_due:
+        todo_with_overview = {**todo, OVERVIEW: Work.FULL}
+    else:
+        todo_with_overview = todo
+    if todo_with_overview:
+        from .cache import cache_file, prepare, write_cache
 
+        if any(work is Work.FULL for slug, work in todo.items()) or not cache_file(out_root / CACHE_DIR, data_dir).is_file():
             prepared = prepared or prepare(data_dir)
-            cache = str(write_cache(prepared, out_root / CACHE_DIR).resolve())
+            write_cache(prepared, out_root / CACHE_DIR)
+        cache = str(cache_file(out_root / CACHE_DIR, data_dir).resolve())
 
         def finish(outcome: ProvinceOutcome) -> None:
             """Swap a province in as soon as it is complete (a later fault cannot take it back)."""
+            if outcome.slug == OVERVIEW:
+                publish_overview(outcome, out_root, progress)
+                return
             if outcome.ok:
                 if progress:
                     progress.stage(outcome.slug, "publish")
@@ -303,8 +352,8 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
             if progress:
                 progress.done(outcome)
 
-        staged = _run_provinces(todo, keys, data_dir, out_root, languages, formats, renderer, cache, jobs, progress,
-                                on_staged=None if renderer.batched else finish)
+        staged = _run_provinces(todo_with_overview, keys, data_dir, out_root, languages, formats, renderer, cache, jobs,
+                                progress, on_staged=None if renderer.batched else finish)
         if renderer.batched:
             for outcome in sorted(_render_batch(renderer, staged, formats, progress, keys.data_as_of).values(),
                                   key=lambda o: o.slug):
@@ -315,6 +364,25 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
         text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
         write_if_changed(out_root / MANIFEST, text)
     return BuildReport([outcomes[s] for s in sorted(outcomes)], keys.build_id, index)
+
+
+def overview_intact(out_root: Path, languages: tuple[str, ...], formats: tuple[str, ...]) -> bool:
+    return all((out_root / f"{OVERVIEW}.{lang}.{fmt}").is_file() for lang in languages for fmt in formats)
+
+
+def publish_overview(outcome: ProvinceOutcome, out_root: Path, progress: BuildProgress | None) -> None:
+    """The overview's sources go to ``OUT/overview/``, its pages to ``OUT/overview.<lang>.<fmt>``
+    (beside the index, which links them)."""
+    if not outcome.ok:
+        if progress:
+            progress.message(f"the national overview failed: {outcome.error}")
+        return
+    staging = Path(outcome.staging)
+    pages = [name for name in outcome.render_outputs if name.endswith((".html", ".pdf"))]
+    for name in pages:  # pages first, each renamed into place whole
+        os.chmod(staging / name, 0o644)
+        os.replace(staging / name, out_root / name)
+    publish(staging, out_root / OVERVIEW)
 
 
 def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
@@ -351,7 +419,7 @@ def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_r
             on_staged(staged[slug])
 
     tasks = [(slug, (ProvinceTask(slug, work, str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
-                                  renderer.name, keys.build_id, cache),))
+                                  renderer.name, keys.build_id, cache, keys.data_as_of),))
              for slug, work in todo.items()]
     run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
               on_event=progress.stage if progress else None)
@@ -405,7 +473,8 @@ def write_index(out_root: Path, keys: InputKeys) -> Path:
     from .dates import display
     from .document import TEMPLATES
 
-    slugs = sorted(p.parent.name for p in out_root.glob(f"*/{RESULTS_FILE}") if not p.parent.name.startswith("."))
+    slugs = sorted(p.parent.name for p in out_root.glob(f"*/{RESULTS_FILE}")
+                   if not p.parent.name.startswith(".") and p.parent.name != OVERVIEW)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")

@@ -464,3 +464,55 @@ def render_document(results: dict[str, Any], lang: str, *, build_id: str, change
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     template = environment(lang).get_template("briefing.qmd.j2")
     return template.render(**document_context(results, lang, build_id=build_id, changes=changes))
+
+
+def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> dict[str, Any]:
+    """Everything the overview template prints for one language."""
+    from .titles import comparison_title
+
+    edition = Edition(results, lang)
+    _ = edition._
+    sep = edition.text("、", ", ")
+
+    def names(records: list[dict[str, Any]]) -> str:
+        return edition.md(sep.join(r["name_zh" if lang == "zh" else "name_en"] for r in records)) or "—"
+
+    leaders = []
+    for row in results["leaders"]:
+        firsts = [row["leader"], *row["tied"]]
+        runner = row["runner_up"]
+        comparison = {**row, "entries": firsts + ([runner] if runner else []), "also": [],
+                      "period": row["key"].split("|")[2] if row["key"].split("|")[2] != "-" else None}
+        leaders.append({
+            "title": comparison_title(comparison, results, lang),
+            "leader": sep.join(edition.name(e["holder"]) for e in firsts) + (edition.text("（并列）", " (tied)") if row["tied"] else ""),
+            "value": edition.value(row["leader"]),
+            "next": f"{edition.name(runner['holder'])}{edition.text('：', ': ')}{edition.value(runner)}" if runner else "—",
+            "n": row["n_regions"],
+            "cite": edition.cite.marker(*[e["measure_id"] for e in firsts + ([runner] if runner else [])])})
+    national = [{"summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),
+                 "cite": edition.cite.marker(e["measure_id"])} for e in results["national"]]
+    counts = results["counts"]
+    sentence = _("The sources give figures for {figures} of the {provinces} province-level divisions, name measures without figures for {named}, and say nothing about {silent}.").format(
+        figures=counts["with_figures"], provinces=counts["provinces"], named=counts["named_only"], silent=counts["silent"])
+    sources = []
+    for number, source_id in enumerate(edition.cite.order, start=1):
+        s = edition.cite.sources[source_id]
+        sources.append({"number": number, "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
+                        "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang))})
+    other = OTHER_LANGUAGE[lang]
+    return {
+        "lang": lang, "lang_tag": LANG_TAGS[lang], "other": other, "other_tag": LANG_TAGS[other],
+        "other_label": "English edition" if other == "en" else "中文版",
+        "data_as_of": display(results["data_as_of"], lang), "build_id": build_id,
+        "coverage_sentence": edition.prose(sentence),
+        "coverage": {k: names(v) for k, v in results["coverage"].items()},
+        "figure": results.get("figures", {}).get(lang, ""),
+        "matrix_alt": _("Heat map: for each region, the instruments the sources give a figure for or name without one"),
+        "leaders": leaders, "national": national, "sources": sources,
+    }
+
+
+def render_overview(results: dict[str, Any], lang: str, *, build_id: str) -> str:
+    """The Quarto-markdown text of the national overview in one language."""
+    return environment(lang).get_template("overview.qmd.j2").render(**overview_context(results, lang, build_id=build_id))

@@ -35,6 +35,7 @@ STAGING_MARKER = ".briefings-staging"
 STAGING_PREFIX = ".briefings-staging-"
 LOCK_FILE = ".briefings.lock"
 CACHE_DIR = ".briefings-cache"
+OVERVIEW = "overview"  # the national overview: OUT/overview/ (sources) and OUT/overview.<lang>.<fmt>
 #: Entries a fresh output folder may already hold (the repository's reports/README.md).
 HARMLESS = frozenset({"README.md", ".gitkeep", OUTPUT_MARKER, LOCK_FILE})
 SLUG = re.compile(r"^[a-z][a-z0-9-]*$")

@@ -1,0 +1,152 @@
+"""The national overview: the whole field on a few pages (``reports/overview.<lang>.*``).
+
+- coverage: which provinces the sources give figures for, name without figures, or say
+  nothing about;
+- a region × instrument matrix (which region has which voucher, grant or fund, with a
+  figure or named without one), drawn as a heatmap;
+- the leader of every ranking the comparison rules allow (two regions or more, one
+  figure each, like for like);
+- the national reference figures.
+Computed from the validated dataset by the same rules as the briefings (``compare.py``).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from . import vocab
+from .compare import Subject, Vocabulary, entry, one_per_region, rank_entries
+from .dates import latest
+
+from .staging import OVERVIEW
+
+
+def overview_results(ds, table) -> dict[str, Any]:
+    vocabulary = Vocabulary(ds)
+    regions = ds.regions.set_index("code")
+    nobody = Subject("", "", "", "", "", "", ())
+    kinds = table["metric"].map(vocabulary.metrics["kind"])
+    valued = table[(kinds == "ranked") & (table["region"] != "CN")].copy()
+    valued["key"] = [vocabulary.comparison_key(r) for _, r in valued.iterrows()]
+    leaders = []
+    for key, rows in valued.groupby("key", sort=True):
+        metric = key.split("|")[0]
+        lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
+        figures, _also = one_per_region([entry(r, regions, nobody) for _, r in rows.iterrows()], lower)
+        if len(figures) < 2:
+            continue
+        ranked = rank_entries(figures, lower_is_stronger=lower, ceiling=ceiling)
+        leaders.append({"key": key, "metric": metric, "section": vocabulary.metric(metric)["section"],
+                        "status_class": key.split("|")[3], "group": key.split("|")[1], "n_regions": len(ranked),
+                        "leader": ranked[0], "tied": [e for e in ranked[1:] if e["rank"] == 1],
+                        "runner_up": next((e for e in ranked if e["rank"] > 1), None)})
+    leaders.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), x["metric"], x["key"]))
+
+    provinces = ds.regions[ds.regions["level"] == "province"].sort_values("code")
+    with_figures, named_only, silent = [], [], []
+    for _, p in provinces.iterrows():
+        rows = table[table["region"] == p["code"]]
+        record = {"code": p["code"], "slug": p["slug"], "name_zh": p["short_zh"], "name_en": p["name_en"], "measures": len(rows)}
+        if rows.empty:
+            silent.append(record)
+        elif (rows["metric"].map(vocabulary.metrics["kind"]) != "qualitative").any():
+            with_figures.append(record)
+        else:
+            named_only.append(record)
+
+    instruments = list(ds.instruments["instrument"])
+    holders: dict[str, dict[str, int]] = {}
+    for _, r in table[(table["instrument"] != "") & (table["region"] != "CN")].iterrows():
+        code = r["locality"] or r["region"]
+        level = 1 if r["metric"] == vocab.QUALITATIVE_METRIC else 2
+        holders.setdefault(code, {})
+        holders[code][r["instrument"]] = max(holders[code].get(r["instrument"], 0), level)
+    matrix = [{"code": code, "name_zh": regions.at[code, "short_zh"] + ("市" if regions.at[code, "level"] == "city" else ""),
+               "name_en": regions.at[code, "name_en"] + (" (city)" if regions.at[code, "level"] == "city" else ""),
+               "cells": [holders[code].get(i, 0) for i in instruments]}
+              for code in sorted(holders)]
+    national = [entry(r, regions, nobody) for _, r in table[(table["region"] == "CN") & (kinds != "qualitative")].iterrows()]
+    cited = {e["leader"]["measure_id"] for e in leaders} | {e["measure_id"] for x in leaders for e in x["tied"]} \
+        | {x["runner_up"]["measure_id"] for x in leaders if x["runner_up"]} | {e["measure_id"] for e in national}
+    measures = {}
+    for _, r in table[table["measure_id"].isin(cited)].iterrows():
+        measures[r["measure_id"]] = {k: r[k] for k in ("measure_id", "source_id", "evidence", "summary_zh", "summary_en",
+                                                       "note_zh", "note_en", "metric", "instrument", "status")}
+    sources = ds.sources[ds.sources["source_id"].isin({m["source_id"] for m in measures.values()})].to_dict("records")
+    return {
+        "data_as_of": latest(list(ds.sources["date"])),
+        "counts": {"measures": int(len(table)), "sources": int(len(ds.sources)), "provinces": len(provinces),
+                   "with_figures": len(with_figures), "named_only": len(named_only), "silent": len(silent)},
+        "coverage": {"with_figures": with_figures, "named_only": named_only, "silent": silent},
+        "instruments": {i: ds.instruments.set_index("instrument").loc[i].to_dict() for i in instruments},
+        "instrument_order": instruments,
+        "matrix": matrix,
+        "leaders": leaders,
+        "national": national,
+        "metrics": {m: vocabulary.metric(m).to_dict() for m in sorted({x["metric"] for x in leaders} | {e["metric"] for e in national})},
+        "measures": measures,
+        "sources": sources,
+    }
+
+
+def heatmap(results: dict[str, Any], lang: str) -> bytes:
+    """The region × instrument matrix as an SVG (text as paths, deterministic)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    from .figures import STYLE, ensure_cjk_font
+    from .i18n import gettext_for
+
+    ensure_cjk_font()
+    _ = gettext_for(lang)
+    rows = results["matrix"]
+    instruments = [results["instruments"][i]["label_zh" if lang == "zh" else "label_en"] for i in results["instrument_order"]]
+    values = [r["cells"] for r in rows] or [[0] * len(instruments)]
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(6.3, 0.32 * max(len(rows), 3) + 1.9), layout="constrained")
+        cmap = ListedColormap(["#f4f4f4", "#e6a19a", "#b03a2e"])
+        ax.imshow(values, cmap=cmap, vmin=0, vmax=2, aspect="auto")
+        ax.set_xticks(range(len(instruments)), instruments, rotation=40, ha="right")
+        ax.set_yticks(range(len(rows)), [r["name_zh" if lang == "zh" else "name_en"] for r in rows])
+        ax.tick_params(length=0)
+        ax.set_xticks([x - 0.5 for x in range(1, len(instruments))], minor=True)
+        ax.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
+        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.set_title(_("Which region has which instrument"), loc="left")
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in ("#b03a2e", "#e6a19a")]
+        fig.legend(handles, [_("with a figure"), _("named without a figure")], loc="outside lower center", ncol=2,
+                   frameon=False, fontsize=7)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_overview_sources(out_root: Path, prepared, build_id: str, languages: tuple[str, ...]) -> list[Path]:
+    """results and charts of the overview, and its .qmd per language, in ``out_root/overview/``;
+    returns the .qmd files (rendered like the briefings)."""
+    from .analysis import results_json
+    from .document import render_overview
+    from .fsutil import atomic_write_bytes, atomic_write_text
+
+    folder = out_root / OVERVIEW
+    folder.mkdir(parents=True, exist_ok=True)
+    results = overview_results(prepared.dataset, prepared.table)
+    figures = {}
+    for lang in languages:
+        name = f"fig-matrix.{lang}.svg"
+        atomic_write_bytes(folder / name, heatmap(results, lang))
+        figures[lang] = name
+    results["figures"] = figures
+    atomic_write_text(folder / "results.json", results_json(results))
+    documents = []
+    for lang in languages:
+        qmd = folder / f"overview.{lang}.qmd"
+        atomic_write_text(qmd, render_overview(results, lang, build_id=build_id))
+        documents.append(qmd)
+    return documents
