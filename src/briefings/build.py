@@ -80,6 +80,7 @@ class ProvinceTask:
     build_id: str
     cache: str
     data_as_of: str = ""
+    review: str = ""  # the editors' review record (review.py), when there is one
 
 
 def analysis_files(folder: Path) -> list[Path]:
@@ -189,12 +190,15 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     from .fsutil import atomic_write_text
     from .workers import report
 
+    from .review import province_changes, read_baseline
+
     results = read_results(folder)
     renderer = _worker_renderer(task.renderer)
+    changes = province_changes(results, read_baseline(Path(task.review))) if task.review else None
     documents = []
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
-        atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id))
+        atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes))
         documents.append(qmd)
     files = [qmd.name for qmd in documents]
     if not renderer.batched:
@@ -268,16 +272,17 @@ class BuildReport:
 def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
           formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
           progress: BuildProgress | None = None, shard: tuple[int, int] | None = None, force: bool = False,
-          wait: bool = True) -> list[ProvinceOutcome]:
+          wait: bool = True, review: Path | None = None) -> list[ProvinceOutcome]:
     """Build the briefings; returns one outcome per province (failures included)."""
     return run_build(data_dir, out_root, provinces=provinces, languages=languages, formats=formats, jobs=jobs,
-                     renderer=renderer, progress=progress, shard=shard, force=force, wait=wait).outcomes
+                     renderer=renderer, progress=progress, shard=shard, force=force, wait=wait, review=review).outcomes
 
 
 def run_build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
               formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
               progress: BuildProgress | None = None, shard: tuple[int, int] | None = None, force: bool = False,
-              wait: bool = True) -> BuildReport:
+              wait: bool = True, review: Path | None = None) -> BuildReport:
+    """The build (see the module docstring); ``review`` is the editors' review record to compare with."""
     check_choices(languages, formats)
     if any(not p for p in provinces):
         raise UsageError("--province needs a province slug (it was given empty)")
@@ -286,17 +291,19 @@ def run_build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = ()
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
             return _build_locked(data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
-                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard)
+                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review)
         except OSError as exc:
             raise OutputError(f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
         finally:
             remove_leftovers(out_root)
 
 
-def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer, progress, shard) -> BuildReport:
+def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer, progress, shard,
+                  review: Path | None = None) -> BuildReport:
     remove_leftovers(out_root)
+    review = review if review is not None and review.is_file() else None
     keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version,
-                      cache=out_root / CACHE_DIR / "catalog-keys.json")
+                      cache=out_root / CACHE_DIR / "catalog-keys.json", review=review)
     manifest = read_manifest(out_root)
     same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
     selections = manifest.get("selections", {}) if same_data else {}
@@ -353,12 +360,12 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
                 progress.done(outcome)
 
         staged = _run_provinces(todo_with_overview, keys, data_dir, out_root, languages, formats, renderer, cache, jobs,
-                                progress, on_staged=None if renderer.batched else finish)
+                                progress, on_staged=None if renderer.batched else finish, review=review)
         if renderer.batched:
             for outcome in sorted(_render_batch(renderer, staged, formats, progress, keys.data_as_of).values(),
                                   key=lambda o: o.slug):
                 finish(outcome)
-    index = write_index(out_root, keys) if (todo or not (out_root / "index.html").is_file()) else None
+    index = write_index(out_root, keys, review) if (todo or not (out_root / "index.html").is_file()) else None
     unchanged = not todo and selection in selections and recorded == previous and (out_root / MANIFEST).is_file()
     if not unchanged:  # a no-op build writes nothing (and asks no tool for its version)
         text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
@@ -403,7 +410,7 @@ def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome)
 
 def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
                    cache: str, jobs: int | None, progress: BuildProgress | None,
-                   on_staged=None) -> dict[str, ProvinceOutcome]:
+                   on_staged=None, review: Path | None = None) -> dict[str, ProvinceOutcome]:
     """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
     from .workers import WorkerDied, run_tasks
 
@@ -419,7 +426,8 @@ def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_r
             on_staged(staged[slug])
 
     tasks = [(slug, (ProvinceTask(slug, work, str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
-                                  renderer.name, keys.build_id, cache, keys.data_as_of),))
+                                  renderer.name, keys.build_id, cache, keys.data_as_of,
+                                  str(review.resolve()) if review else ""),))
              for slug, work in todo.items()]
     run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
               on_event=progress.stage if progress else None)
@@ -449,10 +457,11 @@ def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[s
     return staged
 
 
-def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
-    """Two or three key figures per province for the index page."""
+def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[str, Any]]:
+    """Two or three key figures per province for the index page, and whether it changed since the review."""
     from .analysis import read_results
     from .document import index_figures
+    from .review import province_changes
 
     entries = []
     for slug in slugs:
@@ -460,18 +469,22 @@ def index_entries(out_root: Path, slugs: list[str]) -> list[dict[str, Any]]:
             results = read_results(out_root / slug)
         except (OSError, ValueError):
             continue
+        report = province_changes(results, baseline)
         entries.append({"slug": slug, "province": results["province"], "figures": index_figures(results),
                         "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"],
-                        "status": ""})
+                        "status": "" if report is None else ("changed" if report["changed"] else "unchanged")})
     return entries
 
 
-def write_index(out_root: Path, keys: InputKeys) -> Path:
+def write_index(out_root: Path, keys: InputKeys, review: Path | None = None) -> Path:
     """The index page of every province folder present (written only when it changes)."""
     import jinja2
 
     from .dates import display
     from .document import TEMPLATES
+    from .review import read_baseline
+
+    baseline = read_baseline(review) if review else None
 
     slugs = sorted(p.parent.name for p in out_root.glob(f"*/{RESULTS_FILE}")
                    if not p.parent.name.startswith(".") and p.parent.name != OVERVIEW)
@@ -479,10 +492,13 @@ def write_index(out_root: Path, keys: InputKeys) -> Path:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
     date = keys.data_as_of
+    entries = index_entries(out_root, slugs, baseline)
+    review_summary = {"date": baseline.date, "changed": [e["slug"] for e in entries if e["status"] == "changed"]} \
+        if baseline else None
     html = env.get_template("index.html.j2").render(
-        entries=index_entries(out_root, slugs), build_id=keys.build_id, css=css,
+        entries=entries, build_id=keys.build_id, css=css,
         data_as_of={"zh": display(date, "zh"), "en": display(date, "en")} if date else {"zh": "", "en": ""},
-        overview=(out_root / "overview.zh.html").is_file(), review=None)
+        overview=(out_root / "overview.zh.html").is_file(), review=review_summary)
     path = out_root / "index.html"
     write_if_changed(path, html)
     return path

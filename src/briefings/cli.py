@@ -148,6 +148,11 @@ OUT_OPTION = click.option("--out", "out_root", type=click.Path(path_type=Path, f
                           show_default=True, help="Reports folder; each province goes to OUT/<slug>/.")
 FORCE_OPTION = click.option("--force", is_flag=True,
                             help="Write into a non-empty --out folder the tool did not make (it never deletes what it did not write).")
+REVIEW_OPTION = click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False),
+                             default=Path("review/reviewed.json"), show_default=True,
+                             help="The editors' review record (briefings review accept).")
+
+
 WAIT_OPTION = click.option("--wait/--no-wait", default=True, show_default=True,
                            help="When another build is writing to --out: wait for it, or stop at once.")
 
@@ -186,9 +191,10 @@ def _split(value: str) -> tuple[str, ...]:
 @click.option("--shard", default=None, metavar="K/N", help="Build only the K-th of N deterministic parts of the provinces.")
 @FORCE_OPTION
 @WAIT_OPTION
+@REVIEW_OPTION
 @reports_errors
 def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str, shard: str | None,
-          force: bool, wait: bool) -> None:
+          force: bool, wait: bool, review_file: Path) -> None:
     """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
     from .build import parse_shard, run_build
     from .progress import BuildDisplay, summary
@@ -196,13 +202,94 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
     display = BuildDisplay(err)
     try:
         report = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
-                           jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait)
+                           jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait,
+                           review=review_file if review_file.is_file() else None)
     finally:
         display.stop()
     summary(report, out, display_path(out_root / "index.html"))
     if report.failed:
         err.print(f"[bold red]error:[/] {len(report.failed)} province(s) failed: {escape(', '.join(o.slug for o in report.failed))}")
         sys.exit(1)
+
+
+@cli.group()
+def review() -> None:
+    """The editors' review record: accept a build as reviewed, see what changed since."""
+
+
+@review.command("accept")
+@OUT_OPTION
+@REVIEW_OPTION
+@click.option("--date", "on", default=None, metavar="YYYY-MM-DD", help="Date of the review [default: today].")
+@reports_errors
+def review_accept(out_root: Path, review_file: Path, on: str | None) -> None:
+    """Record the briefings in OUT as reviewed (commit the record with the project)."""
+    from .review import accept
+
+    baseline = accept(out_root, review_file, on=on)
+    out.print(f"[green]ok[/] {len(baseline.provinces)} briefing(s) of build {escape(baseline.build_id)} recorded as reviewed "
+              f"on {escape(baseline.date)} in {escape(display_path(review_file))}")
+
+
+@review.command("status")
+@OUT_OPTION
+@REVIEW_OPTION
+@reports_errors
+def review_status(out_root: Path, review_file: Path) -> None:
+    """Which provinces changed since the review."""
+    from .review import diff, read_baseline
+
+    baseline = read_baseline(review_file)
+    if baseline is None:
+        raise UsageError(f"no review record at {display_path(review_file)}: run briefings review accept first")
+    report = diff(out_root, baseline)
+    if not report["changed"] and not report["removed"]:
+        out.print(f"unchanged since the review of {escape(baseline.date)}")
+        return
+    out.print(f"changed since the review of {escape(baseline.date)}: {escape(', '.join(report['changed']) or '—')}"
+              + (f"; no longer built: {escape(', '.join(report['removed']))}" if report["removed"] else ""))
+
+
+@cli.command("diff")
+@OUT_OPTION
+@REVIEW_OPTION
+@click.option("--json", "as_json", is_flag=True, help="The change report as JSON.")
+@reports_errors
+def diff_command(out_root: Path, review_file: Path, as_json: bool) -> None:
+    """What changed since the review, per province (exit 0 unchanged, 1 changed: a CI gate)."""
+    import json
+
+    from .review import diff, diff_text, read_baseline
+
+    baseline = read_baseline(review_file)
+    if baseline is None:
+        raise UsageError(f"no review record at {display_path(review_file)}: run briefings review accept first")
+    report = diff(out_root, baseline)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True))
+    else:
+        click.echo(diff_text(report))
+    sys.exit(1 if report["changed"] or report["removed"] else 0)
+
+
+@cli.command()
+@OUT_OPTION
+@REVIEW_OPTION
+@click.option("--lang", "langs", default="", help="Languages, comma separated [default: every language built].")
+@click.option("--changed-first", is_flag=True, help="Put the provinces changed since the review first.")
+@reports_errors
+def pack(out_root: Path, review_file: Path, langs: str, changed_first: bool) -> None:
+    """One PDF per language with every briefing: OUT/pack.<lang>.pdf (cover, contents, bookmarks)."""
+    from .pack import build_pack, pack_languages
+
+    languages = _split(langs) or tuple(pack_languages(out_root))
+    if not languages:
+        raise UsageError(f"{display_path(out_root)} holds no briefing: build first")
+    for lang in languages:
+        result = build_pack(out_root, lang, changed_first=changed_first,
+                            review=review_file if review_file.is_file() else None)
+        out.print(f"[green]wrote[/] {escape(display_path(result.pdf))}: {result.provinces} briefing(s)"
+                  + (f", {result.changed} changed since the review" if result.changed else ""))
 
 
 @cli.command()

@@ -439,7 +439,8 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
         "priorities": priorities,
         "not_reported": not_reported,
         "sources": sources,
-        "changes": changes,
+        "changes": changes if changes and changes.get("changed") else None,
+        "changes_labels": {m: edition.metric_label(m) for m in results["metrics"]},
     }
 
 

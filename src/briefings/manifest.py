@@ -238,8 +238,9 @@ def catalog_digests(cache: Path | None = None) -> tuple[str, str]:
 
 
 def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str,
-               renderer_version: str = "", cache: Path | None = None) -> InputKeys:
-    """The analysis and render inputs; ``cache`` (a file) remembers the catalogs' digests."""
+               renderer_version: str = "", cache: Path | None = None, review: Path | None = None) -> InputKeys:
+    """The analysis and render inputs; ``cache`` (a file) remembers the catalogs' digests;
+    ``review``, the editors' review record, is a render input (its changes boxes)."""
     figure_messages, all_messages = catalog_digests(cache)
     package = sorted(PACKAGE.glob("*.py"))
     analysis = _Digest("analysis")
@@ -258,6 +259,8 @@ def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str
     for path in templates + [ROOT / "_quarto.yml"] + [p for p in package if p.name in RENDER_MODULES]:
         render.file(str(path.relative_to(ROOT)), path)
     render.text(all_messages)
+    if review is not None and review.is_file():
+        render.file("review", review)
     # pypandoc-binary's version pins the pandoc binary it ships
     render.text(*(f"{k}={v}" for k, v in sorted(_versions(RENDER_TOOLS).items())))
     return InputKeys(analysis.hexdigest(), render.hexdigest(), data_as_of(data_dir))

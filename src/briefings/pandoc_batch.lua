@@ -12,8 +12,9 @@
 --
 -- Request (JSON): {"reader": "markdown-...", "filters": [paths], "formats": {"html5": {...}, "typst": {...}},
 --   "documents": [{"input": path, "outputs": {"html5": path, "typst": path}}]}
--- where a format has "template" (path), "variables" (name -> string), "metadata"
--- (defaults, like --metadata-file), "toc" (bool), "toc_depth" (int), "number_sections".
+-- where a format has "template" (path; none: the body only), "variables" (name -> string),
+-- "metadata" (defaults, like --metadata-file), "toc" (bool), "toc_depth" (int),
+-- "number_sections"; a document may have an "id_prefix" for its identifiers and links.
 -- Answers one JSON line per request: {"results": [{"input": path, "error": null or message}]}.
 --
 -- Nothing carries over from one document to the next but the compiled templates (the same
@@ -45,14 +46,36 @@ local function with_defaults(doc, defaults)
   return doc
 end
 
+local function prefix_ids(doc, prefix)
+  -- one document among others (the review pack): its identifiers, and its links to them, get a prefix
+  local function ident(el)
+    if el.identifier and el.identifier ~= "" then
+      el.identifier = prefix .. el.identifier
+    end
+    return el
+  end
+  return doc:walk({
+    Header = ident, Div = ident, Span = ident, Figure = ident, Table = ident,
+    Link = function(link)
+      if link.target:sub(1, 1) == "#" then
+        link.target = "#" .. prefix .. link.target:sub(2)
+      end
+      return link
+    end,
+  })
+end
+
 local function render(request, doc, name, spec)
   FORMAT = name == "html5" and "html5" or name
   local copy = with_defaults(doc:clone(), spec.metadata)
   for _, filter in ipairs(request.filters or {}) do
     copy = pandoc.utils.run_lua_filter(copy, filter)
   end
+  if spec.id_prefix then
+    copy = prefix_ids(copy, spec.id_prefix)
+  end
   local options = {
-    template = template(spec.template),
+    template = spec.template and template(spec.template) or nil,
     variables = spec.variables or {},
     table_of_contents = spec.toc or false,
     toc_depth = spec.toc_depth or 3,
@@ -68,7 +91,11 @@ local function answer(request)
       -- columns = 72: as on the command line (it decides when a wide pipe table gets relative widths)
       local doc = pandoc.read(read_file(document.input), request.reader or "markdown", { columns = 72 }, {})
       for name, output in pairs(document.outputs) do
-        local text = render(request, doc, name, request.formats[name])
+        local spec = request.formats[name]
+        if document.id_prefix then
+          spec = setmetatable({ id_prefix = document.id_prefix }, { __index = spec })
+        end
+        local text = render(request, doc, name, spec)
         local handle = assert(io.open(output, "w"))
         handle:write(text)
         handle:close()

@@ -241,6 +241,17 @@ class BuiltinRenderer:
         multiprocessing.util.Finalize(self, _stop, args=(server,), exitpriority=6)
         return server
 
+    def typst_bodies(self, documents: list[tuple[Path, Path, str]]) -> None:
+        """Typst bodies (no template) of documents, each ``(qmd, output, id prefix)``, for the review pack."""
+        request = {"reader": READER, "filters": [str(self.settings.path(f)) for f in self.settings.filters],
+                   "formats": {"typst": {"metadata": self._typst_settings()}},
+                   "documents": [{"input": str(qmd), "outputs": {"typst": str(out)}, "id_prefix": prefix}
+                                 for qmd, out, prefix in documents]}
+        errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
+        if errors:
+            name, message = next(iter(errors.items()))
+            raise RenderError(f"pandoc could not render {Path(name).name}: {message}")
+
     def _writer_spec(self, writer: str) -> dict[str, Any]:
         """Template, variables and metadata of one pandoc writer, as the command line gives them."""
         if writer == "html5":

@@ -5,10 +5,13 @@
 -- 2. Language runs: pandoc's Typst writer drops the lang attribute of a span; wrap the span
 --    in #text(lang: ...) so Chinese quotes in an English page are set as Chinese (and the
 --    other way round). Only the two languages of the briefings are recognised.
--- 3. Small print: remarks under a table and metric definitions are set smaller in Typst.
+-- 3. Small print: remarks under a table and metric definitions are set smaller in Typst;
+--    the box of changes since the editors' review is set apart.
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
 local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
 local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
+local BOX = '#block(width: 100%, fill: rgb("#fbf1e6"), stroke: (left: 3pt + rgb("#8e2a1f")), inset: 8pt, radius: 2pt, below: 1em)['
+
 
 function Div(el)
   if el.classes:includes("content-visible") then
@@ -17,6 +20,12 @@ function Div(el)
       return {}
     end
     return el.content
+  end
+  if target == "typst" and el.classes:includes("changes") then
+    local blocks = pandoc.List({ pandoc.RawBlock("typst", BOX) })
+    blocks:extend(el.content)
+    blocks:insert(pandoc.RawBlock("typst", "]"))
+    return blocks
   end
   if target == "typst" and (el.classes:includes("remarks") or el.classes:includes("page-links")) then
     local blocks = pandoc.List({ pandoc.RawBlock("typst", SMALL) })
