@@ -1,18 +1,24 @@
-# Verbs: setup (everything, once), test, reports, validate, bench (on demand), clean.
+# Verbs: setup (everything, once), test, reports, validate, catalogs, pack, bench (on demand), clean.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+LOCKS := requirements/runtime.txt requirements/test.txt
 
-.PHONY: setup test reports validate clean bench
+.PHONY: setup test reports validate catalogs pack clean bench
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml scripts/system-deps.sh
+# Debian packages, a venv, and the exact, hash-checked versions of both locks; then the
+# project itself (editable) and a consistency check.
+$(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) install --require-hashes -r requirements/runtime.txt
+	$(PIP) install --require-hashes -r requirements/test.txt
+	$(PIP) install --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 test: setup
@@ -24,11 +30,23 @@ reports: setup
 
 validate: setup
 	$(BIN)/briefings validate
-	$(BIN)/briefings verify-sources ../shared/seeds
+	$(BIN)/briefings verify-sources
+
+# Interface strings: extract them from the code and templates, and merge them into each
+# catalog. No location comments and a sorted template keep an update's diff small; no
+# fuzzy matching, so a new string is untranslated (the tests say so), never guessed.
+catalogs: setup
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
+		-o templates/locale/briefings.pot .
+	$(BIN)/pybabel update -i templates/locale/briefings.pot -d templates/locale -D briefings \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+
+pack: setup
+	$(BIN)/briefings pack
 
 bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf reports/* build .pytest_cache
+	rm -rf reports/* reports/.briefings* build .pytest_cache
 	git checkout -- reports 2>/dev/null || true

@@ -3,7 +3,9 @@
 # Chromium for the browser test). As root it installs what is missing; otherwise it prints
 # the exact command and stops, so nothing half-works for lack of a font.
 set -euo pipefail
-packages=(fonts-noto-cjk poppler-utils chromium)
+# --no-browser: skip Chromium (only the tests need it, not a build of the reports)
+packages=(fonts-noto-cjk poppler-utils)
+[ "${1:-}" = "--no-browser" ] || packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -61,7 +61,7 @@ def forced_failure_notebook(tmp_path: Path, condition: str) -> Path:
 def test_manifest_records_hashes_and_tools(first):
     manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
     assert {"henan/briefing.zh.pdf", "henan/briefing.en.html", "henan/results.json", "henan/analysis.ipynb"} <= set(outputs(first))
-    assert {"python", "pandas", "seaborn", "papermill", "typst", "pandoc", "renderer"} <= set(manifest["tools"])
+    assert {"python", "pandas", "matplotlib", "papermill", "typst", "pandoc", "renderer"} <= set(manifest["tools"])
     assert set(manifest["inputs"]) == {"analysis", "render"}
     assert manifest["build_id"].startswith(manifest["data_as_of"] + "-")
 
@@ -389,3 +389,54 @@ def test_kill_leaves_no_process_and_ctrl_c_stops_fast(first, tmp_path, data_copy
         outcomes = build(data_copy, out, provinces=("henan",), jobs=1, renderer="builtin")
         assert outcomes[0].ok
         assert not [p for p in out.iterdir() if p.name.startswith(".briefings-staging")]
+
+
+def test_tool_versions_key_what_they_affect(monkeypatch, tmp_path):
+    """A pandas upgrade re-runs the notebooks; a typst upgrade only re-renders; a comment in a
+    catalog changes nothing, a translation re-renders only."""
+    from briefings import manifest
+
+    from briefings import i18n
+
+    def keys():
+        manifest._installed.cache_clear()
+        i18n._catalog.cache_clear()  # a build reads the catalogs afresh in each process
+        return manifest.input_keys(DATA, languages=("zh",), formats=("pdf",), renderer="builtin")
+
+    base = keys()
+    real = manifest._installed.__wrapped__
+
+    def with_version(package, value):
+        monkeypatch.setattr(manifest, "_installed", lru_cache_like(lambda: {**real(), package: value}))
+
+    with_version("pandas", "99.0")
+    upgraded = keys()
+    assert upgraded.analysis != base.analysis
+    with_version("typst", "99.0")
+    render_only = keys()
+    assert render_only.analysis == base.analysis and render_only.render_inputs != base.render_inputs
+    monkeypatch.undo()
+    # the catalogs, as messages (on a copy): a comment is not a change, a translation is
+    locale = tmp_path / "locale"
+    shutil.copytree(manifest.LOCALE_DIR, locale)
+    monkeypatch.setattr(manifest, "LOCALE_DIR", locale)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    po = locale / "zh_Hans" / "LC_MESSAGES" / "briefings.po"
+    original = po.read_text(encoding="utf-8")
+    try:
+        assert keys() == base
+        po.write_text("# a translator's comment\n" + original, encoding="utf-8")
+        assert keys() == base
+        po.write_text(original.replace('msgstr "要点"', 'msgstr "要点摘要"', 1), encoding="utf-8")
+        changed = keys()
+        assert changed.analysis == base.analysis and changed.render_inputs != base.render_inputs
+    finally:
+        monkeypatch.undo()
+        i18n._catalog.cache_clear()
+        i18n.translations.cache_clear()
+
+
+def lru_cache_like(function):
+    """A stand-in for an lru_cache'd function (it has cache_clear)."""
+    function.cache_clear = lambda: None
+    return function

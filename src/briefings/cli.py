@@ -14,8 +14,9 @@ from .console import err, escape, out, report_error
 from .errors import BriefingsError, UsageError, display_path
 
 DATA_OPTION = click.option(
-    "--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
-    help="Folder with the dataset CSV files.",
+    "--data", "data_dir", type=click.Path(path_type=Path),
+    default=lambda: Path(os.environ.get("BRIEFINGS_PROJECT") or ".") / "data", show_default="data",
+    help="Folder with the dataset CSV files [default: data, in the project].",
 )
 
 
@@ -46,8 +47,13 @@ def reports_errors(command):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
-def cli() -> None:
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="The project folder (its _quarto.yml, templates/, analysis/, data/) "
+                   "[default: the working directory when it is one, else the installed defaults].")
+def cli(project: Path | None) -> None:
     """Provincial AI-policy briefings: validate the dataset, compare provinces, build reports."""
+    if project is not None:
+        os.environ["BRIEFINGS_PROJECT"] = str(project.resolve())
 
 
 @cli.command()
@@ -120,6 +126,21 @@ def verify_sources_command(folder: Path | None, seeds: Path | None, require_all:
     checked = sum(r.rows for r in reports if r.found)
     out.print(f"[green]ok[/] all {checked} rows of {len(reports) - len(absent)} source(s) verified"
               + (f"; {len(absent)} source(s) not checked (text absent)" if absent else ""))
+
+
+@cli.command("data-date")
+@DATA_OPTION
+@click.option("--epoch", is_flag=True, help="As seconds since 1970 (for SOURCE_DATE_EPOCH).")
+@reports_errors
+def data_date(data_dir: Path, epoch: bool) -> None:
+    """The latest source date of the data ("data as of"), or its first second as an epoch."""
+    from .dates import timestamp
+    from .manifest import data_as_of
+
+    date = data_as_of(data_dir)
+    if not date:
+        raise UsageError(f"no source date in {display_path(data_dir / 'sources.csv')}: run briefings validate")
+    click.echo(int(timestamp(date).timestamp()) if epoch else date)
 
 
 @cli.command("list")

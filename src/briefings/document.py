@@ -22,9 +22,9 @@ import jinja2
 from .dates import display
 from .format import cjk_spacing, holder_name, ordinal, value_text
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
+from .paths import TEMPLATES
 from .titles import comparison_title
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
 SECTION_ORDER = ("funds", "vouchers", "compute", "data", "applications", "industry")
@@ -469,8 +469,6 @@ def render_document(results: dict[str, Any], lang: str, *, build_id: str, change
 
 def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> dict[str, Any]:
     """Everything the overview template prints for one language."""
-    from .titles import comparison_title
-
     edition = Edition(results, lang)
     _ = edition._
     sep = edition.text("、", ", ")

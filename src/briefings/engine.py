@@ -1,6 +1,6 @@
 """A papermill engine that keeps one warm kernel per process.
 
-Starting a kernel and importing pandas, seaborn and matplotlib costs about three seconds,
+Starting a kernel and importing pandas and matplotlib costs about three seconds,
 more than the analysis itself. A build runs many provinces in each worker process, so
 this engine starts the kernel once and reuses it: between notebooks it resets the
 kernel's namespace (``reset(new_session=True)``: no variable, and no execution count,

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from .errors import BriefingsError
 from .fsutil import atomic_write_text
+from .paths import NOTEBOOK
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "analysis" / "briefing.ipynb"
 EXECUTED_NOTEBOOK = "analysis.ipynb"
+NOTEBOOK_HTML = "analysis.html"  # the executed notebook for reviewers without Jupyter
 RESULTS_FILE = "results.json"  # written by the notebook (analysis.write_results)
 
 
@@ -78,7 +79,43 @@ def run_analysis(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None
         kept = _keep(executed, failed_copy)
         raise AnalysisError(slug, f"{type(exc).__name__}: {exc}".strip(), kept) from None
     _tidy_audit_trail(executed, notebook or NOTEBOOK)
+    export_html(executed, out_dir / NOTEBOOK_HTML, title=f"{slug}: analysis notebook")
     return executed
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1.0" />
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'" />
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #1d2329; }}
+.jp-InputArea, .input_area, pre {{ background: #f6f4f1; padding: .5rem; overflow-x: auto; font-size: .85rem; }}
+table {{ border-collapse: collapse; font-size: .85rem; display: block; overflow-x: auto; }}
+td, th {{ border-bottom: 1px solid #dde1e5; padding: .2rem .5rem; text-align: left; }}
+svg {{ max-width: 100%; height: auto; }}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def export_html(executed: Path, target: Path, *, title: str) -> Path:
+    """The executed notebook as one HTML page (nbconvert's basic template: no script, no
+    external resource), beside the notebook."""
+    import html
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="basic").from_notebook_node(nbformat.read(executed, as_version=4))
+    atomic_write_text(target, _PAGE.format(title=html.escape(title), body=body))
+    return target
 
 
 def _tidy_audit_trail(executed: Path, source: Path) -> None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 LANGUAGES: dict[str, str] = {"zh": "zh_Hans", "en": "en"}
 DOMAIN = "briefings"
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "templates" / "locale"
+from .paths import LOCALE_DIR  # noqa: E402
 
 
 def N_(message: str) -> str:

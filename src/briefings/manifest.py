@@ -4,7 +4,7 @@ Two keys per province decide what a build redoes:
 
 - the analysis key: the data files (by name and bytes, wherever the folder lies), the
   notebook, the package's analysis modules, the translations of the strings the figures
-  print, and the versions of the tools that compute (pandas, numpy, matplotlib, seaborn,
+  print, and the versions of the tools that compute (pandas, numpy, matplotlib,
   papermill, Babel ...). A change re-runs every province's notebook (all compare with all).
 - the render key: the templates, stylesheet, filters and ``_quarto.yml``, the render
   modules, the translations (as messages, not file bytes: a comment or reordering changes
@@ -34,8 +34,8 @@ from typing import Any
 
 from . import __version__
 from .fsutil import atomic_write_text
+from .paths import LOCALE_DIR, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
 FORMAT = 2
@@ -43,9 +43,9 @@ FORMAT = 2
 #: Package modules that only turn results into documents (the rest feed the analysis).
 RENDER_MODULES = frozenset({
     "document.py", "render.py", "quarto.py", "build.py", "manifest.py", "merge.py", "cli.py", "console.py",
-    "staging.py", "workers.py", "review.py", "pack.py", "overview.py", "progress.py", "__main__.py",
+    "staging.py", "workers.py", "review.py", "pack.py", "overview.py", "progress.py", "paths.py", "__main__.py",
 })
-ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "seaborn", "papermill", "nbclient", "ipykernel", "babel", "opencc")
+ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel", "babel", "opencc")
 RENDER_TOOLS = ("typst", "pypandoc-binary", "jinja2", "babel", "pyyaml")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -211,7 +211,7 @@ def catalog_digests(cache: Path | None = None) -> tuple[str, str]:
     Parsing the catalogs (Babel) is the slowest part of computing the keys; the two digests
     are remembered in ``cache`` against the catalogs' bytes, so a no-op build parses nothing.
     """
-    from .i18n import LANGUAGES, LOCALE_DIR
+    from .i18n import LANGUAGES
 
     files = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
     sources = sorted(PACKAGE.glob("*.py"))  # the figure strings are read from the modules
@@ -242,22 +242,24 @@ def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str
     """The analysis and render inputs; ``cache`` (a file) remembers the catalogs' digests;
     ``review``, the editors' review record, is a render input (its changes boxes)."""
     figure_messages, all_messages = catalog_digests(cache)
-    package = sorted(PACKAGE.glob("*.py"))
+    package = sorted(PACKAGE.glob("*.py")) + sorted(PACKAGE.glob("*.lua"))
     analysis = _Digest("analysis")
     for path in _project_files(data_dir, "*.csv"):
         analysis.file(path.name, path)  # by name: the key does not depend on where the folder lies
     from . import execute
 
     analysis.file("notebook", execute.NOTEBOOK)
-    for path in [p for p in package if p.name not in RENDER_MODULES]:
-        analysis.file(str(path.relative_to(ROOT)), path)
+    for path in [p for p in package if p.suffix == ".py" and p.name not in RENDER_MODULES]:
+        analysis.file(f"briefings/{path.name}", path)
     analysis.text(figure_messages)
     analysis.text(*(f"{k}={v}" for k, v in sorted(_versions(ANALYSIS_TOOLS).items())), platform.python_version())
 
     render = _Digest("render", renderer, renderer_version, ",".join(languages), ",".join(formats))
     templates = [p for p in _project_files(ROOT / "templates", "**/*") if p.suffix not in (".po", ".pot", ".mo")]
-    for path in templates + [ROOT / "_quarto.yml"] + [p for p in package if p.name in RENDER_MODULES]:
+    for path in templates + [ROOT / "_quarto.yml"]:
         render.file(str(path.relative_to(ROOT)), path)
+    for path in [p for p in package if p.name in RENDER_MODULES or p.suffix == ".lua"]:
+        render.file(f"briefings/{path.name}", path)
     render.text(all_messages)
     if review is not None and review.is_file():
         render.file("review", review)

@@ -33,10 +33,8 @@ import yaml
 from .dates import timestamp
 from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
+from .paths import QUARTO_CONFIG, TEMPLATES
 
-ROOT = Path(__file__).resolve().parents[2]
-QUARTO_CONFIG = ROOT / "_quarto.yml"
-TEMPLATES = ROOT / "templates"
 CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 FORMATS = ("html", "pdf")
 INSTALL_FONTS = "apt-get install fonts-noto-cjk (or run make setup as root)"
