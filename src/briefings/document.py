@@ -391,11 +391,18 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
         references.append(row)
     reference_remarks = _remarks(references, edition)
     priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
-    not_reported = [
-        {"metric": edition.md(edition.metric_label(n["metric"])), "section": edition.md(label(n["section"], lang)),
-         "by": edition.md(edition.text("、", ", ").join(edition.name(r | {"is_city": r.get("is_city", False)}) for r in n["reported_by"]))}
-        for n in results["not_reported"]
-    ]
+    # one row per section: each figure others report, and who (compact: dozens of metrics)
+    not_reported = []
+    for key in SECTION_ORDER:
+        items = [n for n in results["not_reported"] if n["section"] == key]
+        if not items:
+            continue
+        parts = []
+        for n in items:
+            who = edition.text("、", ", ").join(edition.name(r | {"is_city": r.get("is_city", False)}) for r in n["reported_by"])
+            parts.append(f"{edition.metric_label(n['metric'])}{edition.text('（', ' (')}{who}{edition.text('）', ')')}")
+        not_reported.append({"section": edition.md(label(key, lang)), "figures": edition.md(edition.text("；", "; ").join(parts)),
+                             "count": len(items)})
     short = not results["comparisons"]
     # sources in order of first citation, each with the evidence of every figure cited from it
     sources = []

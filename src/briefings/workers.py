@@ -34,6 +34,9 @@ class WorkerDied(Exception):
 def _init_worker(events: Any, parent: int) -> None:
     global _events
     _events = events
+    # a sibling killed while writing to the queue may leave its lock taken: never let that
+    # make this worker wait at exit for its queue thread (progress events are a courtesy)
+    events.cancel_join_thread()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -113,8 +116,10 @@ def _run(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int, on_re
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
-    pool.shutdown(wait=True)
+        _restore_sigterm(previous)
+    # a broken pool's workers were stopped by the executor: do not wait on them
+    pool.shutdown(wait=not broken, cancel_futures=bool(broken))
+    events.cancel_join_thread()
     events.close()
     return broken
 
@@ -129,6 +134,13 @@ def _drain(events: Any, on_event) -> None:
             return
         if on_event:
             on_event(key, stage)
+
+
+def _restore_sigterm(previous) -> None:
+    try:
+        signal.signal(signal.SIGTERM, previous)
+    except (ValueError, TypeError):  # not the main thread
+        pass
 
 
 def _terminate_on_sigterm():
