@@ -3,12 +3,14 @@ rules checked as properties over every province of the real dataset."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from briefings.cache import prepare
 from briefings.compare import find_province, province_results, provinces_with_measures
+from briefings.document import Edition, finding_sentence
 from briefings.errors import UsageError
 
 from .conftest import DATA
@@ -118,6 +120,33 @@ def test_findings_cite_measures_and_never_repeat_a_comparison(henan):
     for f in henan["findings"]:
         if "measure_id" in f:
             assert f["measure_id"] in henan["measures"]
+
+
+def test_only_a_target_is_called_an_aim(henan):
+    kinds = {f["measure_id"]: f["kind"] for f in henan["findings"] if "measure_id" in f}
+    assert kinds["henan-005"] == "target"  # a target of 2000 亿元
+    assert kinds["zhengzhou-001"] == "own_figure"  # an achieved 300 亿元 is no aim
+    en, zh = (finding_sentence(f, henan, Edition(henan, lang)) for lang in ("en", "zh")
+              for f in henan["findings"] if f.get("measure_id") == "zhengzhou-001")
+    assert "aims" not in en and "目标" not in zh
+
+
+def test_a_smaller_leading_figure_is_never_called_times_the_other(tmp_path):
+    data = tmp_path / "mini"
+    shutil.copytree(MINI, data)
+    with (data / "measures.csv").open("a", encoding="utf-8") as f:
+        f.write("henan-090,CN-HA,,,infrastructure,,latency_within_cluster,10,ms,eq,,,target,fixture,10ms,"
+                "henan-090 的摘要。,Summary of henan-090.,,\n")
+    prepared = prepare(data)
+    hebei = province_results(prepared.dataset, "hebei", prepared.table)
+    (c,) = comparisons(hebei, "latency_within_cluster")
+    assert [(e["measure_id"], e["rank"]) for e in c["entries"]] == [("hebei-003", 1), ("henan-090", 2)]
+    finding = next(f for f in hebei["findings"] if f.get("comparison_id") == c["id"])
+    assert finding["kind"] == "leads" and finding["wide"] and finding["lower_is_stronger"]
+    en = finding_sentence(finding, hebei, Edition(hebei, "en"))
+    zh = finding_sentence(finding, hebei, Edition(hebei, "zh"))
+    assert "times" not in en and "against" in en, en
+    assert "倍" not in zh and "大幅领先" in zh, zh
 
 
 def test_unknown_or_city_slug_is_a_clear_error(mini):

@@ -122,6 +122,9 @@ def test_chinese_prose_follows_one_spacing_rule_and_full_width_punctuation(repor
                 continue
             assert not re.search(r"[\u4e00-\u9fff][A-Za-z0-9]|[A-Za-z0-9%][\u4e00-\u9fff]", text), (slug, text)
             assert not re.search(r"[\u4e00-\u9fff][(),:;]|[(,:;][\u4e00-\u9fff]", text), (slug, text)
+            # no space next to full-width punctuation: between sentences, after a label, before a
+            # citation (a line break inside a paragraph is a space to the browser)
+            assert not re.search(r"[。，、；：！？）”][ \n]|[ \n][（“]", text), (slug, text)
 
 
 def test_sentences_say_qualifiers_in_words_tables_use_symbols(reports):

@@ -130,10 +130,15 @@ def _none(value: Any) -> Any:
     return value
 
 
-def holder(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+def region_index(ds: Dataset) -> dict[str, dict[str, Any]]:
+    """Regions by code, as plain dicts (a pandas row lookup per figure is the slow path)."""
+    return ds.regions.set_index("code").to_dict("index")
+
+
+def holder(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject) -> dict[str, Any]:
     """Who a figure belongs to: the city when the measure is a city's, else the region."""
     code = row["locality"] or row["region"]
-    r = regions.loc[code]
+    r = regions[code]
     return {
         "code": code,
         "level": r["level"],
@@ -147,7 +152,7 @@ def holder(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str,
     }
 
 
-def entry(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, Any]:
+def entry(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject) -> dict[str, Any]:
     """One figure as the briefing shows it (the measure's text lives in ``measures``)."""
     return {
         "measure_id": row["measure_id"],
@@ -166,6 +171,10 @@ def entry(row: pd.Series, regions: pd.DataFrame, subject: Subject) -> dict[str, 
         "source_id": row["source_id"],
         "has_note": bool(row["note_en"]),
     }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict("records")
 
 
 def _stronger_first(e: dict[str, Any], lower_first: bool) -> tuple:
@@ -204,11 +213,11 @@ def rank_entries(entries: list[dict[str, Any]], *, lower_is_stronger: bool, ceil
     return ordered
 
 
-def _comparison(key: str, rows: pd.DataFrame, national: pd.DataFrame, regions: pd.DataFrame, subject: Subject,
+def _comparison(key: str, rows: pd.DataFrame, national: pd.DataFrame, regions: dict[str, dict[str, Any]], subject: Subject,
                 vocabulary: Vocabulary) -> dict[str, Any]:
     metric, group, period, klass = key.split("|")
     lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
-    figures = [entry(r, regions, subject) for _, r in rows.iterrows()]
+    figures = [entry(r, regions, subject) for r in _records(rows)]
     ranked_pool, also = one_per_region(figures, lower)
     ranked = rank_entries(ranked_pool, lower_is_stronger=lower, ceiling=ceiling)
     regions_count = len(ranked)
@@ -234,13 +243,14 @@ def _comparison(key: str, rows: pd.DataFrame, national: pd.DataFrame, regions: p
         "projections": sorted(e["measure_id"] for e in ranked + also if e["status"] == "projection"),
         "entries": ranked,
         "also": also,
-        "national": [entry(r, regions, subject) for _, r in national.iterrows()],
+        "national": [entry(r, regions, subject) for r in _records(national)],
         "peer_measure_ids": [e["measure_id"] for e in peers],
         "leader_measure_id": ranked[0]["measure_id"] if regions_count >= 2 else None,
     }
 
 
-def _record(row: pd.Series, regions: pd.DataFrame, subject: Subject, vocabulary: Vocabulary) -> dict[str, Any]:
+def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject,
+            vocabulary: Vocabulary) -> dict[str, Any]:
     keys = ["measure_id", "region", "locality", "policy", "category", "instrument", "metric", "qualifier",
             "value_reported", "unit_reported", "unit", "period", "status", "source_id", "evidence",
             "summary_zh", "summary_en", "note_zh", "note_en"]
@@ -262,10 +272,10 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
     subject = find_province(ds, slug)
     vocabulary = Vocabulary(ds)
     table = normalized_measures(ds) if table is None else table
-    regions = ds.regions.set_index("code")
+    regions = region_index(ds)
     kinds = table["metric"].map(vocabulary.metrics["kind"])
     valued = table[kinds != "qualitative"].copy()
-    valued["key"] = [vocabulary.comparison_key(r) for _, r in valued.iterrows()]
+    valued["key"] = [vocabulary.comparison_key(r) for r in _records(valued)]
     ranked_kind = valued[kinds[valued.index] == "ranked"]
     mine = table[table["region"] == subject.code]
     mine_ranked = ranked_kind[ranked_kind["region"] == subject.code]
@@ -281,7 +291,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
 
     references = [entry(r, regions, subject) for _, r in valued[(kinds[valued.index] == "reference")
                                                                 & (valued["region"] == subject.code)].iterrows()]
-    national_references = [entry(r, regions, subject) for _, r in national.iterrows()]
+    national_references = [entry(r, regions, subject) for r in _records(national)]
 
     # metrics others report with a value and this province (and its cities) does not
     others = regional[regional["region"] != subject.code]
@@ -289,12 +299,12 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
     for metric, group in others.groupby("metric"):
         if metric in set(mine_ranked["metric"]):
             continue
-        holders = sorted({(r["locality"] or r["region"]) for _, r in group.iterrows()})
+        holders = sorted({(r["locality"] or r["region"]) for r in _records(group)})
         not_reported.append({
             "section": vocabulary.metric(metric)["section"],
             "metric": metric,
-            "reported_by": [{"code": h, "name_zh": regions.at[h, "short_zh"], "name_en": regions.at[h, "name_en"],
-                             "is_city": regions.at[h, "level"] == "city"} for h in holders],
+            "reported_by": [{"code": h, "name_zh": regions[h]["short_zh"], "name_en": regions[h]["name_en"],
+                             "is_city": regions[h]["level"] == "city"} for h in holders],
             "measure_ids": sorted(group["measure_id"]),
         })
     not_reported.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
@@ -315,7 +325,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
             "code": subject.code, "slug": subject.slug, "name_zh": subject.name_zh, "name_en": subject.name_en,
             "short_zh": subject.short_zh, "macro_region": subject.macro_region,
             "cities": [
-                {"code": c, "name_zh": regions.at[c, "short_zh"], "name_en": regions.at[c, "name_en"]}
+                {"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"]}
                 for c in subject.cities if c in set(mine["locality"])
             ],
         },
@@ -331,10 +341,10 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) 
         "comparisons": comparisons,
         "references": references,
         "national_references": national_references,
-        "qualitative": [_record(r, regions, subject, vocabulary) for _, r in qualitative.iterrows()],
+        "qualitative": [_record(r, regions, subject, vocabulary) for r in _records(qualitative)],
         "not_reported": not_reported,
         "measures": {r["measure_id"]: _record(r, regions, subject, vocabulary)
-                     for _, r in cited.sort_values("measure_id").iterrows()},
+                     for r in _records(cited.sort_values("measure_id"))},
         "metrics": {m: _metric_record(vocabulary.metric(m)) for m in metrics_used},
         "instruments": {i: vocabulary.instruments.loc[i].to_dict() for i in instruments_used},
         "sources": ds.sources[ds.sources["source_id"].isin(source_ids)].to_dict("records"),

@@ -95,9 +95,16 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["zh"] = lambda text: in_lang(text, "zh")
     env.filters["en"] = lambda text: in_lang(text, "en")
     env.filters["sp"] = (lambda text: cjk_spacing(text)) if lang == "zh" else (lambda text: text)
-    env.globals["punct"] = ({"lp": "（", "rp": "）", "colon": "：", "comma": "，", "list": "、"} if lang == "zh"
-                            else {"lp": " (", "rp": ")", "colon": ": ", "comma": ", ", "list": ", "})
+    env.globals["punct"] = PUNCTUATION[lang]
     return env
+
+
+# "gap" follows a sentence or a label ending in a colon: Chinese sets none after full-width
+# punctuation, English a space
+PUNCTUATION = {
+    "zh": {"lp": "（", "rp": "）", "colon": "：", "comma": "，", "list": "、", "gap": ""},
+    "en": {"lp": " (", "rp": ")", "colon": ": ", "comma": ", ", "list": ", ", "gap": " "},
+}
 
 
 class Citations:
@@ -181,6 +188,10 @@ class Edition:
     def rank(self, rank: int) -> str:
         return str(rank) if self.lang == "zh" else ordinal(rank)
 
+    def sentences(self, *parts: str) -> str:
+        """Sentences one after another: no space after a Chinese full stop."""
+        return PUNCTUATION[self.lang]["gap"].join(p for p in parts if p)
+
     def prose(self, text: str) -> str:
         """Generated Chinese prose follows the one spacing rule; English is left as is."""
         return cjk_spacing(text) if self.lang == "zh" else text
@@ -233,12 +244,12 @@ def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
         text = _("{who} ranks {rank} of {n} regions with {value}; {leader} is first with {leader_value}.")
     sentence = text.format(**values)
     if e["rank"] != 1 and leader.get("instrument") and leader["instrument"] != e.get("instrument"):
-        sentence += " " + _("The leader's figure is for another instrument: {instrument}.").format(
-            instrument=edition.md(edition.instrument_label(leader["instrument"])))
+        sentence = edition.sentences(sentence, _("The leader's figure is for another instrument: {instrument}.").format(
+            instrument=edition.md(edition.instrument_label(leader["instrument"]))))
     if c["projections"]:
-        sentence += " " + _("A projection (an expected figure, not a commitment) is marked as such.")
+        sentence = edition.sentences(sentence, _("A projection (an expected figure, not a commitment) is marked as such."))
     if any(x["uncertain"] for x in c["entries"]):
-        sentence += " " + _("The qualifiers leave part of this order uncertain (marked ?).")
+        sentence = edition.sentences(sentence, _("The qualifiers leave part of this order uncertain (marked ?)."))
     return edition.prose(sentence)
 
 
@@ -316,6 +327,9 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
                        if f.get("times") else ""})
         if f["kind"] == "leads" and f["tie"]:
             text = _("{who} shares first place among {n} regions for {what}: {value}, level with {other} ({other_value}).")
+        elif f["kind"] == "leads" and f["wide"] and f.get("lower_is_stronger"):
+            # the smaller figure leads: "{times} times" would read the wrong way round
+            text = _("{who} is first of {n} regions for {what}, by a wide margin: {value}, against {other}'s {other_value}.")
         elif f["kind"] == "leads" and f["wide"]:
             text = _("{who} is first of {n} regions for {what}, by a wide margin: {value}, {times} times {other}'s {other_value}.")
         elif f["kind"] == "leads":
@@ -325,7 +339,7 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
         else:
             text = _("{who} ranks {rank} of {n} regions for {what}: {value}; {other} is first with {other_value}.")
         if f.get("uncertain"):
-            text += " " + _("The qualifiers leave this order uncertain.")
+            text = edition.sentences(text, _("The qualifiers leave this order uncertain."))
     elif f["kind"] == "commitment":
         text = _("{who}'s {what}: {value}. No other region in the sources reports a comparable figure.")
     elif f["kind"] == "target":
@@ -334,7 +348,7 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
         text = _("{who}: {what}, {value}. No other region in the sources reports a comparable figure.")
     elif f["kind"] == "reference":
         # a reference figure says what it is a share or rank of: its summary, written for the data
-        return edition.md(m["summary_zh"] if edition.lang == "zh" else m["summary_en"]) + " " + edition.cite.marker(*cite)
+        return edition.md(m["summary_zh"] if edition.lang == "zh" else m["summary_en"]) + edition.cite.marker(*cite)
     elif f["kind"] == "only_instrument":
         values["what"] = edition.md(edition.instrument_label(f["instrument"]))
         text = _("Among the regions in the sources, only {who} has a {what}.")
@@ -345,7 +359,7 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
         text = _("{who}'s {what}, {value}, is the largest of its kind among the province's cities; {other} reports {other_value}.")
     else:
         return None
-    return edition.prose(text.format(**values)) + " " + edition.cite.marker(*cite)
+    return edition.prose(text.format(**values)) + edition.cite.marker(*cite)
 
 
 def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:

@@ -50,7 +50,8 @@ def ranking_finding(c: dict[str, Any]) -> dict[str, Any] | None:
         return None
     leader = c["entries"][0]
     base = {"comparison_id": c["id"], "measure_id": e["measure_id"], "rank": e["rank"], "n": c["n_regions"],
-            "tie": e["tie"], "uncertain": e["uncertain"], "section": c["section"]}
+            "tie": e["tie"], "uncertain": e["uncertain"], "section": c["section"],
+            "lower_is_stronger": c["lower_is_stronger"]}
     if e["rank"] == 1:
         runner = next((o for o in c["entries"] if o["holder"]["code"] != e["holder"]["code"]
                        and not (o["holder"]["is_subject"] and o["rank"] == 1)), None)
@@ -86,8 +87,10 @@ def alone_findings(comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         if _money(c) and c["section"] in ("funds", "vouchers"):
             kind, score = "commitment", 2.9 + _size_score(e["value"])
-        elif _money(c):
+        elif _money(c) and e["status"] == "target":
             kind, score = "target", 2.0 + _size_score(e["value"])
+        elif _money(c):  # achieved, planned or projected: "aims for" would misstate it
+            kind, score = "own_figure", 2.0 + _size_score(e["value"])
         else:
             kind, score = "own_figure", 1.0
         found.append({"kind": kind, "comparison_id": c["id"], "measure_id": e["measure_id"], "section": c["section"],

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import vocab
-from .compare import Subject, Vocabulary, entry, one_per_region, rank_entries
+from .compare import Subject, Vocabulary, entry, one_per_region, rank_entries, region_index
 from .dates import latest
 
 from .staging import OVERVIEW
@@ -25,7 +25,7 @@ from .staging import OVERVIEW
 
 def overview_results(ds, table) -> dict[str, Any]:
     vocabulary = Vocabulary(ds)
-    regions = ds.regions.set_index("code")
+    regions = region_index(ds)
     nobody = Subject("", "", "", "", "", "", ())
     kinds = table["metric"].map(vocabulary.metrics["kind"])
     valued = table[(kinds == "ranked") & (table["region"] != "CN")].copy()
@@ -34,7 +34,7 @@ def overview_results(ds, table) -> dict[str, Any]:
     for key, rows in valued.groupby("key", sort=True):
         metric = key.split("|")[0]
         lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
-        figures, _also = one_per_region([entry(r, regions, nobody) for _, r in rows.iterrows()], lower)
+        figures, _also = one_per_region([entry(r, regions, nobody) for r in rows.to_dict("records")], lower)
         if len(figures) < 2:
             continue
         ranked = rank_entries(figures, lower_is_stronger=lower, ceiling=ceiling)
@@ -63,11 +63,11 @@ def overview_results(ds, table) -> dict[str, Any]:
         level = 1 if r["metric"] == vocab.QUALITATIVE_METRIC else 2
         holders.setdefault(code, {})
         holders[code][r["instrument"]] = max(holders[code].get(r["instrument"], 0), level)
-    matrix = [{"code": code, "name_zh": regions.at[code, "short_zh"] + ("市" if regions.at[code, "level"] == "city" else ""),
-               "name_en": regions.at[code, "name_en"] + (" (city)" if regions.at[code, "level"] == "city" else ""),
+    matrix = [{"code": code, "name_zh": regions[code]["short_zh"] + ("市" if regions[code]["level"] == "city" else ""),
+               "name_en": regions[code]["name_en"] + (" (city)" if regions[code]["level"] == "city" else ""),
                "cells": [holders[code].get(i, 0) for i in instruments]}
               for code in sorted(holders)]
-    national = [entry(r, regions, nobody) for _, r in table[(table["region"] == "CN") & (kinds != "qualitative")].iterrows()]
+    national = [entry(r, regions, nobody) for r in table[(table["region"] == "CN") & (kinds != "qualitative")].to_dict("records")]
     cited = {e["leader"]["measure_id"] for e in leaders} | {e["measure_id"] for x in leaders for e in x["tied"]} \
         | {x["runner_up"]["measure_id"] for x in leaders if x["runner_up"]} | {e["measure_id"] for e in national}
     measures = {}

@@ -44,6 +44,10 @@ def _init_worker(events: Any, parent: int) -> None:
     if os.getppid() != parent:  # the build died before this worker was set up
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills the workers
+    # the fork inherited the parent's Python SIGTERM handler; Python runs handlers only in
+    # the main thread, which may be stuck on a queue lock a killed sibling held, while the
+    # signal lands on a kernel-client thread. The executor's terminate() must really kill.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def report(key: str, stage: str) -> None:
