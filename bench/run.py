@@ -41,40 +41,50 @@ BRIEFINGS = [sys.executable, "-m", "briefings"]
 
 
 class PeakMemory:
-    """Samples the summed RSS of a process and all its descendants (kernels, workers)."""
+    """Samples the summed PSS of a process and all its descendants (kernels, workers).
+
+    PSS, not RSS: forked workers share the parent's pages copy-on-write, and summing their
+    RSS would count those pages once per worker."""
 
     def __init__(self, pid: int, interval: float = 0.2):
         self.pid, self.interval, self.peak_kb = pid, interval, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _tree_rss_kb(self) -> int:
+    def _tree(self) -> list[int]:
         # read /proc directly: spawning ps this often would itself load the two cores
         children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
-        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 stat = (entry / "stat").read_text()
-                pages = int((entry / "statm").read_text().split()[1])
             except OSError:
                 continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            pid = int(entry.name)
-            children.setdefault(ppid, []).append(pid)
-            rss[pid] = pages * page_kb
-        total, stack = 0, [self.pid]
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+        tree, stack = [], [self.pid]
         while stack:
             pid = stack.pop()
-            total += rss.get(pid, 0)
+            tree.append(pid)
             stack.extend(children.get(pid, []))
-        return total
+        return tree
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:  # the process ended between the two reads
+            pass
+        return 0
+
+    def _tree_pss_kb(self) -> int:
+        return sum(self._pss_kb(pid) for pid in self._tree())
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, self._tree_rss_kb())
+            self.peak_kb = max(self.peak_kb, self._tree_pss_kb())
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -230,7 +240,7 @@ def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], comman
         "# Benchmarks",
         "",
         f"Measured with `{command}` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},",
-        "in one run. Wall-clock seconds of whole commands; peak memory is the summed RSS of the",
+        "in one run. Wall-clock seconds of whole commands; peak memory is the summed PSS (proportional set size) of the",
         "command and all its child processes (workers, kernels), sampled from /proc every 200 ms.",
         "",
         "| run | seconds | peak MiB | notes |",

@@ -1,4 +1,5 @@
-"""The worker pool never hangs when a worker dies.
+"""The worker pool never hangs: not when a worker dies, not when the process that starts
+the pool has made a PDF before.
 
 A worker killed while it holds the task queue's lock leaves every sibling waiting on that
 lock forever; the executor then stops the siblings with SIGTERM. In a worker whose
@@ -13,6 +14,12 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from briefings import typst_pdf
+from briefings.render import BuiltinRenderer
+from briefings.workers import run_tasks
+
+from .conftest import DATA
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -62,3 +69,47 @@ def test_a_dead_worker_never_leaves_a_sibling_hanging(tmp_path):
     # the stuck task was stopped with its broken pool and then ran again on its own;
     # the task that kills its worker is the one reported as dead
     assert done.stdout.split() == ["second", "run", "WorkerDied"]
+
+
+BUILD_AFTER_A_PDF = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from briefings.build import build
+    from briefings.render import BuiltinRenderer
+
+    here, data = Path(sys.argv[1]), Path(sys.argv[2])
+    (here / "x.typ").write_text("= 工程\\n大模型", encoding="utf-8")
+    BuiltinRenderer().compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
+    outcomes = build(data, here / "out", provinces=("hebei",), jobs=1, renderer="builtin")
+    print(all(o.ok for o in outcomes))
+    """
+)
+
+
+def test_a_build_after_a_pdf_in_the_same_process_never_hangs(tmp_path):
+    """typst starts a thread pool on first use; a worker forked from a process that had
+    compiled waited forever on its first PDF."""
+    script = tmp_path / "after.py"
+    script.write_text(BUILD_AFTER_A_PDF, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), str(DATA)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.split() == ["True"], done.stderr[-2000:]
+
+
+def test_a_compile_in_a_worker_equals_one_in_a_fresh_process(tmp_path):
+    renderer = BuiltinRenderer()
+    typ = tmp_path / "x.typ"
+    typ.write_text("#set text(font: \"Noto Serif CJK SC\")\n= 人工智能+工程\n大模型 EFLOPS 10¹⁸", encoding="utf-8")
+    fresh = renderer.compile_typst(typ, "2025-H2")  # this test process is no worker: a fresh process
+    assert not typst_pdf.compiles_in_process()
+    results: dict[str, object] = {}
+    run_tasks(_compile_in_worker, [("pdf", (str(typ),))], jobs=1, on_result=results.__setitem__)
+    assert results["pdf"] == fresh
+    assert fresh.startswith(b"%PDF")
+
+
+def _compile_in_worker(typ: str) -> bytes:
+    assert typst_pdf.compiles_in_process()
+    return BuiltinRenderer().compile_typst(Path(typ), "2025-H2")

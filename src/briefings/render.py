@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from . import typst_pdf
 from .dates import timestamp
 from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
@@ -138,9 +139,7 @@ class BuiltinRenderer:
     @cached_property
     def fonts(self):
         """The font book, loaded once and shared by every compile of this renderer."""
-        import typst
-
-        return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=self.font_dirs)
+        return typst_pdf.fonts(self.font_dirs)
 
     @cached_property
     def _scratch(self) -> Path:
@@ -300,12 +299,13 @@ class BuiltinRenderer:
         return self._pandoc(qmd, "typst", args)
 
     def compile_typst(self, typ: Path, data_date: str) -> bytes:
-        """One new compiler per document (never reused), sharing the loaded fonts."""
-        import typst
-
+        """One new compiler per document (never reused), sharing the loaded fonts; in a
+        fresh process where compiling in this one could hang (``typst_pdf``)."""
+        when = int(source_date(data_date).timestamp())
         try:
-            compiler = typst.Compiler(font_paths=self.fonts)
-            return compiler.compile(input=str(typ), root=str(typ.parent), timestamp=int(source_date(data_date).timestamp()))
+            if typst_pdf.compiles_in_process():
+                return typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts)
+            return typst_pdf.compile_in_fresh_process(str(typ), str(typ.parent), when, self.font_dirs)
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
 

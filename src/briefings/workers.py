@@ -23,6 +23,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from . import typst_pdf
+
 _PR_SET_PDEATHSIG = 1
 _events: Any = None
 
@@ -34,6 +36,7 @@ class WorkerDied(Exception):
 def _init_worker(events: Any, parent: int) -> None:
     global _events
     _events = events
+    typst_pdf.mark_worker()
     # a sibling killed while writing to the queue may leave its lock taken: never let that
     # make this worker wait at exit for its queue thread (progress events are a courtesy)
     events.cancel_join_thread()

@@ -1,0 +1,84 @@
+"""One Typst file to PDF, and where that compile may safely run.
+
+typst compiles on a thread pool that it starts the first time it is used. A process forked
+from one that has compiled inherits that pool's bookkeeping but none of its threads, and
+its first compile then waits forever (seen as a hung build when a test process had made a
+PDF before starting the build's workers). So:
+
+- a build worker, forked from a process that never compiled, compiles in its own process
+  (fast: the font book is shared between compiles);
+- every other caller (``briefings pack``, a test, a library user) compiles in a fresh
+  interpreter, ``python -m briefings.typst_pdf``, and so never starts the pool in a process
+  that may fork later.
+
+Both paths run the same typst with the same fonts and options; the PDF fidelity test
+checks that they give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from typing import Any
+
+_started_in: int | None = None  # the process whose typst thread pool is running, if any
+_worker = False
+
+
+def mark_worker() -> None:
+    """Called in a build worker just after the fork: this process may compile in place."""
+    global _worker
+    _worker = True
+
+
+def compiles_in_process() -> bool:
+    """True where an in-process compile can neither hang nor leave a pool for a later fork."""
+    return _worker and _started_in in (None, os.getpid())
+
+
+def fonts(font_dirs: list[str]) -> Any:
+    import typst
+
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs)
+
+
+def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any) -> bytes:
+    """One new compiler (never a reused one: it printed wrong glyphs) on the shared fonts."""
+    global _started_in
+    import typst
+
+    _started_in = os.getpid()
+    return typst.Compiler(font_paths=font_book).compile(input=typ, root=root, timestamp=timestamp)
+
+
+def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: list[str]) -> bytes:
+    cmd = [sys.executable, "-m", "briefings.typst_pdf", typ, "--root", root, "--timestamp", str(timestamp)]
+    for d in font_dirs:
+        cmd += ["--font-dir", d]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.run(cmd, capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip()[-2000:] or f"exit status {proc.returncode}")
+    return proc.stdout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m briefings.typst_pdf", description="Compile one Typst file; the PDF goes to stdout.")
+    parser.add_argument("typ")
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--timestamp", type=int, required=True)
+    parser.add_argument("--font-dir", action="append", default=[])
+    args = parser.parse_args(argv)
+    try:
+        pdf = compile_in_process(args.typ, args.root, args.timestamp, fonts(args.font_dir))
+    except Exception as exc:  # typst's own error types carry the message
+        print(exc, file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(pdf)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
