@@ -90,13 +90,18 @@ def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_pa
     from briefings.render import BuiltinRenderer
 
     renderer = BuiltinRenderer()
-    for folder in sorted(p for p in built.iterdir() if (p / "results.json").is_file()):
+    documents = 0
+    for folder in sorted(p for p in built.iterdir() if (p / "results.json").is_file()):  # provinces and the overview
         copy = tmp_path / folder.name
         shutil.copytree(folder, copy)
-        for lang in ("zh", "en"):
-            qmd = copy / f"briefing.{lang}.qmd"
-            assert renderer.html(qmd) == (folder / f"briefing.{lang}.html").read_bytes(), (folder.name, lang)
-            assert renderer.typst_source(qmd) == (folder / f"briefing.{lang}.typ").read_bytes(), (folder.name, lang)
+        for qmd in sorted(copy.glob("*.qmd")):
+            documents += 1
+            html = built / folder.name / qmd.with_suffix(".html").name
+            if not html.is_file():  # the overview's pages sit beside the province folders
+                html = built / qmd.with_suffix(".html").name
+            assert renderer.html(qmd) == html.read_bytes(), qmd.name
+            assert renderer.typst_source(qmd) == (folder / qmd.with_suffix(".typ").name).read_bytes(), qmd.name
+    assert documents == 2 * 5  # four provinces and the overview, in two languages
 
 
 def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
