@@ -91,6 +91,31 @@ def test_render_only_change_does_not_rerun_the_notebook(first, tmp_path):
     assert not (out / "henan" / "briefing.zh.pdf").exists()  # the folder is exactly this build's
 
 
+def overview_files(root: Path) -> dict[str, bytes]:
+    files = {p.name: p.read_bytes() for p in root.glob("overview.*.*")}
+    files.update({f"overview/{p.name}": p.read_bytes() for p in (root / "overview").iterdir()})
+    return files
+
+
+def test_a_render_only_rebuild_reuses_the_overview_analysis_and_equals_a_clean_build(first, tmp_path, monkeypatch):
+    import briefings.overview
+
+    out = copy_of(first, tmp_path)
+
+    def must_not(*args, **kwargs):
+        raise AssertionError("a re-render must reuse the overview's results and charts")
+
+    # the workers are forked from this process: they see the patch too
+    monkeypatch.setattr(briefings.overview, "overview_results", must_not)
+    build(DATA, out, provinces=("henan",), formats=("html",), jobs=1, renderer="builtin")
+    monkeypatch.undo()
+    clean = tmp_path / "clean"
+    build(DATA, clean, provinces=("henan",), formats=("html",), jobs=1, renderer="builtin")
+    reused, fresh = overview_files(out), overview_files(clean)
+    assert "overview.zh.html" in reused and "overview/fig-matrix.zh.svg" in reused
+    assert reused == fresh
+
+
 def test_data_change_reruns_the_analysis(first, tmp_path, data_copy):
     out = copy_of(first, tmp_path)
     touch_data(data_copy, "edited")

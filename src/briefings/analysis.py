@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .execute import RESULTS_FILE
 from .format import holder_name, value_text
 from .fsutil import atomic_write_text
 from .i18n import label
+
+if TYPE_CHECKING:  # the notebook's tables need pandas; reading results (a re-render) does not
+    import pandas as pd
 
 
 def require_parameters(**parameters: Any) -> None:
@@ -28,6 +29,8 @@ def require_parameters(**parameters: Any) -> None:
 
 def audit_header(*, province: str, build_id: str, data_dir: Path, cache: str) -> pd.DataFrame:
     """What this run used: the build, the input hashes and the tool versions (first cell's output)."""
+    import pandas as pd
+
     from .cache import data_digest
     from .manifest import tool_versions
 
@@ -45,6 +48,8 @@ def _metric(results: dict[str, Any], metric: str, lang: str) -> str:
 
 def comparison_table(results: dict[str, Any], section: str, lang: str = "en") -> pd.DataFrame:
     """One row per figure of every comparison in ``section``, for display in the notebook."""
+    import pandas as pd
+
     from .titles import comparison_title
 
     rows = []
@@ -70,6 +75,8 @@ def comparison_table(results: dict[str, Any], section: str, lang: str = "en") ->
 
 def findings_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     """The key findings' inputs, one row each."""
+    import pandas as pd
+
     rows = []
     for f in results["findings"]:
         m = results["measures"].get(f.get("measure_id", ""), {})
@@ -85,6 +92,8 @@ def findings_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
 
 
 def not_reported_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame([
         {"section": label(n["section"], lang), "figure": _metric(results, n["metric"], lang),
          "reported by": ", ".join(r["name_en" if lang == "en" else "name_zh"] for r in n["reported_by"])}

@@ -81,6 +81,7 @@ class ProvinceTask:
     cache: str
     data_as_of: str = ""
     review: str = ""  # the editors' review record (review.py), when there is one
+    analysis_key: str = ""  # recorded with the overview's results, which are reused while it holds
 
 
 def analysis_files(folder: Path) -> list[Path]:
@@ -141,29 +142,34 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
 
 
 def build_overview(task: ProvinceTask) -> ProvinceOutcome:
-    """The national overview's sources and documents in a staging folder (runs in a worker)."""
-    from . import cache as dataset_cache
-    from .overview import write_overview_sources
+    """The national overview's sources and documents in a staging folder (runs in a worker).
+    Its results and charts are computed again only when the data or the analysis changed
+    (``task.work``); a re-render reuses the published ones."""
+    from .overview import write_overview_analysis, write_overview_documents
     from .workers import report
 
     out_root = Path(task.out_root)
     staging = new_staging(out_root, OVERVIEW)
     try:
-        report(OVERVIEW, "analysis")
-        prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None)
-        documents = write_overview_sources(staging, prepared, task.build_id, task.languages)
-        # write_overview_sources writes into staging/overview: flatten it into the staging folder
-        inner = staging / OVERVIEW
-        for item in inner.iterdir():
-            os.replace(item, staging / item.name)
-        inner.rmdir()
-        documents = [staging / d.name for d in documents]
-        files = [d.name for d in documents] + ["results.json"] + [p.name for p in staging.glob("fig-*.svg")]
+        analysis_files_ = ["results.json"] + [f"fig-matrix.{lang}.svg" for lang in task.languages]
+        if task.work is Work.FULL:
+            from . import cache as dataset_cache
+
+            report(OVERVIEW, "analysis")
+            prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None)
+            results = write_overview_analysis(staging, prepared, task.languages, task.analysis_key)
+        else:
+            from .analysis import read_results
+
+            copy_into(out_root / OVERVIEW, analysis_files_, staging)
+            results = read_results(staging)
+        documents = write_overview_documents(staging, results, task.build_id, task.languages)
+        files = [d.name for d in documents] + analysis_files_
         renderer = _worker_renderer(task.renderer)
         if not renderer.batched:
-            results = renderer.render_documents(documents, task.formats, data_date=task.data_as_of,
-                                                on_format=lambda qmd, fmt: report(OVERVIEW, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
-            files += [p.name for paths in results.values() for p in paths] + [p.name for p in staging.glob("*.typ")]
+            rendered = renderer.render_documents(documents, task.formats, data_date=task.data_as_of,
+                                                 on_format=lambda qmd, fmt: report(OVERVIEW, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
+            files += [p.name for paths in rendered.values() for p in paths] + [p.name for p in staging.glob("*.typ")]
         from .manifest import sha256
 
         return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging),
@@ -332,7 +338,10 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
     # the national overview: with any change, or when missing (built by the first shard only)
     overview_due = (shard is None or shard[0] == 1) and (bool(todo) or not overview_intact(out_root, languages, formats))
     if overview_due:
-        todo_with_overview = {**todo, OVERVIEW: Work.FULL}
+        from .overview import analysis_current
+
+        reuse = analysis_current(out_root / OVERVIEW, keys.analysis, languages) is not None
+        todo_with_overview = {**todo, OVERVIEW: Work.RENDER if reuse else Work.FULL}
     else:
         todo_with_overview = todo
     if todo_with_overview:
@@ -389,6 +398,9 @@ def publish_overview(outcome: ProvinceOutcome, out_root: Path, progress: BuildPr
     for name in pages:  # pages first, each renamed into place whole
         os.chmod(staging / name, 0o644)
         os.replace(staging / name, out_root / name)
+    for stale in out_root.glob(f"{OVERVIEW}.*.*"):  # like a province folder: exactly this build's pages
+        if stale.name not in pages and stale.suffix in (".html", ".pdf"):
+            stale.unlink(missing_ok=True)
     publish(staging, out_root / OVERVIEW)
 
 
@@ -427,7 +439,7 @@ def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_r
 
     tasks = [(slug, (ProvinceTask(slug, work, str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
                                   renderer.name, keys.build_id, cache, keys.data_as_of,
-                                  str(review.resolve()) if review else ""),))
+                                  str(review.resolve()) if review else "", keys.analysis),))
              for slug, work in todo.items()]
     run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
               on_event=progress.stage if progress else None)

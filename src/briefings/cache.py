@@ -13,14 +13,17 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .fsutil import atomic_write_bytes
-from .load import Dataset, load_dataset
-from .normalize import normalized_measures
+
+if TYPE_CHECKING:  # pandas is imported where data are read: a build that only re-renders never needs it
+    import pandas as pd
+
+    from .load import Dataset
 
 FORMAT = 1
 
@@ -35,7 +38,7 @@ class Prepared:
 
 def data_digest(data_dir: Path) -> str:
     """Hash of every data file's name and bytes, and of what reads them."""
-    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{pd.__version__}\0".encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{version('pandas')}\0".encode())
     for path in sorted(data_dir.glob("*.csv")):
         digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -47,6 +50,9 @@ def cache_file(cache_dir: Path, data_dir: Path) -> Path:
 
 def prepare(data_dir: Path) -> Prepared:
     """The slow path: read, validate and normalize."""
+    from .load import load_dataset
+    from .normalize import normalized_measures
+
     dataset = load_dataset(data_dir)
     return Prepared(dataset, normalized_measures(dataset))
 
@@ -68,6 +74,8 @@ def read(data_dir: Path, cache: Path | None = None) -> Prepared:
             payload = None
         if isinstance(payload, dict) and payload.get("digest") == data_digest(data_dir) \
                 and isinstance(payload.get("prepared"), Prepared):
+            from .load import Dataset
+
             prepared = payload["prepared"]
             # the folder the notebook was told about, wherever the build that cached it ran
             return Prepared(Dataset(**{**prepared.dataset.__dict__, "data_dir": data_dir}), prepared.table)

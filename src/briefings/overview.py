@@ -13,17 +13,18 @@ Computed from the validated dataset by the same rules as the briefings (``compar
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 from . import vocab
-from .compare import Subject, Vocabulary, entry, one_per_region, rank_entries, region_index
 from .dates import latest
-
-from .staging import OVERVIEW
 
 
 def overview_results(ds, table) -> dict[str, Any]:
+    # compare (and pandas) only where results are computed: a re-render reuses them
+    from .compare import Subject, Vocabulary, entry, one_per_region, rank_entries, region_index
+
     vocabulary = Vocabulary(ds)
     regions = region_index(ds)
     nobody = Subject("", "", "", "", "", "", ())
@@ -127,15 +128,12 @@ def heatmap(results: dict[str, Any], lang: str) -> bytes:
     return buffer.getvalue()
 
 
-def write_overview_sources(out_root: Path, prepared, build_id: str, languages: tuple[str, ...]) -> list[Path]:
-    """results and charts of the overview, and its .qmd per language, in ``out_root/overview/``;
-    returns the .qmd files (rendered like the briefings)."""
+def write_overview_analysis(folder: Path, prepared, languages: tuple[str, ...], analysis_key: str) -> dict[str, Any]:
+    """The overview's results and charts in ``folder``; ``analysis_key`` records what they
+    were computed from, so a build that only re-renders reuses them (``analysis_current``)."""
     from .analysis import results_json
-    from .document import render_overview
     from .fsutil import atomic_write_bytes, atomic_write_text
 
-    folder = out_root / OVERVIEW
-    folder.mkdir(parents=True, exist_ok=True)
     results = overview_results(prepared.dataset, prepared.table)
     figures = {}
     for lang in languages:
@@ -143,7 +141,32 @@ def write_overview_sources(out_root: Path, prepared, build_id: str, languages: t
         atomic_write_bytes(folder / name, heatmap(results, lang))
         figures[lang] = name
     results["figures"] = figures
+    results["analysis_key"] = analysis_key
     atomic_write_text(folder / "results.json", results_json(results))
+    return results
+
+
+def analysis_current(folder: Path, analysis_key: str, languages: tuple[str, ...]) -> dict[str, Any] | None:
+    """The overview results in ``folder`` when they were computed from these inputs for these
+    languages (their charts present), else None."""
+    try:
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(results, dict) or results.get("analysis_key") != analysis_key:
+        return None
+    figures = results.get("figures")
+    if not isinstance(figures, dict) or any(not (folder / f"fig-matrix.{lang}.svg").is_file() or figures.get(lang) != f"fig-matrix.{lang}.svg"
+                                            for lang in languages):
+        return None
+    return results
+
+
+def write_overview_documents(folder: Path, results: dict[str, Any], build_id: str, languages: tuple[str, ...]) -> list[Path]:
+    """The overview's .qmd per language in ``folder`` (rendered like the briefings)."""
+    from .document import render_overview
+    from .fsutil import atomic_write_text
+
     documents = []
     for lang in languages:
         qmd = folder / f"overview.{lang}.qmd"
