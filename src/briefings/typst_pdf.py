@@ -13,6 +13,12 @@ PDF before starting the build's workers). So:
 
 Both paths run the same typst with the same fonts and options; the PDF fidelity test
 checks that they give the same bytes.
+
+Memory: typst memoizes layout work across compiles and, in typst-py, ages that cache by
+one step per compile, dropping what went unused for ten steps; it offers no other way to
+empty it. A worker ages out each document's entries with ten empty compiles (about 40 ms),
+which keeps its typst memory near the font book (about 180 MB instead of 550 MB on the
+330-city benchmark). Memoization never changes output: it only stores pure results.
 """
 
 from __future__ import annotations
@@ -50,7 +56,20 @@ def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any) -> b
     import typst
 
     _started_in = os.getpid()
-    return typst.Compiler(font_paths=font_book).compile(input=typ, root=root, timestamp=timestamp)
+    pdf = typst.Compiler(font_paths=font_book).compile(input=typ, root=root, timestamp=timestamp)
+    if _worker:
+        _age_out_memo_cache(font_book)
+    return pdf
+
+
+_MEMO_MAX_AGE = 10  # typst-py calls comemo::evict(10) after every compile
+
+
+def _age_out_memo_cache(font_book: Any) -> None:
+    import typst
+
+    for _ in range(_MEMO_MAX_AGE):
+        typst.Compiler(font_paths=font_book).compile(input=b"", format="svg")
 
 
 def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: list[str]) -> bytes:
