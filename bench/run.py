@@ -23,12 +23,14 @@ Results are printed as a Markdown table and written to BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,15 +98,18 @@ class PeakMemory:
         self._thread.join()
 
 
-def timed(cmd: list[str], **kwargs) -> tuple[float, float]:
-    """Wall seconds and peak MiB of a command (with all its child processes)."""
+def timed(cmd: list[str], *, memory: bool = True, **kwargs) -> tuple[float, float]:
+    """Wall seconds and peak MiB of a command (with all its child processes). Sampling
+    memory takes CPU from the command on two cores, so ``memory=False`` times it alone
+    (peak 0)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
-    with PeakMemory(proc.pid) as memory:
+    sampler = PeakMemory(proc.pid) if memory else contextlib.nullcontext()
+    with sampler:
         _, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()[-2000:]}")
-    seconds, mb = time.perf_counter() - start, memory.peak_kb / 1024
+    seconds, mb = time.perf_counter() - start, (sampler.peak_kb / 1024 if memory else 0.0)
     print(f"  {seconds:7.1f} s {mb:7.0f} MiB  {' '.join(cmd[-4:]) if len(cmd) > 6 else ' '.join(cmd[2:])}", flush=True)
     return seconds, mb
 
@@ -138,8 +143,10 @@ for slug in provinces_with_measures(load_dataset(data)):
 
 def naive_vs_cold(work: Path) -> dict[str, float]:
     naive_s, naive_mb = timed([sys.executable, "-c", NAIVE, str(ROOT / "data"), str(work / "naive")])
-    cold_s, cold_mb = timed([*BRIEFINGS, "build", "--out", str(work / "cold")])
-    noop_s, _ = timed([*BRIEFINGS, "build", "--out", str(work / "cold")])
+    cold_s, _ = timed([*BRIEFINGS, "build", "--out", str(work / "cold")], memory=False)
+    _, cold_mb = timed([*BRIEFINGS, "build", "--out", str(work / "cold-memory")])  # the same build, sampled
+    noop_s = statistics.median(timed([*BRIEFINGS, "build", "--out", str(work / "cold")], memory=False)[0]
+                               for _ in range(3))
     css = ROOT / "templates" / "briefing.css"
     po = ROOT / "templates" / "locale" / "zh_Hans" / "LC_MESSAGES" / "briefings.po"
     results = {"naive_s": naive_s, "naive_mb": naive_mb, "cold_s": cold_s, "cold_mb": cold_mb, "noop_s": noop_s}
@@ -151,7 +158,7 @@ def naive_vs_cold(work: Path) -> dict[str, float]:
         assert old in original, f"{path.name} lacks the string the benchmark changes"
         try:
             path.write_bytes(original.replace(old, new, 1) if old else original + new)
-            results[key], _ = timed([*BRIEFINGS, "build", "--out", str(work / "cold")])
+            results[key], _ = timed([*BRIEFINGS, "build", "--out", str(work / "cold")], memory=False)
         finally:
             path.write_bytes(original)
     # neither change ran a notebook: every executed notebook is byte for byte the cold build's
@@ -240,8 +247,10 @@ def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], comman
         "# Benchmarks",
         "",
         f"Measured with `{command}` on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},",
-        "in one run. Wall-clock seconds of whole commands; peak memory is the summed PSS (proportional set size) of the",
-        "command and all its child processes (workers, kernels), sampled from /proc every 200 ms.",
+        "in one run. Wall-clock seconds of whole commands (the no-op: median of three); peak memory is the summed PSS",
+        "(proportional set size) of the command and all its child processes (workers, kernels), sampled from /proc every",
+        "200 ms. Sampling takes CPU from a build on two cores, so the cold build is timed unsampled and its memory taken",
+        "from a second, sampled cold build; the naive loop (one core) and the 330-city build are timed while sampled.",
         "",
         "| run | seconds | peak MiB | notes |",
         "|---|---:|---:|---|",

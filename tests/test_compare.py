@@ -207,3 +207,27 @@ def test_caveats_travel_with_every_figure(everything):
     for results in everything.values():
         for measure_id, m in results["measures"].items():
             assert bool(m["note_zh"]) == bool(m["note_en"]), measure_id
+
+
+def test_the_fast_records_equal_pandas_to_dict():
+    """compare._records builds rows column by column (to_dict is slow on small frames); it
+    must give what ``to_dict("records")`` gives, missing values as None, NaN kept."""
+    import math
+
+    import pandas as pd
+
+    from briefings.compare import _records
+
+    table = prepare(DATA).table
+
+    def same(a, b) -> bool:
+        if isinstance(a, float) and math.isnan(a):
+            return isinstance(b, float) and math.isnan(b)
+        return type(a) is type(b) and a == b
+
+    for frame in (table, table.iloc[5:9], table.iloc[:0], table[["year", "value"]], table[table["year"].isna()]):
+        slow = [{k: (None if v is pd.NA else v) for k, v in row.items()} for row in frame.to_dict("records")]
+        fast = _records(frame)
+        assert len(fast) == len(slow)
+        assert all(list(f) == list(s) and all(same(s[k], f[k]) for k in s) for f, s in zip(fast, slow))
+    assert any(r["year"] is None for r in _records(table))  # a missing year is None, not pd.NA

@@ -125,3 +125,21 @@ def test_the_jinja_environment_is_compiled_once_per_language(built):
     first = render_document(results, "en", build_id="x")
     assert environment("en") is environment("en")
     assert render_document(results, "en", build_id="x") == first
+
+
+def test_the_reused_notebook_exporter_writes_what_a_new_one_writes(built, tmp_path):
+    """analysis.html of several provinces converted in a row by the worker's one exporter
+    equals each converted by a new exporter."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from briefings.execute import EXECUTED_NOTEBOOK, export_html
+
+    slugs = ("henan", "guangdong", "hebei", "hubei", "henan")
+    for slug in slugs:
+        export_html(built / slug / EXECUTED_NOTEBOOK, tmp_path / f"{slug}.html", title=f"{slug}: analysis notebook")
+        fresh, _ = HTMLExporter(template_name="basic").from_notebook_node(
+            nbformat.read(built / slug / EXECUTED_NOTEBOOK, as_version=4))
+        page = (tmp_path / f"{slug}.html").read_text(encoding="utf-8")
+        assert fresh in page, slug
+        assert page == (built / slug / "analysis.html").read_text(encoding="utf-8"), slug

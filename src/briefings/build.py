@@ -341,7 +341,8 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
         from .overview import analysis_current
 
         reuse = analysis_current(out_root / OVERVIEW, keys.analysis, languages) is not None
-        todo_with_overview = {**todo, OVERVIEW: Work.RENDER if reuse else Work.FULL}
+        # first: it is the longest task, and a long task last leaves the other workers idle
+        todo_with_overview = {OVERVIEW: Work.RENDER if reuse else Work.FULL, **todo}
     else:
         todo_with_overview = todo
     if todo_with_overview:

@@ -9,6 +9,7 @@ path the caller chose for inspection.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -105,15 +106,24 @@ svg {{ max-width: 100%; height: auto; }}
 """
 
 
+@functools.cache
+def _html_exporter():
+    """One exporter per process: building one loads and compiles nbconvert's templates,
+    which cost more than converting a notebook. Each conversion sets the exporter's
+    per-notebook filters afresh (tested equal to a new exporter's output)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic")
+
+
 def export_html(executed: Path, target: Path, *, title: str) -> Path:
     """The executed notebook as one HTML page (nbconvert's basic template: no script, no
     external resource), beside the notebook."""
     import html
 
     import nbformat
-    from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="basic").from_notebook_node(nbformat.read(executed, as_version=4))
+    body, _ = _html_exporter().from_notebook_node(nbformat.read(executed, as_version=4))
     atomic_write_text(target, _PAGE.format(title=html.escape(title), body=body))
     return target
 
