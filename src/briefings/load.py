@@ -15,19 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import schema, vocab
+from . import vocab
 from .errors import DataError, Problem, display_path
 from .tables import read_table
 
-TABLES: dict[str, tuple[str, object]] = {
-    # attribute: (file name, schema)
-    "sources": ("sources.csv", schema.SOURCES),
-    "regions": ("regions.csv", schema.REGIONS),
-    "policies": ("policies.csv", schema.POLICIES),
-    "units": ("units.csv", schema.UNITS),
-    "metrics": ("metrics.csv", schema.METRICS),
-    "instruments": ("instruments.csv", schema.INSTRUMENTS),
-    "measures": ("measures.csv", schema.MEASURES),
+TABLES: dict[str, tuple[str, str]] = {
+    # attribute: (file name, its schema in schema.py, named: importing pandera takes a third
+    # of a second, which a notebook reading the validated dataset from the cache never needs)
+    "sources": ("sources.csv", "SOURCES"),
+    "regions": ("regions.csv", "REGIONS"),
+    "policies": ("policies.csv", "POLICIES"),
+    "units": ("units.csv", "UNITS"),
+    "metrics": ("metrics.csv", "METRICS"),
+    "instruments": ("instruments.csv", "INSTRUMENTS"),
+    "measures": ("measures.csv", "MEASURES"),
 }
 
 
@@ -52,10 +53,13 @@ def load_dataset(data_dir: Path) -> Dataset:
     """Read and validate every table under ``data_dir``."""
     if not data_dir.is_dir():
         raise DataError([Problem(display_path(data_dir), 0, "", "data folder not found")])
+    from . import schema
+
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
-    for attr, (filename, table_schema) in TABLES.items():
+    for attr, (filename, schema_name) in TABLES.items():
         path = data_dir / filename
+        table_schema = getattr(schema, schema_name)
         columns = list(table_schema.columns)
         try:
             frame = read_table(path, columns, optional=schema.OPTIONAL_COLUMNS.get(attr, frozenset()))
@@ -180,7 +184,9 @@ def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, so
         return
     if not m["qualifier"]:
         yield "qualifier", "a row with a value needs a qualifier (eq, max, min, approx, range)"
-    if not re.match(f"{schema.NUMBER_RE}|{schema.RANGE_RE}", m["value_reported"]):
+    from .schema import NUMBER_RE, RANGE_RE
+
+    if not re.match(f"{NUMBER_RE}|{RANGE_RE}", m["value_reported"]):
         return  # already reported by the schema
     is_range = "-" in m["value_reported"]
     if is_range != (m["qualifier"] == "range"):

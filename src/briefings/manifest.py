@@ -28,7 +28,6 @@ import platform
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +98,8 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
         if key in installed:
             found[package] = installed[key]
         else:
+            from importlib.metadata import PackageNotFoundError, version  # rarely needed: slow to import
+
             try:
                 found[package] = version(package)
             except PackageNotFoundError:

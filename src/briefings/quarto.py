@@ -26,7 +26,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from .errors import UsageError
 from .fsutil import atomic_write_bytes
@@ -152,6 +151,8 @@ class QuartoRenderer:
     def _run(self, stage: Path, render: list[str], formats: tuple[str, ...], attempt: int,
              data_date: str) -> tuple[str | None, str | None]:
         """One quarto render; returns (the staged document that failed, the error) or (None, None)."""
+        import yaml
+
         (stage / "_quarto.yml").write_text(yaml.safe_dump(self.project_config(render), allow_unicode=True, sort_keys=False),
                                            encoding="utf-8")
         log = stage / f"quarto-{attempt}.log"

@@ -28,7 +28,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 
 from . import typst_pdf
 from .dates import timestamp
@@ -69,6 +68,8 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path = QUARTO_CONFIG) -> Settings:
+        import yaml  # here: a no-op build reads no settings
+
         try:
             config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
@@ -160,6 +161,8 @@ class BuiltinRenderer:
     @cached_property
     def typst_metadata(self) -> Path:
         """format.typst settings as a pandoc metadata file, as Quarto passes them to the partials."""
+        import yaml
+
         path = self._scratch / "typst.yaml"
         path.write_text(yaml.safe_dump(self._typst_settings(), allow_unicode=True), encoding="utf-8")
         return path
@@ -347,9 +350,9 @@ def embed_figures(html: bytes, folder: Path) -> bytes:
 
 def choose_renderer(name: str = "auto") -> Renderer:
     """``quarto`` when asked for, or when ``auto`` and quarto is installed; else built-in."""
-    from .quarto import QuartoRenderer
-
     if name == "quarto" or (name == "auto" and shutil.which("quarto")):
+        from .quarto import QuartoRenderer
+
         return QuartoRenderer()
     if name in ("builtin", "auto"):
         return BuiltinRenderer()
