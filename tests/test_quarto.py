@@ -49,6 +49,7 @@ SCHEMA = {
     "format.typst.fontsize": (str,),
     "format.typst.toc": (bool,),
     "format.typst.number-sections": (bool,),
+    "format.typst.shift-heading-level-by": (int,),
     "format.typst.section-numbering": (str,),  # a string only: never null
     "format.typst.template-partials": (str, list),
     "format.typst.keep-typ": (bool,),
@@ -82,6 +83,9 @@ def test_quarto_yml_has_the_types_quartos_schema_gives():
     # every setting the look depends on is here, and every file it names exists
     assert config["format"]["typst"]["papersize"] == "a4" and config["format"]["html"]["embed-resources"] is True
     assert config["format"]["html"]["toc"] is True and "Noto Serif CJK SC" in config["format"]["typst"]["mainfont"]
+    # Quarto's Typst format shifts headings by -1 in a document without a level-1 heading
+    # (src/format/typst/format-typst.ts): ## would take the title's style, unless set here
+    assert config["format"]["typst"]["shift-heading-level-by"] == 0
     named = config["filters"] + [config["format"]["html"]["css"], config["format"]["html"]["template"]] \
         + config["format"]["typst"]["template-partials"]
     for path in named:

@@ -188,6 +188,14 @@ def test_browser_index_links_language_switch_and_phone_width(reports, tmp_path):
         images = page.evaluate("Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])")
         assert images and all(ok for ok, _ in images), images
         assert all(alt for _, alt in images)
+        # every table's header cells stand over its body cells (one table, not two boxes)
+        misaligned = page.evaluate("""Array.from(document.querySelectorAll('table')).filter(t => {
+            const head = t.querySelector('thead tr'), row = t.querySelector('tbody tr');
+            if (!head || !row || head.cells.length !== row.cells.length) return !!head && !!row;
+            return Array.from(head.cells).some((c, i) => Math.abs(c.getBoundingClientRect().left
+                                                                  - row.cells[i].getBoundingClientRect().left) > 1);
+        }).length""")
+        assert page.locator("table").count() > 3 and misaligned == 0
         page.click("a.index-link")
         page.wait_for_load_state("load")
         assert page.url.endswith("index.html")
@@ -199,9 +207,10 @@ def test_browser_index_links_language_switch_and_phone_width(reports, tmp_path):
                 page_width = phone.evaluate("document.documentElement.scrollWidth")
                 assert page_width <= 390, (slug, lang, page_width)
                 bad = phone.evaluate("""Array.from(document.querySelectorAll('table')).filter(t => {
-                    const r = t.getBoundingClientRect();
-                    const style = getComputedStyle(t);
-                    return r.right > 391 || (t.scrollWidth > t.clientWidth + 1 && !['auto', 'scroll'].includes(style.overflowX));
+                    const box = t.parentElement;
+                    const r = box.getBoundingClientRect();
+                    return !box.classList.contains('table-scroll') || r.right > 391
+                        || (box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== 'auto');
                 }).length""")
                 assert bad == 0, (slug, lang)
         phone.screenshot(path=str(tmp_path / "phone.png"))

@@ -7,6 +7,9 @@
 --    other way round). Only the two languages of the briefings are recognised.
 -- 3. Small print: remarks under a table and metric definitions are set smaller in Typst;
 --    the box of changes since the editors' review is set apart.
+-- 4. Wide tables (HTML): each table sits in its own box that scrolls sideways on a narrow
+--    screen. Scrolling the table itself would need display: block, which splits its header
+--    and body into two tables whose columns no longer line up.
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
 local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
 local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
@@ -48,5 +51,16 @@ function Span(el)
     inlines:extend(el.content)
     inlines:insert(pandoc.RawInline("typst", "]"))
     return inlines
+  end
+end
+
+function Table(el)
+  if target == "html" then
+    -- the browser sizes the columns by their content (a long pipe-table line would
+    -- otherwise give every column the same fixed share)
+    for i, spec in ipairs(el.colspecs) do
+      el.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
+    end
+    return pandoc.Div({ el }, pandoc.Attr("", { "table-scroll" }))
   end
 end
