@@ -55,12 +55,13 @@ function Span(el)
 end
 
 function Table(el)
+  -- columns sized by their content (a long pipe-table line would otherwise give every
+  -- column the same fixed share, squeezing the text columns)
+  for i, spec in ipairs(el.colspecs) do
+    el.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
+  end
   if target == "html" then
-    -- the browser sizes the columns by their content (a long pipe-table line would
-    -- otherwise give every column the same fixed share)
-    for i, spec in ipairs(el.colspecs) do
-      el.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
-    end
     return pandoc.Div({ el }, pandoc.Attr("", { "table-scroll" }))
   end
+  return el
 end
