@@ -41,6 +41,16 @@ def matches(pattern: str, what: str, *, blank: bool = False) -> pa.Check:
     )
 
 
+def slug_id() -> pa.Check:
+    """A source or policy id: lower-case letters, digits and hyphens."""
+    return matches(r"^[a-z0-9][a-z0-9-]*$", "a lower-case id (letters, digits, -)")
+
+
+def code_id() -> pa.Check:
+    """A metric, instrument or comparison-group id: lower-case letters, digits and _."""
+    return matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)")
+
+
 #: A place name: letters or digits in any script, with inner spaces, apostrophes, dots,
 #: hyphens or a middle dot (Xi'an, Inner Mongolia, 哈尔滨). Nothing that a renderer could
 #: read as markup (<, [, $, `, *, #, |, \ ...), no control character.
@@ -92,7 +102,7 @@ def optional_text() -> pa.Column:
 
 SOURCES = pa.DataFrameSchema(
     {
-        "source_id": text(required(), matches(r"^[a-z0-9][a-z0-9-]*$", "a lower-case id (letters, digits, -)"), unique=True),
+        "source_id": text(required(), slug_id(), unique=True),
         "file": text(required(), unique=True),
         "publisher_zh": text(required()),
         "publisher_en": text(required()),
@@ -123,7 +133,7 @@ REGIONS = pa.DataFrameSchema(
 
 POLICIES = pa.DataFrameSchema(
     {
-        "policy_id": text(required(), matches(r"^[a-z0-9][a-z0-9-]*$", "a lower-case id (letters, digits, -)"), unique=True),
+        "policy_id": text(required(), slug_id(), unique=True),
         "region": text(required()),
         "title_zh": text(required()),
         "title_en": text(required()),
@@ -148,7 +158,7 @@ UNITS = pa.DataFrameSchema(
 
 METRICS = pa.DataFrameSchema(
     {
-        "metric": text(required(), matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)"), unique=True),
+        "metric": text(required(), code_id(), unique=True),
         "section": text(one_of(vocab.SECTIONS, blank=True)),
         "kind": text(one_of(vocab.METRIC_KINDS)),
         "base_unit": text(one_of(vocab.BASE_UNITS, blank=True)),
@@ -166,9 +176,9 @@ METRICS = pa.DataFrameSchema(
 
 INSTRUMENTS = pa.DataFrameSchema(
     {
-        "instrument": text(required(), matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)"), unique=True),
+        "instrument": text(required(), code_id(), unique=True),
         "kind": text(one_of(vocab.INSTRUMENT_KINDS)),
-        "compare_group": text(required(), matches(r"^[a-z][a-z0-9_]*$", "a lower-case id (letters, digits, _)")),
+        "compare_group": text(required(), code_id()),
         "label_zh": text(required()),
         "label_en": text(required()),
         "pays_for_zh": text(required()),

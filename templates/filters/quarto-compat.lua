@@ -7,14 +7,23 @@
 --    other way round). Only the two languages of the briefings are recognised.
 -- 3. Small print: remarks under a table and metric definitions are set smaller in Typst;
 --    the box of changes since the editors' review is set apart.
--- 4. Wide tables (HTML): each table sits in its own box that scrolls sideways on a narrow
---    screen. Scrolling the table itself would need display: block, which splits its header
---    and body into two tables whose columns no longer line up.
+-- 4. Tables: columns sized by their content in both formats; in HTML each table sits in its
+--    own box that scrolls sideways on a narrow screen (scrolling the table itself would need
+--    display: block, which splits its header and body into two tables whose columns no
+--    longer line up).
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
 local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
 local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
 local BOX = '#block(width: 100%, fill: rgb("#fbf1e6"), stroke: (left: 3pt + rgb("#8e2a1f")), inset: 8pt, radius: 2pt, below: 1em)['
 
+
+-- content between a raw Typst opening (`#text(...)[`, `#block(...)[`) and its `]`
+local function in_typst_call(open, content, raw)
+  local wrapped = pandoc.List({ raw("typst", open) })
+  wrapped:extend(content)
+  wrapped:insert(raw("typst", "]"))
+  return wrapped
+end
 
 function Div(el)
   if el.classes:includes("content-visible") then
@@ -25,16 +34,10 @@ function Div(el)
     return el.content
   end
   if target == "typst" and el.classes:includes("changes") then
-    local blocks = pandoc.List({ pandoc.RawBlock("typst", BOX) })
-    blocks:extend(el.content)
-    blocks:insert(pandoc.RawBlock("typst", "]"))
-    return blocks
+    return in_typst_call(BOX, el.content, pandoc.RawBlock)
   end
   if target == "typst" and (el.classes:includes("remarks") or el.classes:includes("page-links")) then
-    local blocks = pandoc.List({ pandoc.RawBlock("typst", SMALL) })
-    blocks:extend(el.content)
-    blocks:insert(pandoc.RawBlock("typst", "]"))
-    return blocks
+    return in_typst_call(SMALL, el.content, pandoc.RawBlock)
   end
 end
 
@@ -47,10 +50,7 @@ function Span(el)
     open = '#text(size: 8pt, fill: rgb("#444444"))['
   end
   if open then
-    local inlines = pandoc.List({ pandoc.RawInline("typst", open) })
-    inlines:extend(el.content)
-    inlines:insert(pandoc.RawInline("typst", "]"))
-    return inlines
+    return in_typst_call(open, el.content, pandoc.RawInline)
   end
 end
 
