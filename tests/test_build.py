@@ -116,6 +116,15 @@ def test_a_render_only_rebuild_reuses_the_overview_analysis_and_equals_a_clean_b
     assert reused == fresh
 
 
+def test_the_overview_analysis_is_keyed_on_its_code_and_chart_strings():
+    """A re-render reuses the overview's results and heatmap, so the code that computes them
+    and the heatmap's strings must be analysis inputs, or an edit there would go unseen."""
+    from briefings.manifest import RENDER_MODULES, figure_msgids
+
+    assert "overview.py" not in RENDER_MODULES
+    assert {"Which region has which instrument", "with a figure", "named without a figure"} <= figure_msgids()
+
+
 def test_data_change_reruns_the_analysis(first, tmp_path, data_copy):
     out = copy_of(first, tmp_path)
     touch_data(data_copy, "edited")

@@ -39,10 +39,11 @@ PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
 FORMAT = 2
 
-#: Package modules that only turn results into documents (the rest feed the analysis).
+#: Package modules that only turn results into documents (the rest feed the analysis; so
+#: does overview.py, which computes the national overview's results and heatmap).
 RENDER_MODULES = frozenset({
     "document.py", "render.py", "quarto.py", "build.py", "manifest.py", "merge.py", "cli.py", "console.py",
-    "staging.py", "workers.py", "review.py", "pack.py", "overview.py", "progress.py", "paths.py", "__main__.py",
+    "staging.py", "workers.py", "review.py", "pack.py", "progress.py", "paths.py", "__main__.py",
 })
 ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel", "babel", "opencc")
 RENDER_TOOLS = ("typst", "pypandoc-binary", "jinja2", "babel", "pyyaml")
@@ -160,11 +161,12 @@ def _catalog_messages(msgids: set[str] | None = None) -> list[str]:
 
 @lru_cache(maxsize=1)
 def figure_msgids() -> frozenset[str]:
-    """The interface strings the figures print (their translations feed the analysis)."""
+    """The interface strings the figures print, the overview's heatmap included (their
+    translations feed the analysis)."""
     from babel.messages.extract import extract_python
 
     found = set()
-    for module in ("figures.py", "titles.py"):
+    for module in ("figures.py", "titles.py", "overview.py"):
         with (PACKAGE / module).open("rb") as handle:
             found.update(m[2] if isinstance(m[2], str) else m[2][0] for m in extract_python(handle, ["_", "gettext", "N_"], [], {}))
     # labels of periods (titles) come through i18n.label
