@@ -170,10 +170,8 @@ def build_overview(task: ProvinceTask) -> ProvinceOutcome:
             rendered = renderer.render_documents(documents, task.formats, data_date=task.data_as_of,
                                                  on_format=lambda qmd, fmt: report(OVERVIEW, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
             files += [p.name for paths in rendered.values() for p in paths] + [p.name for p in staging.glob("*.typ")]
-        from .manifest import sha256
-
-        return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging),
-                               digests={n: sha256(staging / n) for n in set(files)})
+        # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
+        return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging))
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if not isinstance(exc, Exception):

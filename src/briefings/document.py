@@ -23,11 +23,11 @@ from .dates import display
 from .format import cjk_spacing, holder_name, ordinal, value_text
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
 from .paths import TEMPLATES
-from .titles import comparison_title
+from .titles import comparison_title, shown_entries
+from .vocab import SECTIONS
 
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
-SECTION_ORDER = ("funds", "vouchers", "compute", "data", "applications", "industry")
 REMARK_MARKS = "abcdefghijklmnopqrstuvwxyz"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&:;\"'=%/])")
@@ -257,11 +257,6 @@ def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
 MAX_ROWS = 15
 
 
-def shown_entries(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The ``limit`` strongest entries (already ranked), plus this province's beyond them."""
-    return entries[:limit] + [e for e in entries[limit:] if e["holder"]["is_subject"]]
-
-
 def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
     shown = shown_entries(c["entries"], MAX_ROWS)
     rows = [_row(e, edition, ranked=True) for e in shown]
@@ -385,7 +380,7 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
     name = province["name_zh"] if lang == "zh" else province["name_en"]
     findings = [s for s in (finding_sentence(f, results, edition) for f in results["findings"]) if s]
     sections = []
-    for key in SECTION_ORDER:
+    for key in SECTIONS:
         ranked = [comparison_view(c, edition) for c in results["comparisons"] if c["section"] == key and c["kind"] == "ranked"]
         alone = [c for c in results["comparisons"] if c["section"] == key and c["kind"] == "alone"]
         named = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == key]
@@ -407,7 +402,7 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
     priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
     # one row per section: each figure others report, and who (compact: dozens of metrics)
     not_reported = []
-    for key in SECTION_ORDER:
+    for key in SECTIONS:
         items = [n for n in results["not_reported"] if n["section"] == key]
         if not items:
             continue

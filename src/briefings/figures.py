@@ -26,6 +26,7 @@ from .errors import BriefingsError  # noqa: E402
 from .format import holder_name, qualifier_symbol, scaled  # noqa: E402
 from .fsutil import atomic_write_bytes  # noqa: E402
 from .i18n import gettext_for  # noqa: E402
+from .titles import comparison_title, shown_entries  # noqa: E402
 
 CJK_FONT = "Noto Sans CJK SC"
 SUBJECT_COLOUR = "#b03a2e"
@@ -167,20 +168,14 @@ def charted(results: dict[str, Any], section: str) -> list[dict[str, Any]]:
     drawn = []
     for c in results["comparisons"]:
         if c["section"] == section and c["kind"] == "ranked" and c["charted"]:
-            shown = c["entries"][:MAX_SHOWN] + [e for e in c["entries"][MAX_SHOWN:] if e["holder"]["is_subject"]]
-            drawn.append({**c, "entries": shown})
+            drawn.append({**c, "entries": shown_entries(c["entries"], MAX_SHOWN)})
     return drawn
 
 
-def draw_figures(results: dict[str, Any], out_dir: Path, languages: tuple[str, ...] = ("zh", "en"),
-                 titles: dict[str, dict[str, str]] | None = None) -> dict[str, dict[str, str]]:
-    """Draw every chart for one province; returns {section: {lang: file name}}.
-
-    ``titles`` gives each panel's title per language (the tables' headings); by default
-    they are made here from the same function the documents use.
-    """
-    from .titles import comparison_title
-
+def draw_figures(results: dict[str, Any], out_dir: Path,
+                 languages: tuple[str, ...] = ("zh", "en")) -> dict[str, dict[str, str]]:
+    """Draw every chart for one province; returns {section: {lang: file name}}. Each panel's
+    title is its table's heading (the same function the documents use)."""
     drawn: dict[str, dict[str, str]] = {}
     sections = sorted({c["section"] for c in results["comparisons"]})
     for section in sections:
@@ -188,7 +183,7 @@ def draw_figures(results: dict[str, Any], out_dir: Path, languages: tuple[str, .
         if not comparisons:
             continue
         for lang in languages:
-            names = (titles or {}).get(lang) or {c["id"]: comparison_title(c, results, lang) for c in comparisons}
+            names = {c["id"]: comparison_title(c, results, lang) for c in comparisons}
             svg = draw_section(comparisons, lang, results["province"], names, results["instruments"])
             path = out_dir / f"fig-{section}.{lang}.svg"
             atomic_write_bytes(path, svg)

@@ -1,4 +1,5 @@
-"""Headings of comparisons, shared by the tables (documents) and the chart panels (figures).
+"""Headings of comparisons and the rows they show, shared by the tables (documents) and the
+chart panels (figures).
 
 Kept apart from ``document.py`` because the figures, drawn in the analysis, print them too:
 their wording is an analysis input (``manifest.figure_msgids``).
@@ -9,6 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from .i18n import gettext_for, label
+
+
+def shown_entries(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` strongest entries (already ranked), plus this province's beyond them."""
+    return entries[:limit] + [e for e in entries[limit:] if e["holder"]["is_subject"]]
 
 
 def _metric_label(results: dict[str, Any], metric: str, lang: str) -> str:
