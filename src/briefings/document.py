@@ -102,8 +102,8 @@ def environment(lang: str) -> jinja2.Environment:
 # "gap" follows a sentence or a label ending in a colon: Chinese sets none after full-width
 # punctuation, English a space
 PUNCTUATION = {
-    "zh": {"lp": "（", "rp": "）", "colon": "：", "comma": "，", "list": "、", "gap": ""},
-    "en": {"lp": " (", "rp": ")", "colon": ": ", "comma": ", ", "list": ", ", "gap": " "},
+    "zh": {"lp": "（", "rp": "）", "colon": "：", "comma": "，", "list": "、", "semicolon": "；", "gap": ""},
+    "en": {"lp": " (", "rp": ")", "colon": ": ", "comma": ", ", "list": ", ", "semicolon": "; ", "gap": " "},
 }
 
 
@@ -133,6 +133,7 @@ class Edition:
 
     def __init__(self, results: dict[str, Any], lang: str):
         self.results, self.lang = results, lang
+        self.punct = PUNCTUATION[lang]
         self._ = gettext_for(lang)
         self.ngettext = ngettext_for(lang)
         self.cite = Citations(results)
@@ -190,7 +191,7 @@ class Edition:
 
     def sentences(self, *parts: str) -> str:
         """Sentences one after another: no space after a Chinese full stop."""
-        return PUNCTUATION[self.lang]["gap"].join(p for p in parts if p)
+        return self.punct["gap"].join(p for p in parts if p)
 
     def prose(self, text: str) -> str:
         """Generated Chinese prose follows the one spacing rule; English is left as is."""
@@ -309,17 +310,15 @@ def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Editio
         return edition.prose(text)
     measures = results["measures"]
     m = measures[f["measure_id"]]
-    e = {**m, "holder": m["holder"]}
     values = {"who": edition.md(edition.prose_name(m["holder"])), "what": edition.md(edition.figure_name(m)),
-              "value": edition.md(edition.value(e, "prose"))}
+              "value": edition.md(edition.value(m, "prose"))}
     cite = [f["measure_id"]]
     if f["kind"] in ("leads", "trails", "ranks"):
         other = measures[f["other_measure_id"]]
         cite.append(other["measure_id"])
         values.update({"other": edition.md(edition.prose_name(other["holder"])), "other_value": edition.md(edition.value(other, "prose")),
                        "rank": edition.rank(f["rank"]), "n": f["n"],
-                       "times": edition.text(f"{f['times']:.1f}".rstrip("0").rstrip("."), f"{f['times']:.1f}".rstrip("0").rstrip("."))
-                       if f.get("times") else ""})
+                       "times": f"{f['times']:.1f}".rstrip("0").rstrip(".") if f.get("times") else ""})
         if f["kind"] == "leads" and f["tie"]:
             text = _("{who} shares first place among {n} regions for {what}: {value}, level with {other} ({other_value}).")
         elif f["kind"] == "leads" and f["wide"] and f.get("lower_is_stronger"):
@@ -408,9 +407,9 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
             continue
         parts = []
         for n in items:
-            who = edition.text("、", ", ").join(edition.name(r | {"is_city": r.get("is_city", False)}) for r in n["reported_by"])
-            parts.append(f"{edition.metric_label(n['metric'])}{edition.text('（', ' (')}{who}{edition.text('）', ')')}")
-        not_reported.append({"section": edition.md(label(key, lang)), "figures": edition.md(edition.text("；", "; ").join(parts)),
+            who = edition.punct["list"].join(edition.name(r) for r in n["reported_by"])
+            parts.append(f"{edition.metric_label(n['metric'])}{edition.punct['lp']}{who}{edition.punct['rp']}")
+        not_reported.append({"section": edition.md(label(key, lang)), "figures": edition.md(edition.punct["semicolon"].join(parts)),
                              "count": len(items)})
     short = not results["comparisons"]
     # sources in order of first citation, each with the evidence of every figure cited from it
@@ -470,7 +469,7 @@ def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str
             if "measure_id" not in f or len(lines) >= limit:
                 continue
             m = results["measures"][f["measure_id"]]
-            lines.append(f"{edition.name(m['holder'])} · {edition.figure_name(m)}{edition.text('：', ': ')}{edition.value(m)}")
+            lines.append(f"{edition.name(m['holder'])} · {edition.figure_name(m)}{edition.punct['colon']}{edition.value(m)}")
         figures[lang] = lines
     return figures
 
@@ -487,7 +486,7 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     """Everything the overview template prints for one language."""
     edition = Edition(results, lang)
     _ = edition._
-    sep = edition.text("、", ", ")
+    sep = edition.punct["list"]
 
     def names(records: list[dict[str, Any]]) -> str:
         return edition.md(sep.join(r["name_zh" if lang == "zh" else "name_en"] for r in records)) or "—"
@@ -502,7 +501,7 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
             "title": comparison_title(comparison, results, lang),
             "leader": sep.join(edition.name(e["holder"]) for e in firsts) + (edition.text("（并列）", " (tied)") if row["tied"] else ""),
             "value": edition.value(row["leader"]),
-            "next": f"{edition.name(runner['holder'])}{edition.text('：', ': ')}{edition.value(runner)}" if runner else "—",
+            "next": f"{edition.name(runner['holder'])}{edition.punct['colon']}{edition.value(runner)}" if runner else "—",
             "n": row["n_regions"],
             "cite": edition.cite.marker(*[e["measure_id"] for e in firsts + ([runner] if runner else [])])})
     national = [{"summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),
