@@ -15,6 +15,7 @@ from .execute import RESULTS_FILE
 from .format import holder_name, value_text
 from .fsutil import atomic_write_text
 from .i18n import label
+from .titles import metric_label
 
 if TYPE_CHECKING:  # the notebook's tables need pandas; reading results (a re-render) does not
     import pandas as pd
@@ -39,11 +40,6 @@ def audit_header(*, province: str, build_id: str, data_dir: Path, cache: str) ->
             ("dataset read from", "the build's validated cache" if cache else "the CSV files (validated here)")]
     rows += [(f"version: {tool}", v) for tool, v in sorted(tool_versions("").items()) if tool not in ("renderer",)]
     return pd.DataFrame(rows, columns=["what", "value"]).set_index("what")
-
-
-def _metric(results: dict[str, Any], metric: str, lang: str) -> str:
-    m = results["metrics"][metric]
-    return m["label_zh"] if lang == "zh" else m["label_en"]
 
 
 def comparison_table(results: dict[str, Any], section: str, lang: str = "en") -> pd.DataFrame:
@@ -83,7 +79,7 @@ def findings_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
         rows.append({
             "kind": f["kind"].replace("_", " "),
             "region": holder_name(m["holder"], lang) if m else "",
-            "figure": f"{_metric(results, m['metric'], lang)}: {value_text(m, lang)}" if m and m["value"] is not None else "",
+            "figure": f"{metric_label(results, m['metric'], lang)}: {value_text(m, lang)}" if m and m["value"] is not None else "",
             "rank": f"{f['rank']} of {f['n']}" if f.get("rank") else "",
             "measure": f.get("measure_id", ""),
             "compared with": f.get("other_measure_id", ""),
@@ -95,7 +91,7 @@ def not_reported_table(results: dict[str, Any], lang: str = "en") -> pd.DataFram
     import pandas as pd
 
     return pd.DataFrame([
-        {"section": label(n["section"], lang), "figure": _metric(results, n["metric"], lang),
+        {"section": label(n["section"], lang), "figure": metric_label(results, n["metric"], lang),
          "reported by": ", ".join(r["name_en" if lang == "en" else "name_zh"] for r in n["reported_by"])}
         for n in results["not_reported"]
     ])

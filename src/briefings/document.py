@@ -23,7 +23,7 @@ from .dates import display
 from .format import cjk_spacing, holder_name, ordinal, value_text
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
 from .paths import TEMPLATES
-from .titles import comparison_title, shown_entries
+from .titles import comparison_title, instrument_label, metric_label, shown_entries
 from .vocab import SECTIONS
 
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
@@ -93,7 +93,6 @@ def environment(lang: str) -> jinja2.Environment:
     env.filters["mark"] = lambda text: mark_runs(text, lang)  # interface text: already markdown
     env.filters["yaml"] = yaml_string
     env.filters["zh"] = lambda text: in_lang(text, "zh")
-    env.filters["en"] = lambda text: in_lang(text, "en")
     env.filters["sp"] = (lambda text: cjk_spacing(text)) if lang == "zh" else (lambda text: text)
     env.globals["punct"] = PUNCTUATION[lang]
     return env
@@ -137,26 +136,22 @@ class Edition:
         self._ = gettext_for(lang)
         self.ngettext = ngettext_for(lang)
         self.cite = Citations(results)
-        self.metrics = results["metrics"]
-        self.instruments = results["instruments"]
 
     # --- words
     def text(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
     def metric_label(self, metric: str) -> str:
-        m = self.metrics[metric]
-        return m["label_zh"] if self.lang == "zh" else m["label_en"]
+        return metric_label(self.results, metric, self.lang)
 
     def metric_definition(self, metric: str) -> str:
-        m = self.metrics[metric]
+        m = self.results["metrics"][metric]
         return m["definition_zh"] if self.lang == "zh" else m["definition_en"]
 
     def instrument_label(self, instrument: str) -> str:
         if not instrument:
             return ""
-        i = self.instruments[instrument]
-        return i["label_zh"] if self.lang == "zh" else i["label_en"]
+        return instrument_label(self.results, instrument, self.lang)
 
     def name(self, holder: dict[str, Any]) -> str:
         return holder_name(holder, self.lang)

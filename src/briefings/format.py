@@ -21,11 +21,11 @@ from babel.numbers import format_compact_decimal
 
 from .i18n import babel_locale, number
 
-SYMBOLS = {"max": "≤ ", "min": "≥ ", "approx": "≈ ", "eq": "", "range": "", "": None}
+SYMBOLS = {"max": "≤ ", "min": "≥ ", "approx": "≈ ", "eq": "", "range": ""}
 
 
 def qualifier_symbol(qualifier: str) -> str:
-    return SYMBOLS.get(qualifier or "", "") or ""
+    return SYMBOLS.get(qualifier, "")
 
 
 def _compact(value: float, lang: str) -> str:

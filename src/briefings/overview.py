@@ -102,11 +102,12 @@ def heatmap(results: dict[str, Any], lang: str) -> bytes:
 
     from .figures import STYLE, ensure_cjk_font
     from .i18n import gettext_for
+    from .titles import instrument_label
 
     ensure_cjk_font()
     _ = gettext_for(lang)
     rows = results["matrix"]
-    instruments = [results["instruments"][i]["label_zh" if lang == "zh" else "label_en"] for i in results["instrument_order"]]
+    instruments = [instrument_label(results, i, lang) for i in results["instrument_order"]]
     values = [r["cells"] for r in rows] or [[0] * len(instruments)]
     with plt.rc_context({**STYLE, "axes.grid": False}):
         fig, ax = plt.subplots(figsize=(6.3, 0.32 * max(len(rows), 3) + 1.9), layout="constrained")

@@ -22,7 +22,7 @@ from typing import Any
 from .errors import UsageError, display_path
 from .fsutil import atomic_write_bytes
 from .render import TEMPLATES, BuiltinRenderer, RenderError
-from .staging import OVERVIEW, build_lock, new_staging, prepare_output, remove_leftovers
+from .staging import build_lock, new_staging, prepare_output, remove_leftovers
 
 _LENGTH = re.compile(r"^\s*([\d.]+)\s*(cm|mm|pt|in)\s*$")
 _PT = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0}
@@ -124,5 +124,5 @@ def build_pack(out_root: Path, lang: str, *, changed_first: bool = False, review
 
 def pack_languages(out_root: Path) -> list[str]:
     """The languages every built province has an edition in."""
-    found = {q.name.split(".")[1] for q in out_root.glob("*/briefing.*.qmd") if q.parent.name != OVERVIEW}
+    found = {q.name.split(".")[1] for q in out_root.glob("*/briefing.*.qmd")}  # the overview's are overview.*.qmd
     return sorted(found)

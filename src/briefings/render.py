@@ -93,13 +93,17 @@ def source_date(data_date: str | None = None) -> datetime:
 class Renderer(Protocol):
     name: str
     version: str
-    #: True when the renderer renders many documents in one call (``render_batch``),
-    #: False when it renders each document on its own (``render``), in the build's workers.
+    #: True when the renderer renders many documents in one call (``render_batch``, after the
+    #: workers), False when the workers render their documents (``render_documents``).
     batched: bool
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str) -> list[Path]: ...
+    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str, on_format=None) -> list[Path]: ...
 
-    def render_batch(self, documents: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path] | Exception]: ...
+    def render_documents(self, documents: list[Path], formats: tuple[str, ...], *, data_date: str,
+                         on_format=None) -> dict[Path, list[Path]]: ...
+
+    def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
+                     data_date: str) -> dict[Path, list[Path] | Exception]: ...
 
 
 class BuiltinRenderer:
@@ -190,15 +194,9 @@ class BuiltinRenderer:
         writers = {"html": "html5", "pdf": "typst"}
         scratch = Path(tempfile.mkdtemp(prefix="batch-", dir=self._scratch))
         try:
-            request = {"reader": READER, "filters": [str(self.settings.path(f)) for f in self.settings.filters],
-                       "formats": {writers[f]: self._writer_spec(writers[f]) for f in formats},
-                       "documents": [{"input": str(qmd), "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}")
-                                                                      for f in formats}}
-                                     for i, qmd in enumerate(documents)]}
-            errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
-            if errors:
-                name, message = next(iter(errors.items()))
-                raise RenderError(f"pandoc could not render {Path(name).name}: {message}")
+            self._convert({writers[f]: self._writer_spec(writers[f]) for f in formats},
+                          [{"input": str(qmd), "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}") for f in formats}}
+                           for i, qmd in enumerate(documents)])
             done: dict[Path, list[Path]] = {}
             for i, qmd in enumerate(documents):
                 done[qmd] = []
@@ -243,10 +241,14 @@ class BuiltinRenderer:
 
     def typst_bodies(self, documents: list[tuple[Path, Path, str]]) -> None:
         """Typst bodies (no template) of documents, each ``(qmd, output, id prefix)``, for the review pack."""
+        self._convert({"typst": {"metadata": self._typst_settings()}},
+                      [{"input": str(qmd), "outputs": {"typst": str(out)}, "id_prefix": prefix} for qmd, out, prefix in documents])
+
+    def _convert(self, writers: dict[str, Any], documents: list[dict[str, Any]]) -> None:
+        """Documents through the project's filters to the given writers (one pandoc request);
+        the first document that failed is the error."""
         request = {"reader": READER, "filters": [str(self.settings.path(f)) for f in self.settings.filters],
-                   "formats": {"typst": {"metadata": self._typst_settings()}},
-                   "documents": [{"input": str(qmd), "outputs": {"typst": str(out)}, "id_prefix": prefix}
-                                 for qmd, out, prefix in documents]}
+                   "formats": writers, "documents": documents}
         errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
         if errors:
             name, message = next(iter(errors.items()))
@@ -312,7 +314,8 @@ class BuiltinRenderer:
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
 
-    def render_batch(self, documents: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path] | Exception]:
+    def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
+                     data_date: str) -> dict[Path, list[Path] | Exception]:
         raise NotImplementedError("the built-in renderer renders each document in the build's workers")
 
 

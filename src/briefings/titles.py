@@ -17,12 +17,12 @@ def shown_entries(entries: list[dict[str, Any]], limit: int) -> list[dict[str, A
     return entries[:limit] + [e for e in entries[limit:] if e["holder"]["is_subject"]]
 
 
-def _metric_label(results: dict[str, Any], metric: str, lang: str) -> str:
+def metric_label(results: dict[str, Any], metric: str, lang: str) -> str:
     m = results["metrics"][metric]
     return m["label_zh"] if lang == "zh" else m["label_en"]
 
 
-def _instrument_label(results: dict[str, Any], instrument: str, lang: str) -> str:
+def instrument_label(results: dict[str, Any], instrument: str, lang: str) -> str:
     i = results["instruments"][instrument]
     return i["label_zh"] if lang == "zh" else i["label_en"]
 
@@ -30,10 +30,10 @@ def _instrument_label(results: dict[str, Any], instrument: str, lang: str) -> st
 def comparison_title(c: dict[str, Any], results: dict[str, Any], lang: str) -> str:
     """"Voucher cap per recipient · compute voucher / training voucher · targets and policies"."""
     _ = gettext_for(lang)
-    parts = [_metric_label(results, c["metric"], lang)]
+    parts = [metric_label(results, c["metric"], lang)]
     instruments = sorted({e["instrument"] for e in c["entries"] + c["also"] if e.get("instrument")})
     if instruments and c["section"] == "vouchers":
-        parts.append(("、" if lang == "zh" else " / ").join(_instrument_label(results, i, lang) for i in instruments))
+        parts.append(("、" if lang == "zh" else " / ").join(instrument_label(results, i, lang) for i in instruments))
     if c["period"] and results["metrics"][c["metric"]]["period"] == "any":
         parts.append(label(c["period"], lang))
     status = {"baseline": _("achieved"), "commitment": _("targets and policies"), "proposal": _("proposals")}
