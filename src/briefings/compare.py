@@ -218,13 +218,21 @@ def rank_entries(entries: list[dict[str, Any]], *, lower_is_stronger: bool, ceil
     return ordered
 
 
+def ranking(key: str, rows: pd.DataFrame, regions: dict[str, dict[str, Any]], subject: Subject,
+            vocabulary: Vocabulary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of one comparison key: one figure per region ranked strongest first, and the
+    rest (a region's other figures), as the province briefings and the overview show them."""
+    metric = key.split("|")[0]
+    lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
+    ranked_pool, also = one_per_region([entry(r, regions, subject) for r in _records(rows)], lower)
+    return rank_entries(ranked_pool, lower_is_stronger=lower, ceiling=ceiling), also
+
+
 def _comparison(key: str, rows: pd.DataFrame, national: pd.DataFrame, regions: dict[str, dict[str, Any]], subject: Subject,
                 vocabulary: Vocabulary) -> dict[str, Any]:
     metric, group, period, klass = key.split("|")
-    lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
-    figures = [entry(r, regions, subject) for r in _records(rows)]
-    ranked_pool, also = one_per_region(figures, lower)
-    ranked = rank_entries(ranked_pool, lower_is_stronger=lower, ceiling=ceiling)
+    lower = vocabulary.flag(metric, "lower_is_stronger")
+    ranked, also = ranking(key, rows, regions, subject, vocabulary)
     regions_count = len(ranked)
     if regions_count < 2:
         for e in ranked:  # alone: no rank

@@ -23,22 +23,21 @@ from .dates import latest
 
 def overview_results(ds, table) -> dict[str, Any]:
     # compare (and pandas) only where results are computed: a re-render reuses them
-    from .compare import Subject, Vocabulary, entry, one_per_region, rank_entries, region_index
+    from .compare import Subject, Vocabulary, _records, entry, ranking, region_index
+    from .format import holder_name
 
     vocabulary = Vocabulary(ds)
     regions = region_index(ds)
     nobody = Subject("", "", "", "", "", "", ())
     kinds = table["metric"].map(vocabulary.metrics["kind"])
     valued = table[(kinds == "ranked") & (table["region"] != "CN")].copy()
-    valued["key"] = [vocabulary.comparison_key(r) for _, r in valued.iterrows()]
+    valued["key"] = [vocabulary.comparison_key(r) for r in _records(valued)]
     leaders = []
     for key, rows in valued.groupby("key", sort=True):
         metric = key.split("|")[0]
-        lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
-        figures, _also = one_per_region([entry(r, regions, nobody) for r in rows.to_dict("records")], lower)
-        if len(figures) < 2:
+        ranked, _also = ranking(key, rows, regions, nobody, vocabulary)
+        if len(ranked) < 2:
             continue
-        ranked = rank_entries(figures, lower_is_stronger=lower, ceiling=ceiling)
         leaders.append({"key": key, "metric": metric, "section": vocabulary.metric(metric)["section"],
                         "status_class": key.split("|")[3], "group": key.split("|")[1], "n_regions": len(ranked),
                         "leader": ranked[0], "tied": [e for e in ranked[1:] if e["rank"] == 1],
@@ -52,23 +51,28 @@ def overview_results(ds, table) -> dict[str, Any]:
         record = {"code": p["code"], "slug": p["slug"], "name_zh": p["short_zh"], "name_en": p["name_en"], "measures": len(rows)}
         if rows.empty:
             silent.append(record)
-        elif (rows["metric"].map(vocabulary.metrics["kind"]) != "qualitative").any():
+        elif (kinds[rows.index] != "qualitative").any():
             with_figures.append(record)
         else:
             named_only.append(record)
 
     instruments = list(ds.instruments["instrument"])
+    by_instrument = ds.instruments.set_index("instrument")
+
+    def named(code: str) -> dict[str, Any]:
+        return {"name_zh": regions[code]["short_zh"], "name_en": regions[code]["name_en"],
+                "is_city": regions[code]["level"] == "city"}
+
     holders: dict[str, dict[str, int]] = {}
     for _, r in table[(table["instrument"] != "") & (table["region"] != "CN")].iterrows():
         code = r["locality"] or r["region"]
         level = 1 if r["metric"] == vocab.QUALITATIVE_METRIC else 2
         holders.setdefault(code, {})
         holders[code][r["instrument"]] = max(holders[code].get(r["instrument"], 0), level)
-    matrix = [{"code": code, "name_zh": regions[code]["short_zh"] + ("市" if regions[code]["level"] == "city" else ""),
-               "name_en": regions[code]["name_en"] + (" (city)" if regions[code]["level"] == "city" else ""),
+    matrix = [{"code": code, "name_zh": holder_name(named(code), "zh"), "name_en": holder_name(named(code), "en"),
                "cells": [holders[code].get(i, 0) for i in instruments]}
               for code in sorted(holders)]
-    national = [entry(r, regions, nobody) for r in table[(table["region"] == "CN") & (kinds != "qualitative")].to_dict("records")]
+    national = [entry(r, regions, nobody) for r in _records(table[(table["region"] == "CN") & (kinds != "qualitative")])]
     cited = {e["leader"]["measure_id"] for e in leaders} | {e["measure_id"] for x in leaders for e in x["tied"]} \
         | {x["runner_up"]["measure_id"] for x in leaders if x["runner_up"]} | {e["measure_id"] for e in national}
     measures = {}
@@ -81,7 +85,7 @@ def overview_results(ds, table) -> dict[str, Any]:
         "counts": {"measures": int(len(table)), "sources": int(len(ds.sources)), "provinces": len(provinces),
                    "with_figures": len(with_figures), "named_only": len(named_only), "silent": len(silent)},
         "coverage": {"with_figures": with_figures, "named_only": named_only, "silent": silent},
-        "instruments": {i: ds.instruments.set_index("instrument").loc[i].to_dict() for i in instruments},
+        "instruments": {i: by_instrument.loc[i].to_dict() for i in instruments},
         "instrument_order": instruments,
         "matrix": matrix,
         "leaders": leaders,
