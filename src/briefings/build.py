@@ -112,28 +112,11 @@ def _worker_renderer(name: str):
 def build_province(task: ProvinceTask) -> ProvinceOutcome:
     """Analyse (when needed) and render one province into a staging folder; runs in a worker.
     The national overview is one more task of this kind (``task.slug == "overview"``)."""
-    from .workers import report
-
-    if task.slug == OVERVIEW:
-        return build_overview(task)
+    maker = _overview_into if task.slug == OVERVIEW else _province_into
     out_root = Path(task.out_root)
-    final = out_root / task.slug
     staging = new_staging(out_root, task.slug)
     try:
-        if task.work is Work.FULL:
-            from .execute import run_analysis
-
-            report(task.slug, "analysis")
-            run_analysis(task.slug, staging, data_dir=Path(task.data_dir), cache=Path(task.cache) if task.cache else None,
-                         build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
-        else:
-            copy_into(final, [p.name for p in analysis_files(final)], staging)
-        analysis = [p.name for p in analysis_files(staging)]
-        rendered = write_documents(task, staging)
-        from .manifest import sha256
-
-        digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
-        return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests)
+        return maker(task, staging)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if not isinstance(exc, Exception):
@@ -141,42 +124,63 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
         return ProvinceOutcome(task.slug, False, task.work, error=_reason(exc))
 
 
-def build_overview(task: ProvinceTask) -> ProvinceOutcome:
-    """The national overview's sources and documents in a staging folder (runs in a worker).
-    Its results and charts are computed again only when the data or the analysis changed
-    (``task.work``); a re-render reuses the published ones."""
-    from .overview import write_overview_analysis, write_overview_documents
+def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
+    from .manifest import sha256
     from .workers import report
 
     out_root = Path(task.out_root)
-    staging = new_staging(out_root, OVERVIEW)
-    try:
-        analysis_files_ = ["results.json"] + [f"fig-matrix.{lang}.svg" for lang in task.languages]
-        if task.work is Work.FULL:
-            from . import cache as dataset_cache
+    if task.work is Work.FULL:
+        from .execute import run_analysis
 
-            report(OVERVIEW, "analysis")
-            prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None)
-            results = write_overview_analysis(staging, prepared, task.languages, task.analysis_key)
-        else:
-            from .analysis import read_results
+        report(task.slug, "analysis")
+        run_analysis(task.slug, staging, data_dir=Path(task.data_dir), cache=Path(task.cache) if task.cache else None,
+                     build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
+    else:
+        final = out_root / task.slug
+        copy_into(final, [p.name for p in analysis_files(final)], staging)
+    analysis = [p.name for p in analysis_files(staging)]
+    rendered = write_documents(task, staging)
+    digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
+    return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests)
 
-            copy_into(out_root / OVERVIEW, analysis_files_, staging)
-            results = read_results(staging)
-        documents = write_overview_documents(staging, results, task.build_id, task.languages)
-        files = [d.name for d in documents] + analysis_files_
-        renderer = _worker_renderer(task.renderer)
-        if not renderer.batched:
-            rendered = renderer.render_documents(documents, task.formats, data_date=task.data_as_of,
-                                                 on_format=lambda qmd, fmt: report(OVERVIEW, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
-            files += [p.name for paths in rendered.values() for p in paths] + [p.name for p in staging.glob("*.typ")]
-        # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
-        return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging))
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if not isinstance(exc, Exception):
-            raise
-        return ProvinceOutcome(OVERVIEW, False, task.work, error=_reason(exc))
+
+def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
+    """The national overview's sources and documents. Its results and charts are computed
+    again only when the data or the analysis changed (``task.work``); a re-render reuses the
+    published ones."""
+    from .overview import write_overview_analysis, write_overview_documents
+    from .workers import report
+
+    analysis_files_ = ["results.json"] + [f"fig-matrix.{lang}.svg" for lang in task.languages]
+    if task.work is Work.FULL:
+        from . import cache as dataset_cache
+
+        report(OVERVIEW, "analysis")
+        prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None)
+        results = write_overview_analysis(staging, prepared, task.languages, task.analysis_key)
+    else:
+        from .analysis import read_results
+
+        copy_into(Path(task.out_root) / OVERVIEW, analysis_files_, staging)
+        results = read_results(staging)
+    documents = write_overview_documents(staging, results, task.build_id, task.languages)
+    files = [d.name for d in documents] + analysis_files_ + _render_here(task, documents, task.data_as_of)
+    # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
+    return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging))
+
+
+def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> list[str]:
+    """With a renderer that renders per document, the documents' outputs (and Typst sources)
+    rendered in this worker; a batched renderer renders them after the workers (none here)."""
+    from .workers import report
+
+    renderer = _worker_renderer(task.renderer)
+    if renderer.batched:
+        return []
+    rendered = renderer.render_documents(documents, task.formats, data_date=data_date,
+                                         on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
+    typst_sources = [qmd.with_suffix(".typ") for qmd in documents if qmd.with_suffix(".typ").is_file()]
+    return [p.name for paths in rendered.values() for p in paths] + [p.name for p in typst_sources]
 
 
 def _reason(exc: BaseException) -> str:
@@ -192,27 +196,19 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     from .analysis import read_results
     from .document import render_document
     from .fsutil import atomic_write_text
+    from .review import province_changes, read_baseline
     from .workers import report
 
-    from .review import province_changes, read_baseline
-
     results = read_results(folder)
-    renderer = _worker_renderer(task.renderer)
     changes = province_changes(results, read_baseline(Path(task.review))) if task.review else None
     documents = []
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
         atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes))
         documents.append(qmd)
-    files = [qmd.name for qmd in documents]
-    if not renderer.batched:
+    if not _worker_renderer(task.renderer).batched:
         report(task.slug, "render " + " ".join(task.languages))
-        rendered = renderer.render_documents(
-            documents, task.formats, data_date=results["data_as_of"],
-            on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
-        files += [p.name for paths in rendered.values() for p in paths]
-        files += [p.name for p in sorted(folder.glob("briefing.*.typ"))]
-    return sorted(set(files))
+    return sorted({qmd.name for qmd in documents} | set(_render_here(task, documents, results["data_as_of"])))
 
 
 def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
