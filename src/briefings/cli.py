@@ -12,6 +12,7 @@ import click
 from . import __version__, vocab
 from .console import err, escape, out, report_error
 from .errors import BriefingsError, UsageError, display_path
+from .paths import REVIEW_FILE
 
 DATA_OPTION = click.option(
     "--data", "data_dir", type=click.Path(path_type=Path),
@@ -170,7 +171,7 @@ OUT_OPTION = click.option("--out", "out_root", type=click.Path(path_type=Path, f
 FORCE_OPTION = click.option("--force", is_flag=True,
                             help="Write into a non-empty --out folder the tool did not make (it never deletes what it did not write).")
 REVIEW_OPTION = click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False),
-                             default=Path("review/reviewed.json"), show_default=True,
+                             default=REVIEW_FILE, show_default=True,
                              help="The editors' review record (briefings review accept).")
 
 
@@ -224,7 +225,7 @@ def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, rende
     try:
         report = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
                            jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait,
-                           review=review_file if review_file.is_file() else None)
+                           review=review_file)  # the build ignores a record that does not exist
     finally:
         display.stop()
     summary(report, out, display_path(out_root / "index.html"))

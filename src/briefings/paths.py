@@ -33,3 +33,6 @@ QUARTO_CONFIG = ROOT / "_quarto.yml"
 TEMPLATES = ROOT / "templates"
 LOCALE_DIR = TEMPLATES / "locale"
 NOTEBOOK = ROOT / "analysis" / "briefing.ipynb"
+
+#: The editors' review record, relative to the project (committed with it: see review.py).
+REVIEW_FILE = Path("review") / "reviewed.json"

@@ -23,7 +23,6 @@ from .errors import UsageError, display_path
 from .format import value_text
 from .fsutil import atomic_write_text
 
-REVIEW_FILE = Path("review") / "reviewed.json"
 FORMAT = 1
 FIGURE_FIELDS = ("metric", "instrument", "value_reported", "unit_reported", "qualifier", "period", "year", "status")
 
