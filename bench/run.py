@@ -121,10 +121,13 @@ import papermill
 from briefings.analysis import read_results
 from briefings.compare import provinces_with_measures
 from briefings.document import render_document
-from briefings.execute import NOTEBOOK
 from briefings.fsutil import atomic_write_text
 from briefings.load import load_dataset
-from briefings.render import BuiltinRenderer
+from briefings.project import Project
+from briefings.render import BuiltinRenderer, Settings
+
+project = Project.find().activate()
+NOTEBOOK = project.notebook
 
 data, out = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
 for slug in provinces_with_measures(load_dataset(data)):
@@ -135,9 +138,9 @@ for slug in provinces_with_measures(load_dataset(data)):
                                    parameters={"province": slug, "data_dir": str(data), "output_dir": "."})
         results = read_results(folder)
         qmd = folder / f"briefing.{lang}.qmd"
-        atomic_write_text(qmd, render_document(results, lang, build_id="naive"))
+        atomic_write_text(qmd, render_document(results, lang, build_id="naive", templates=project.templates))
         for fmt in ("html", "pdf"):
-            BuiltinRenderer().render(qmd, (fmt,), lang=lang, data_date=results["data_as_of"])  # cold, per document
+            BuiltinRenderer(Settings.load(project.quarto_config)).render(qmd, (fmt,), lang=lang, data_date=results["data_as_of"])  # cold, per document
 """
 
 
@@ -179,10 +182,11 @@ def stages(work: Path) -> dict[str, float]:
     script = r"""
 import json, shutil, sys, time
 from pathlib import Path
-from briefings.render import BuiltinRenderer
+from briefings.project import Project
+from briefings.render import BuiltinRenderer, Settings
 src, tmp = Path(sys.argv[1]), Path(sys.argv[2])
 shutil.copytree(src, tmp)
-renderer, times = BuiltinRenderer(), {}
+renderer, times = BuiltinRenderer(Settings.load(Project.find().activate().quarto_config)), {}
 renderer.render(tmp / "briefing.zh.qmd", ("html",), lang="zh", data_date="2025")  # load fonts, templates once
 for lang in ("zh", "en"):
     for fmt in ("html", "pdf"):

@@ -12,9 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from briefings.cli import cli
+from briefings.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+#: This checkout as the project the tests build.
+PROJECT = Project.at(ROOT)
 #: The source texts: $BRIEFINGS_SEEDS, else ../shared/seeds beside the project.
 SEEDS = Path(os.environ.get("BRIEFINGS_SEEDS") or ROOT.parent / "shared" / "seeds")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,3 +63,26 @@ def edit_cell(path: Path, pick, column: str, value: str) -> int:
             write_rows(path, rows)
             return number
     raise AssertionError(f"no row in {path.name} matches the test's pick")
+
+
+def build(data_dir: Path, out_root: Path, *, project: Project = PROJECT, **options):
+    """``run_build`` of a project (this checkout's by default); the outcomes, one per province."""
+    from briefings.build import run_build
+
+    return run_build(project, data_dir, out_root, **options).outcomes
+
+
+def copy_project(target: Path) -> Project:
+    """A copy of this checkout's project files (settings, templates, notebook; no data) to edit."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "_quarto.yml", target / "_quarto.yml")
+    shutil.copytree(ROOT / "templates", target / "templates")
+    shutil.copytree(ROOT / "analysis", target / "analysis", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return Project.at(target)
+
+
+def builtin_renderer(project: Project = PROJECT):
+    """The built-in renderer with a project's settings."""
+    from briefings.render import BuiltinRenderer, Settings
+
+    return BuiltinRenderer(Settings.load(project.quarto_config))

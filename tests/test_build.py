@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import Work, build
+from briefings.build import Work
 
-from .conftest import DATA, ROOT, edit_cell, run
+from briefings.project import Project
+
+from .conftest import DATA, PROJECT, build, copy_project, edit_cell, run
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +49,15 @@ def touch_data(data: Path, tag: str) -> None:
     edit_cell(data / "measures.csv", lambda r: r["measure_id"] == "henan-001", "note_en" if "note_en" in header else "note", tag)
 
 
-def forced_failure_notebook(tmp_path: Path, condition: str) -> Path:
-    """The briefing notebook with a last cell that fails when ``condition`` holds."""
-    nb = json.loads((ROOT / "analysis" / "briefing.ipynb").read_text(encoding="utf-8"))
+def forced_failure_project(tmp_path: Path, condition: str) -> Project:
+    """A copy of the project whose notebook has a cell that fails when ``condition`` holds."""
+    project = copy_project(tmp_path / "project")
+    nb = json.loads(project.notebook.read_text(encoding="utf-8"))
     source = f"if {condition}:\n    raise RuntimeError('forced failure')"
     nb["cells"].insert(3, {"cell_type": "code", "id": "forced-failure", "metadata": {}, "execution_count": None, "outputs": [],
                            "source": source})
-    path = tmp_path / "broken.ipynb"
-    path.write_text(json.dumps(nb), encoding="utf-8")
-    return path
+    project.notebook.write_text(json.dumps(nb), encoding="utf-8")
+    return project
 
 
 def test_manifest_records_hashes_and_tools(first):
@@ -148,15 +150,16 @@ def test_build_id_does_not_depend_on_where_the_data_lie(tmp_path):
 
     elsewhere = tmp_path / "somewhere" / "else"
     shutil.copytree(DATA, elsewhere)
-    a = input_keys(DATA, languages=("zh",), formats=("pdf",), renderer="builtin")
-    b = input_keys(elsewhere, languages=("zh",), formats=("pdf",), renderer="builtin")
+    a = input_keys(PROJECT, DATA, languages=("zh",), formats=("pdf",), renderer="builtin")
+    b = input_keys(PROJECT, elsewhere, languages=("zh",), formats=("pdf",), renderer="builtin")
     assert a == b
 
 
 def test_outputs_are_world_readable_whatever_the_umask(tmp_path):
-    script = ("import os, sys; os.umask(0o077); from pathlib import Path; from briefings.build import build; "
-              f"build(Path({str(DATA)!r}), Path({str(tmp_path / 'r')!r}), provinces=('henan',), languages=('en',), "
-              "formats=('html',), jobs=1, renderer='builtin')")
+    script = ("import os, sys; os.umask(0o077); from pathlib import Path; from briefings.build import run_build; "
+              "from briefings.project import Project; "
+              f"run_build(Project.at(Path({str(PROJECT.root)!r})), Path({str(DATA)!r}), Path({str(tmp_path / 'r')!r}), "
+              "provinces=('henan',), languages=('en',), formats=('html',), jobs=1, renderer='builtin')")
     subprocess.run([sys.executable, "-c", script], check=True)
     files = [p for p in (tmp_path / "r").rglob("*") if not p.name.startswith(".")]
     assert files
@@ -187,12 +190,10 @@ def test_failed_rebuild_leaves_the_previous_briefing_whole(first, tmp_path, data
 
 
 def test_notebook_failure_is_reported_with_cell_and_kept_notebook(first, tmp_path, monkeypatch):
-    from briefings import execute
-
     out = copy_of(first, tmp_path)
     before = visible_files(out)
-    monkeypatch.setattr(execute, "NOTEBOOK", forced_failure_notebook(tmp_path, "True"))
-    result = run("build", "--province", "henan", "--renderer", "builtin", "--jobs", "1", "--out", out, "--data", DATA)
+    project = forced_failure_project(tmp_path, "True")
+    result = run("--project", project.root, "build", "--province", "henan", "--renderer", "builtin", "--jobs", "1", "--out", out, "--data", DATA)
     # the notebook changed, so its analysis key did: the province is rebuilt and fails
     assert result.exit_code == 1, result.output
     assert "RuntimeError: forced failure" in result.output
@@ -202,11 +203,9 @@ def test_notebook_failure_is_reported_with_cell_and_kept_notebook(first, tmp_pat
 
 
 def test_any_worker_exception_or_dead_kernel_fails_that_province_only(tmp_path, monkeypatch):
-    from briefings import execute
-
     # guangdong's kernel dies mid-notebook (DeadKernelError); hebei's worker raises an error
     # the code never expected; henan builds
-    monkeypatch.setattr(execute, "NOTEBOOK", forced_failure_notebook(tmp_path, "province == 'guangdong' and not __import__('os')._exit(1)"))
+    project = forced_failure_project(tmp_path, "province == 'guangdong' and not __import__('os')._exit(1)")
     from briefings import build as build_module
 
     original = build_module.write_documents
@@ -218,8 +217,8 @@ def test_any_worker_exception_or_dead_kernel_fails_that_province_only(tmp_path, 
 
     monkeypatch.setattr(build_module, "write_documents", explode_for_hebei)
     out = tmp_path / "out"
-    result = run("build", "--province", "guangdong", "--province", "henan", "--province", "hebei", "--lang", "en",
-                 "--format", "html", "--renderer", "builtin", "--jobs", "2", "--out", out)
+    result = run("--project", project.root, "build", "--province", "guangdong", "--province", "henan", "--province", "hebei",
+                 "--lang", "en", "--format", "html", "--renderer", "builtin", "--jobs", "2", "--out", out, "--data", DATA)
     assert result.exit_code == 1, result.output
     assert "2 province(s) failed" in result.output
     assert "ZeroDivisionError: unexpected" in result.output
@@ -428,14 +427,14 @@ def test_kill_leaves_no_process_and_ctrl_c_stops_fast(first, tmp_path, data_copy
 def test_tool_versions_key_what_they_affect(monkeypatch, tmp_path):
     """A pandas upgrade re-runs the notebooks; a typst upgrade only re-renders; a comment in a
     catalog changes nothing, a translation re-renders only."""
-    from briefings import manifest
+    from briefings import i18n, manifest
 
-    from briefings import i18n
+    project = PROJECT
 
     def keys():
         manifest._installed.cache_clear()
         i18n._catalog.cache_clear()  # a build reads the catalogs afresh in each process
-        return manifest.input_keys(DATA, languages=("zh",), formats=("pdf",), renderer="builtin")
+        return manifest.input_keys(project, DATA, languages=("zh",), formats=("pdf",), renderer="builtin")
 
     base = keys()
     real = manifest._installed.__wrapped__
@@ -450,24 +449,24 @@ def test_tool_versions_key_what_they_affect(monkeypatch, tmp_path):
     render_only = keys()
     assert render_only.analysis == base.analysis and render_only.render_inputs != base.render_inputs
     monkeypatch.undo()
-    # the catalogs, as messages (on a copy): a comment is not a change, a translation is
-    locale = tmp_path / "locale"
-    shutil.copytree(manifest.LOCALE_DIR, locale)
-    monkeypatch.setattr(manifest, "LOCALE_DIR", locale)
-    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
-    po = locale / "zh_Hans" / "LC_MESSAGES" / "briefings.po"
+    # the catalogs, as messages (in a copy of the project): a comment is not a change, a
+    # translation of a string no chart prints re-renders only
+    project = copy_project(tmp_path / "project")
+    po = project.locale / "zh_Hans" / "LC_MESSAGES" / "briefings.po"
     original = po.read_text(encoding="utf-8")
     try:
         assert keys() == base
         po.write_text("# a translator's comment\n" + original, encoding="utf-8")
         assert keys() == base
-        po.write_text(original.replace('msgstr "要点"', 'msgstr "要点摘要"', 1), encoding="utf-8")
+        msgid = next(m for m in sorted(i18n.catalog_messages("zh")) if m not in manifest.figure_msgids() and "%" not in m)
+        translated = i18n.catalog_messages("zh")[msgid]
+        edited = original.replace(f'msgid "{msgid}"\nmsgstr "{translated}"', f'msgid "{msgid}"\nmsgstr "{translated}（改）"', 1)
+        assert edited != original, msgid
+        po.write_text(edited, encoding="utf-8")
         changed = keys()
         assert changed.analysis == base.analysis and changed.render_inputs != base.render_inputs
     finally:
-        monkeypatch.undo()
-        i18n._catalog.cache_clear()
-        i18n.translations.cache_clear()
+        PROJECT.activate()
 
 
 def lru_cache_like(function):

@@ -20,7 +20,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from briefings.build import build
 from briefings.manifest import canonical_notebook
 
 from .conftest import DATA, edit_cell

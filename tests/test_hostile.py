@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, edit_cell, run
+from .conftest import CHROMIUM, CHROMIUM_ARGS, edit_cell, run, build
 
 PAYLOAD = ("<script>alert(1)</script> ![](/etc/passwd) ![]({url}) <img src=x onerror=alert(2)> "
            "`#text(fill: red)[X]`{{=typst}} $\\foo$ [/x] \" onload=\"alert(3)")

@@ -10,9 +10,11 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from briefings.execute import NOTEBOOK, run_analysis
+from briefings.execute import run_analysis
 
-from .conftest import DATA, run
+from .conftest import DATA, PROJECT, build, run
+
+NOTEBOOK = PROJECT.notebook
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -23,7 +25,7 @@ def digest(folder: Path) -> dict[str, str]:
 def analysed(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
     for slug in ("henan", "guangdong"):
-        run_analysis(slug, root / slug, data_dir=DATA)
+        run_analysis(slug, root / slug, project=PROJECT, data_dir=DATA)
     return root
 
 
@@ -64,7 +66,7 @@ def test_numbers_agree_with_the_dataset(analysed):
 
 
 def test_figures_are_byte_identical_across_runs(analysed, tmp_path):
-    run_analysis("henan", tmp_path / "henan", data_dir=DATA)
+    run_analysis("henan", tmp_path / "henan", project=PROJECT, data_dir=DATA)
     assert digest(tmp_path / "henan") == digest(analysed / "henan")
     assert (tmp_path / "henan" / "results.json").read_bytes() == (analysed / "henan" / "results.json").read_bytes()
 
@@ -92,7 +94,7 @@ def test_executed_notebook_names_no_machine_path(analysed):
 
 
 def test_analyze_updates_the_manifest_so_the_next_build_only_renders(tmp_path):
-    from briefings.build import Work, build
+    from briefings.build import Work
 
     out = tmp_path / "r"
     result = run("analyze", "--province", "henan", "--out", out, "--data", DATA)

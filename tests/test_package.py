@@ -23,7 +23,7 @@ def test_the_installed_package_builds_a_briefing_outside_any_project(tmp_path):
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}  # the installed copy first, its dependencies from this venv
     env.pop("BRIEFINGS_PROJECT", None)
-    where = subprocess.run([sys.executable, "-c", "import briefings.paths as p; print(p.ROOT); print(p.NOTEBOOK.is_file())"],
+    where = subprocess.run([sys.executable, "-c", "from briefings.project import Project; p = Project.find(); print(p.root); print(p.notebook.is_file())"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert Path(where[0]).is_relative_to(site) and where[1] == "True"
     result = subprocess.run([sys.executable, "-m", "briefings", "build", "--province", "hubei", "--lang", "en", "--format",

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
 
-from .conftest import DATA
+from .conftest import DATA, build, builtin_renderer
 
 PROVINCES = ("henan", "jiangsu", "guangdong", "hebei")
 
@@ -27,7 +26,7 @@ FRESH_COMPILE = """
 import sys, typst
 from briefings.render import BuiltinRenderer, source_date
 typ, date, out = sys.argv[1:4]
-compiler = typst.Compiler(font_paths=BuiltinRenderer().font_dirs, ignore_system_fonts=True)
+compiler = typst.Compiler(font_paths=builtin_renderer().font_dirs, ignore_system_fonts=True)
 open(out, "wb").write(compiler.compile(input=typ, root=str(__import__("pathlib").Path(typ).parent),
                                        timestamp=int(source_date(date).timestamp())))
 """

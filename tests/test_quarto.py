@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefings.build import build
 
-from .conftest import DATA, ROOT, run
+from .conftest import DATA, ROOT, run, build
 
 QUARTO_VERSION = "1.7.34"
 LENGTH = re.compile(r"^\d+(\.\d+)?(cm|mm|in|pt|em)$")

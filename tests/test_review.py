@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
 
-from .conftest import DATA, edit_cell, run
+from .conftest import DATA, edit_cell, run, build
 
 PROVINCES = ("henan", "hebei", "hubei")
 

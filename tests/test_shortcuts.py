@@ -17,13 +17,14 @@ import nbformat
 import papermill
 import pytest
 
-from briefings.build import build
 from briefings.cache import prepare, read, write_cache
 from briefings.compare import province_results
 from briefings.engine import ENGINE_NAME
-from briefings.execute import NOTEBOOK, notebook_parameters
+from briefings.execute import notebook_parameters
 
-from .conftest import DATA
+from .conftest import DATA, PROJECT, build, builtin_renderer
+
+NOTEBOOK = PROJECT.notebook
 
 
 def test_the_warm_kernel_is_reused_reset_and_moved(tmp_path):
@@ -52,7 +53,7 @@ def test_a_notebook_in_the_warm_kernel_equals_one_in_a_fresh_kernel(tmp_path):
         folder.mkdir()
         papermill.execute_notebook(str(NOTEBOOK), str(folder / "analysis.ipynb"), engine_name=engine, progress_bar=False,
                                    kernel_name="python3", cwd=str(folder),
-                                   parameters=notebook_parameters("henan", folder, data_dir=DATA, cache=None, build_id="x"))
+                                   parameters=notebook_parameters("henan", folder, data_dir=DATA, cache=None, build_id="x", project_dir=PROJECT.root))
         results[engine] = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".json", ".svg")}
     assert results[ENGINE_NAME] and results[ENGINE_NAME] == results[None]
 
@@ -89,7 +90,7 @@ def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_pa
     command line run for each document and format on its own."""
     from briefings.render import BuiltinRenderer
 
-    renderer = BuiltinRenderer()
+    renderer = builtin_renderer()
     documents = 0
     for folder in sorted(p for p in built.iterdir() if (p / "results.json").is_file()):  # provinces and the overview
         copy = tmp_path / folder.name
@@ -107,7 +108,7 @@ def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_pa
 def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
     from briefings.render import BuiltinRenderer
 
-    renderer = BuiltinRenderer()
+    renderer = builtin_renderer()
     shutil.copytree(built / "hubei", tmp_path / "hubei")
     qmd = tmp_path / "hubei" / "briefing.en.qmd"
     renderer.render_documents([qmd], ("html",), data_date="2025")
@@ -122,9 +123,9 @@ def test_the_jinja_environment_is_compiled_once_per_language(built):
     from briefings.document import environment, render_document
 
     results = read_results(built / "henan")
-    first = render_document(results, "en", build_id="x")
-    assert environment("en") is environment("en")
-    assert render_document(results, "en", build_id="x") == first
+    first = render_document(results, "en", build_id="x", templates=PROJECT.templates)
+    assert environment("en", PROJECT.templates) is environment("en", PROJECT.templates)
+    assert render_document(results, "en", build_id="x", templates=PROJECT.templates) == first
 
 
 def test_the_reused_notebook_exporter_writes_what_a_new_one_writes(built, tmp_path):

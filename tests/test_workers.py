@@ -19,7 +19,7 @@ from briefings import typst_pdf
 from briefings.render import BuiltinRenderer
 from briefings.workers import run_tasks
 
-from .conftest import DATA
+from .conftest import DATA, build, builtin_renderer
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -75,12 +75,11 @@ BUILD_AFTER_A_PDF = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from briefings.build import build
-    from briefings.render import BuiltinRenderer
+        from briefings.render import BuiltinRenderer
 
     here, data = Path(sys.argv[1]), Path(sys.argv[2])
     (here / "x.typ").write_text("= 工程\\n大模型", encoding="utf-8")
-    BuiltinRenderer().compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
+    builtin_renderer().compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
     outcomes = build(data, here / "out", provinces=("hebei",), jobs=1, renderer="builtin")
     print(all(o.ok for o in outcomes))
     """
@@ -99,7 +98,7 @@ def test_a_build_after_a_pdf_in_the_same_process_never_hangs(tmp_path):
 
 
 def test_a_compile_in_a_worker_equals_one_in_a_fresh_process(tmp_path):
-    renderer = BuiltinRenderer()
+    renderer = builtin_renderer()
     typ = tmp_path / "x.typ"
     typ.write_text("#set text(font: \"Noto Serif CJK SC\")\n= 人工智能+工程\n大模型 EFLOPS 10¹⁸", encoding="utf-8")
     fresh = renderer.compile_typst(typ, "2025-H2")  # this test process is no worker: a fresh process
@@ -112,4 +111,4 @@ def test_a_compile_in_a_worker_equals_one_in_a_fresh_process(tmp_path):
 
 def _compile_in_worker(typ: str) -> bytes:
     assert typst_pdf.compiles_in_process()
-    return BuiltinRenderer().compile_typst(Path(typ), "2025-H2")
+    return builtin_renderer().compile_typst(Path(typ), "2025-H2")

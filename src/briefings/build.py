@@ -24,7 +24,8 @@ from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
 from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record,
                        tool_versions, write_if_changed)
 
-from .render import FORMATS, choose_renderer
+from .project import Project
+from .render import FORMATS, Settings, choose_renderer
 from .staging import (CACHE_DIR, OVERVIEW, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
                       publish, remove_leftovers)
 
@@ -72,6 +73,7 @@ class ProvinceTask:
 
     slug: str
     work: Work
+    project: str  # the project's root folder
     data_dir: str
     out_root: str
     languages: tuple[str, ...]
@@ -99,20 +101,21 @@ def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Wo
     return Work.RENDER
 
 
-_RENDERERS: dict[str, Any] = {}
+_RENDERERS: dict[tuple[str, str], Any] = {}
 
 
-def _worker_renderer(name: str):
-    """One renderer (one loaded font book) per worker process and renderer choice."""
-    if name not in _RENDERERS:
-        _RENDERERS[name] = choose_renderer(name)
-    return _RENDERERS[name]
+def _worker_renderer(name: str, project: str):
+    """One renderer (one loaded font book) per worker process, renderer choice and project."""
+    if (name, project) not in _RENDERERS:
+        _RENDERERS[(name, project)] = choose_renderer(name, Settings.load(Project(Path(project)).quarto_config))
+    return _RENDERERS[(name, project)]
 
 
 def build_province(task: ProvinceTask) -> ProvinceOutcome:
     """Analyse (when needed) and render one province into a staging folder; runs in a worker.
     The national overview is one more task of this kind (``task.slug == "overview"``)."""
     maker = _overview_into if task.slug == OVERVIEW else _province_into
+    Project(Path(task.project)).activate()
     out_root = Path(task.out_root)
     staging = new_staging(out_root, task.slug)
     try:
@@ -133,7 +136,8 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         from .execute import run_analysis
 
         report(task.slug, "analysis")
-        run_analysis(task.slug, staging, data_dir=Path(task.data_dir), cache=Path(task.cache) if task.cache else None,
+        run_analysis(task.slug, staging, project=Project(Path(task.project)), data_dir=Path(task.data_dir),
+                     cache=Path(task.cache) if task.cache else None,
                      build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
     else:
         final = out_root / task.slug
@@ -163,7 +167,7 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
 
         copy_into(Path(task.out_root) / OVERVIEW, analysis_files_, staging)
         results = read_results(staging)
-    documents = write_overview_documents(staging, results, task.build_id, task.languages)
+    documents = write_overview_documents(staging, results, task.build_id, task.languages, Project(Path(task.project)).templates)
     files = [d.name for d in documents] + analysis_files_ + _render_here(task, documents, task.data_as_of)
     # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
     return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging))
@@ -174,7 +178,7 @@ def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> l
     rendered in this worker; a batched renderer renders them after the workers (none here)."""
     from .workers import report
 
-    renderer = _worker_renderer(task.renderer)
+    renderer = _worker_renderer(task.renderer, task.project)
     if renderer.batched:
         return []
     rendered = renderer.render_documents(documents, task.formats, data_date=data_date,
@@ -204,9 +208,10 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     documents = []
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
-        atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes))
+        atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes,
+                                               templates=Project(Path(task.project)).templates))
         documents.append(qmd)
-    if not _worker_renderer(task.renderer).batched:
+    if not _worker_renderer(task.renderer, task.project).batched:
         report(task.slug, "render " + " ".join(task.languages))
     return sorted({qmd.name for qmd in documents} | set(_render_here(task, documents, results["data_as_of"])))
 
@@ -269,28 +274,22 @@ class BuildReport:
         return [o for o in self.outcomes if not o.ok]
 
 
-def build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
-          formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
-          progress: BuildProgress | None = None, shard: tuple[int, int] | None = None, force: bool = False,
-          wait: bool = True, review: Path | None = None) -> list[ProvinceOutcome]:
-    """Build the briefings; returns one outcome per province (failures included)."""
-    return run_build(data_dir, out_root, provinces=provinces, languages=languages, formats=formats, jobs=jobs,
-                     renderer=renderer, progress=progress, shard=shard, force=force, wait=wait, review=review).outcomes
-
-
-def run_build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (), languages: tuple[str, ...] = ("zh", "en"),
-              formats: tuple[str, ...] = FORMATS, jobs: int | None = None, renderer: str = "auto",
-              progress: BuildProgress | None = None, shard: tuple[int, int] | None = None, force: bool = False,
-              wait: bool = True, review: Path | None = None) -> BuildReport:
-    """The build (see the module docstring); ``review`` is the editors' review record to compare with."""
+def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (),
+              languages: tuple[str, ...] = ("zh", "en"), formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
+              renderer: str = "auto", progress: BuildProgress | None = None, shard: tuple[int, int] | None = None,
+              force: bool = False, wait: bool = True, review: Path | None = None) -> BuildReport:
+    """The build of ``project``'s briefings from ``data_dir`` into ``out_root`` (see the module
+    docstring); ``review`` is the editors' review record to compare with."""
     check_choices(languages, formats)
     if any(not p for p in provinces):
         raise UsageError("--province needs a province slug (it was given empty)")
-    chosen = choose_renderer(renderer)  # a clear error now for --renderer quarto without quarto
+    project.activate()
+    project.require_data(data_dir)  # before anything is written
+    chosen = choose_renderer(renderer, Settings.load(project.quarto_config))  # a clear error now for --renderer quarto without quarto
     prepare_output(out_root, force=force)
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
-            return _build_locked(data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
+            return _build_locked(project, data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
                                  jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review)
         except OSError as exc:
             raise OutputError(f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
@@ -298,11 +297,11 @@ def run_build(data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = ()
             remove_leftovers(out_root)
 
 
-def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer, progress, shard,
-                  review: Path | None = None) -> BuildReport:
+def _build_locked(project: Project, data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer,
+                  progress, shard, review: Path | None = None) -> BuildReport:
     remove_leftovers(out_root)
     review = review if review is not None and review.is_file() else None
-    keys = input_keys(data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version,
+    keys = input_keys(project, data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version,
                       cache=out_root / CACHE_DIR / "catalog-keys.json", review=review)
     manifest = read_manifest(out_root)
     same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
@@ -363,13 +362,13 @@ def _build_locked(data_dir: Path, out_root: Path, *, provinces, languages, forma
             if progress:
                 progress.done(outcome)
 
-        staged = _run_provinces(todo_with_overview, keys, data_dir, out_root, languages, formats, renderer, cache, jobs,
+        staged = _run_provinces(project, todo_with_overview, keys, data_dir, out_root, languages, formats, renderer, cache, jobs,
                                 progress, on_staged=None if renderer.batched else finish, review=review)
         if renderer.batched:
             for outcome in sorted(_render_batch(renderer, staged, formats, progress, keys.data_as_of).values(),
                                   key=lambda o: o.slug):
                 finish(outcome)
-    index = write_index(out_root, keys, review) if (todo or not (out_root / "index.html").is_file()) else None
+    index = write_index(project, out_root, keys, review) if (todo or not (out_root / "index.html").is_file()) else None
     unchanged = not todo and selection in selections and recorded == previous and (out_root / MANIFEST).is_file()
     if not unchanged:  # a no-op build writes nothing (and asks no tool for its version)
         text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
@@ -415,7 +414,7 @@ def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome)
     }
 
 
-def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
+def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
                    cache: str, jobs: int | None, progress: BuildProgress | None,
                    on_staged=None, review: Path | None = None) -> dict[str, ProvinceOutcome]:
     """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
@@ -432,7 +431,7 @@ def _run_provinces(todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_r
         if on_staged:
             on_staged(staged[slug])
 
-    tasks = [(slug, (ProvinceTask(slug, work, str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
+    tasks = [(slug, (ProvinceTask(slug, work, str(project.root), str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
                                   renderer.name, keys.build_id, cache, keys.data_as_of,
                                   str(review.resolve()) if review else "", keys.analysis),))
              for slug, work in todo.items()]
@@ -483,21 +482,20 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
     return entries
 
 
-def write_index(out_root: Path, keys: InputKeys, review: Path | None = None) -> Path:
+def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path | None = None) -> Path:
     """The index page of every province folder present (written only when it changes)."""
     import jinja2
 
     from .dates import display
-    from .document import TEMPLATES
     from .review import read_baseline
 
     baseline = read_baseline(review) if review else None
 
     slugs = sorted(p.parent.name for p in out_root.glob(f"*/{RESULTS_FILE}")
                    if not p.parent.name.startswith(".") and p.parent.name != OVERVIEW)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project.templates)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
+    css = (project.templates / "briefing.css").read_text(encoding="utf-8")
     date = keys.data_as_of
     entries = index_entries(out_root, slugs, baseline)
     review_summary = {"date": baseline.date, "changed": [e["slug"] for e in entries if e["status"] == "changed"]} \
@@ -512,7 +510,7 @@ def write_index(out_root: Path, keys: InputKeys, review: Path | None = None) -> 
 
 
 
-def analyze(data_dir: Path, out_root: Path, slug: str, *, force: bool = False, wait: bool = True,
+def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, force: bool = False, wait: bool = True,
             notify=None) -> Path:
     """Run one province's notebook (``briefings analyze``) and record it in the manifest.
 
@@ -524,13 +522,15 @@ def analyze(data_dir: Path, out_root: Path, slug: str, *, force: bool = False, w
     from .compare import find_province
     from .execute import run_analysis
 
+    project.activate()
+    project.require_data(data_dir)
     prepared = prepare(data_dir)
     find_province(prepared.dataset, slug)  # fail fast, before starting a kernel, on an unknown province
     prepare_output(out_root, force=force)
     with build_lock(out_root, wait=wait, notify=notify):
         try:
             remove_leftovers(out_root)
-            keys = input_keys(data_dir, languages=(), formats=(), renderer="")
+            keys = input_keys(project, data_dir, languages=(), formats=(), renderer="")
             cache = write_cache(prepared, out_root / CACHE_DIR)
             manifest = read_manifest(out_root)
             staging = new_staging(out_root, slug)
@@ -538,7 +538,7 @@ def analyze(data_dir: Path, out_root: Path, slug: str, *, force: bool = False, w
             previous = manifest.get("provinces", {}).get(slug, {})
             kept = [n.split("/", 1)[1] for n in previous.get("render_outputs", {}) if (out_root / n).is_file()]
             try:
-                run_analysis(slug, staging, data_dir=data_dir, cache=cache, build_id=keys.build_id,
+                run_analysis(slug, staging, project=project, data_dir=data_dir, cache=cache, build_id=keys.build_id,
                              failed_copy=out_root / FAILED_NOTEBOOKS / f"{slug}.ipynb")
                 copy_into(final, kept, staging)
             except BaseException:

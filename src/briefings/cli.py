@@ -12,21 +12,42 @@ import click
 from . import __version__, vocab
 from .console import err, escape, out, report_error
 from .errors import BriefingsError, UsageError, display_path
-from .paths import REVIEW_FILE
+from .project import Project
 
 DATA_OPTION = click.option(
-    "--data", "data_dir", type=click.Path(path_type=Path),
-    default=lambda: Path(os.environ.get("BRIEFINGS_PROJECT") or ".") / "data", show_default="data",
-    help="Folder with the dataset CSV files [default: data, in the project].",
+    "--data", "data_dir", type=click.Path(path_type=Path), default=None,
+    help="Folder with the dataset CSV files [default: the project's data/].",
 )
 
 
-def load_data(data_dir: Path):
+def current_project() -> Project:
+    """The project the command line resolved (``--project``, the working directory ...)."""
+    ctx = click.get_current_context()
+    project = ctx.find_root().obj
+    if not isinstance(project, Project):
+        project = Project.find()
+        ctx.find_root().obj = project
+    return project
+
+
+def data_folder(data_dir: Path | None) -> Path:
+    return data_dir if data_dir is not None else current_project().data
+
+
+def out_folder(out_root: Path | None) -> Path:
+    return out_root if out_root is not None else current_project().reports
+
+
+def review_record(review_file: Path | None) -> Path:
+    return review_file if review_file is not None else current_project().review_file
+
+
+def load_data(data_dir: Path | None):
     """Load and validate the dataset (imported here: pandas is slow to import, and a no-op
     build never needs it)."""
     from .load import load_dataset
 
-    return load_dataset(data_dir)
+    return load_dataset(data_folder(data_dir))
 
 
 def reports_errors(command):
@@ -48,13 +69,27 @@ def reports_errors(command):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
-@click.option("--project", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-              help="The project folder (its _quarto.yml, templates/, analysis/, data/) "
+@click.option("--project", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The project folder (its _quarto.yml, templates/, analysis/, data/, review/, reports/) "
                    "[default: the working directory when it is one, else the installed defaults].")
-def cli(project: Path | None) -> None:
+@click.pass_context
+@reports_errors
+def cli(ctx: click.Context, project: Path | None) -> None:
     """Provincial AI-policy briefings: validate the dataset, compare provinces, build reports."""
-    if project is not None:
-        os.environ["BRIEFINGS_PROJECT"] = str(project.resolve())
+    ctx.obj = Project.find(project).activate()
+
+
+@cli.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path), default=Path("."))
+@reports_errors
+def init(folder: Path) -> None:
+    """Write a small working project into FOLDER (new or empty; default: here): settings,
+    templates, notebook and a sample dataset with its source text. Then: briefings build."""
+    from .project import init_project
+
+    written = init_project(folder)
+    out.print(f"[green]ok[/] {escape(display_path(folder))}: a briefings project ({len(written)} files). "
+              f"Next: cd {escape(display_path(folder))} && briefings validate && briefings build")
 
 
 @cli.command()
@@ -64,7 +99,7 @@ def validate(data_dir: Path) -> None:
     """Check every data file; list each problem with file, row and column (exit 2)."""
     ds = load_data(data_dir)
     out.print(
-        f"[green]ok[/] {escape(display_path(data_dir))}: {len(ds.measures)} measures, {len(ds.regions)} regions, "
+        f"[green]ok[/] {escape(display_path(ds.data_dir))}: {len(ds.measures)} measures, {len(ds.regions)} regions, "
         f"{len(ds.policies)} policies, {len(ds.sources)} sources, {len(ds.units)} units"
     )
 
@@ -138,6 +173,7 @@ def data_date(data_dir: Path, epoch: bool) -> None:
     from .dates import timestamp
     from .manifest import data_as_of
 
+    data_dir = data_folder(data_dir)
     date = data_as_of(data_dir)
     if not date:
         raise UsageError(f"no source date in {display_path(data_dir / 'sources.csv')}: run briefings validate")
@@ -166,13 +202,12 @@ def list_command(data_dir: Path) -> None:
 
 
 PROVINCE_OPTION = click.option("--province", "slug", required=True, help="Province slug from regions.csv (henan, guangdong ...).")
-OUT_OPTION = click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"),
-                          show_default=True, help="Reports folder; each province goes to OUT/<slug>/.")
+OUT_OPTION = click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=None,
+                          help="Reports folder; each province goes to OUT/<slug>/ [default: the project's reports/].")
 FORCE_OPTION = click.option("--force", is_flag=True,
                             help="Write into a non-empty --out folder the tool did not make (it never deletes what it did not write).")
-REVIEW_OPTION = click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False),
-                             default=REVIEW_FILE, show_default=True,
-                             help="The editors' review record (briefings review accept).")
+REVIEW_OPTION = click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                             help="The editors' review record [default: the project's review/reviewed.json].")
 
 
 WAIT_OPTION = click.option("--wait/--no-wait", default=True, show_default=True,
@@ -193,7 +228,7 @@ def analyze(slug: str, data_dir: Path, out_root: Path, force: bool, wait: bool) 
     if not slug:
         raise UsageError("--province needs a province slug (it was given empty)")
     with err.status(f"running the analysis notebook for {escape(slug)} ..."):
-        executed = run_analyze(data_dir, out_root, slug, force=force, wait=wait, notify=lambda t: err.print(t, markup=False))
+        executed = run_analyze(current_project(), data_folder(data_dir), out_folder(out_root), slug, force=force, wait=wait, notify=lambda t: err.print(t, markup=False))
     out.print(f"[green]ok[/] {escape(display_path(executed.parent))}: results.json, figures, {executed.name}")
 
 
@@ -215,15 +250,16 @@ def _split(value: str) -> tuple[str, ...]:
 @WAIT_OPTION
 @REVIEW_OPTION
 @reports_errors
-def build(provinces, langs, formats, jobs, data_dir: Path, out_root: Path, renderer: str, shard: str | None,
-          force: bool, wait: bool, review_file: Path) -> None:
+def build(provinces, langs, formats, jobs, data_dir: Path | None, out_root: Path | None, renderer: str, shard: str | None,
+          force: bool, wait: bool, review_file: Path | None) -> None:
     """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
     from .build import parse_shard, run_build
     from .progress import BuildDisplay, summary
 
+    out_root, review_file = out_folder(out_root), review_record(review_file)
     display = BuildDisplay(err)
     try:
-        report = run_build(data_dir, out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
+        report = run_build(current_project(), data_folder(data_dir), out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
                            jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait,
                            review=review_file)  # the build ignores a record that does not exist
     finally:
@@ -244,10 +280,11 @@ def review() -> None:
 @REVIEW_OPTION
 @click.option("--date", "on", default=None, metavar="YYYY-MM-DD", help="Date of the review [default: today].")
 @reports_errors
-def review_accept(out_root: Path, review_file: Path, on: str | None) -> None:
+def review_accept(out_root: Path | None, review_file: Path | None, on: str | None) -> None:
     """Record the briefings in OUT as reviewed (commit the record with the project)."""
     from .review import accept
 
+    out_root, review_file = out_folder(out_root), review_record(review_file)
     baseline = accept(out_root, review_file, on=on)
     out.print(f"[green]ok[/] {len(baseline.provinces)} briefing(s) of build {escape(baseline.build_id)} recorded as reviewed "
               f"on {escape(baseline.date)} in {escape(display_path(review_file))}")
@@ -257,10 +294,11 @@ def review_accept(out_root: Path, review_file: Path, on: str | None) -> None:
 @OUT_OPTION
 @REVIEW_OPTION
 @reports_errors
-def review_status(out_root: Path, review_file: Path) -> None:
+def review_status(out_root: Path | None, review_file: Path | None) -> None:
     """Which provinces changed since the review."""
     from .review import diff, read_baseline
 
+    out_root, review_file = out_folder(out_root), review_record(review_file)
     baseline = read_baseline(review_file)
     if baseline is None:
         raise UsageError(f"no review record at {display_path(review_file)}: run briefings review accept first")
@@ -277,12 +315,13 @@ def review_status(out_root: Path, review_file: Path) -> None:
 @REVIEW_OPTION
 @click.option("--json", "as_json", is_flag=True, help="The change report as JSON.")
 @reports_errors
-def diff_command(out_root: Path, review_file: Path, as_json: bool) -> None:
+def diff_command(out_root: Path | None, review_file: Path | None, as_json: bool) -> None:
     """What changed since the review, per province (exit 0 unchanged, 1 changed: a CI gate)."""
     import json
 
     from .review import diff, diff_text, read_baseline
 
+    out_root, review_file = out_folder(out_root), review_record(review_file)
     baseline = read_baseline(review_file)
     if baseline is None:
         raise UsageError(f"no review record at {display_path(review_file)}: run briefings review accept first")
@@ -300,15 +339,16 @@ def diff_command(out_root: Path, review_file: Path, as_json: bool) -> None:
 @click.option("--lang", "langs", default="", help="Languages, comma separated [default: every language built].")
 @click.option("--changed-first", is_flag=True, help="Put the provinces changed since the review first.")
 @reports_errors
-def pack(out_root: Path, review_file: Path, langs: str, changed_first: bool) -> None:
+def pack(out_root: Path | None, review_file: Path | None, langs: str, changed_first: bool) -> None:
     """One PDF per language with every briefing: OUT/pack.<lang>.pdf (cover, contents, bookmarks)."""
     from .pack import build_pack, pack_languages
 
+    out_root, review_file = out_folder(out_root), review_record(review_file)
     languages = _split(langs) or tuple(pack_languages(out_root))
     if not languages:
         raise UsageError(f"{display_path(out_root)} holds no briefing: build first")
     for lang in languages:
-        result = build_pack(out_root, lang, changed_first=changed_first,
+        result = build_pack(current_project(), out_root, lang, changed_first=changed_first,
                             review=review_file if review_file.is_file() else None)
         out.print(f"[green]wrote[/] {escape(display_path(result.pdf))}: {result.provinces} briefing(s)"
                   + (f", {result.changed} changed since the review" if result.changed else ""))
@@ -323,7 +363,7 @@ def merge(out_root: Path, shards: tuple[Path, ...], force: bool) -> None:
     """Merge the outputs of `briefings build --shard K/N` runs (every K of N) into OUT."""
     from .merge import merge as run_merge
 
-    result = run_merge(out_root, list(shards), force=force)
+    result = run_merge(current_project(), out_root, list(shards), force=force)
     out.print(f"[green]ok[/] merged {result.provinces} province(s) from {len(shards)} shard(s) into "
               f"{escape(display_path(out_root))} (build {escape(result.build_id)})")
 

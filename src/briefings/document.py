@@ -22,7 +22,6 @@ import jinja2
 from .dates import display
 from .format import cjk_spacing, holder_name, ordinal, value_text
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
-from .paths import TEMPLATES
 from .titles import comparison_title, instrument_label, metric_label, shown_entries
 from .vocab import SECTIONS
 
@@ -75,12 +74,18 @@ def verbatim(clause: str) -> str:
     return f"[{md(clause)}]{{.verbatim lang=\"zh-Hans\"}}"
 
 
+def environment(lang: str, templates: Path) -> jinja2.Environment:
+    """The template environment of one language and templates folder, with the catalogs in
+    use (compiled templates are kept: compiling briefing.qmd.j2 costs more than rendering it)."""
+    from .i18n import catalog_dir
+
+    return _environment(lang, Path(templates).resolve(), catalog_dir())
+
+
 @lru_cache(maxsize=None)
-def environment(lang: str) -> jinja2.Environment:
-    """The template environment of one language (compiled templates are kept: compiling
-    briefing.qmd.j2 costs more than rendering it)."""
+def _environment(lang: str, templates: Path, catalogs: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(templates)),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # markdown output: data is escaped explicitly with |md
@@ -469,11 +474,12 @@ def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str
     return figures
 
 
-def render_document(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> str:
-    """The Quarto-markdown text of one briefing in one language."""
+def render_document(results: dict[str, Any], lang: str, *, build_id: str, templates: Path,
+                    changes: dict[str, Any] | None = None) -> str:
+    """The Quarto-markdown text of one briefing in one language (``templates``: the project's)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    template = environment(lang).get_template("briefing.qmd.j2")
+    template = environment(lang, templates).get_template("briefing.qmd.j2")
     return template.render(**document_context(results, lang, build_id=build_id, changes=changes))
 
 
@@ -522,6 +528,6 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     }
 
 
-def render_overview(results: dict[str, Any], lang: str, *, build_id: str) -> str:
+def render_overview(results: dict[str, Any], lang: str, *, build_id: str, templates: Path) -> str:
     """The Quarto-markdown text of the national overview in one language."""
-    return environment(lang).get_template("overview.qmd.j2").render(**overview_context(results, lang, build_id=build_id))
+    return environment(lang, templates).get_template("overview.qmd.j2").render(**overview_context(results, lang, build_id=build_id))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import BriefingsError
 from .fsutil import atomic_write_text
-from .paths import NOTEBOOK
+from .project import Project
 
 EXECUTED_NOTEBOOK = "analysis.ipynb"
 NOTEBOOK_HTML = "analysis.html"  # the executed notebook for reviewers without Jupyter
@@ -39,10 +39,13 @@ def relative(path: Path, start: Path) -> str:
     return os.path.relpath(path.resolve(), start.resolve())
 
 
-def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None, build_id: str) -> dict[str, str]:
-    """Parameters papermill injects: the province and paths relative to the output folder."""
+def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None, build_id: str,
+                        project_dir: Path) -> dict[str, str]:
+    """Parameters papermill injects: the province and paths relative to the output folder
+    (``project_dir``: the project whose translation catalogs the charts use)."""
     return {
         "province": slug,
+        "project_dir": relative(project_dir, out_dir),
         "data_dir": relative(data_dir, out_dir),
         "output_dir": ".",
         "dataset_cache": relative(cache, out_dir) if cache else "",
@@ -50,11 +53,10 @@ def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path
     }
 
 
-def run_analysis(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None = None, build_id: str = "",
-                 notebook: Path | None = None, kernel: str = "python3", failed_copy: Path | None = None) -> Path:
-    """Execute the notebook for ``slug`` with ``out_dir`` as its folder; returns the executed notebook.
-
-    The kernel is this process's warm kernel (``engine.py``).
+def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, cache: Path | None = None,
+                 build_id: str = "", kernel: str = "python3", failed_copy: Path | None = None) -> Path:
+    """Execute ``project``'s notebook for ``slug`` with ``out_dir`` as its folder; returns the
+    executed notebook. The kernel is this process's warm kernel (``engine.py``).
     """
     import papermill  # imported here: a no-op build never needs it
     from papermill.exceptions import PapermillExecutionError
@@ -63,10 +65,12 @@ def run_analysis(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None
 
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / EXECUTED_NOTEBOOK
+    notebook = project.notebook
     try:
         papermill.execute_notebook(
-            str(notebook or NOTEBOOK), str(executed),
-            parameters=notebook_parameters(slug, out_dir, data_dir=data_dir, cache=cache, build_id=build_id),
+            str(notebook), str(executed),
+            parameters=notebook_parameters(slug, out_dir, data_dir=data_dir, cache=cache, build_id=build_id,
+                                           project_dir=project.root),
             kernel_name=kernel, progress_bar=False, log_output=False, engine_name=ENGINE_NAME,
             request_save_on_cell_execute=False,  # saved once at the end (and on failure)
             cwd=str(out_dir),
@@ -79,7 +83,7 @@ def run_analysis(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None
     except Exception as exc:  # a dead kernel, a timeout ...: this province fails, the build goes on
         kept = _keep(executed, failed_copy)
         raise AnalysisError(slug, f"{type(exc).__name__}: {exc}".strip(), kept) from None
-    _tidy_audit_trail(executed, notebook or NOTEBOOK)
+    _tidy_audit_trail(executed, notebook)
     export_html(executed, out_dir / NOTEBOOK_HTML, title=f"{slug}: analysis notebook")
     return executed
 

@@ -27,7 +27,29 @@ if TYPE_CHECKING:
 
 LANGUAGES: dict[str, str] = {"zh": "zh_Hans", "en": "en"}
 DOMAIN = "briefings"
-from .paths import LOCALE_DIR  # noqa: E402
+
+#: The folder of the catalogs in use (``use_catalogs``, called by ``Project.activate``); when
+#: no project was activated, the one ``Project.find()`` gives.
+_catalog_dir: Path | None = None
+
+
+def use_catalogs(folder: Path) -> None:
+    """Read translations from ``folder`` (``<locale>/LC_MESSAGES/briefings.po``) from now on."""
+    global _catalog_dir
+    folder = Path(folder).resolve()
+    if folder != _catalog_dir:
+        _catalog_dir = folder
+        _catalog.cache_clear()
+        translations.cache_clear()
+
+
+def catalog_dir() -> Path:
+    if _catalog_dir is None:
+        from .project import Project
+
+        use_catalogs(Project.find().locale)
+    assert _catalog_dir is not None
+    return _catalog_dir
 
 
 def N_(message: str) -> str:
@@ -66,7 +88,7 @@ VOCAB_LABELS: dict[str, str] = {
 
 
 def catalog_path(lang: str) -> Path:
-    return LOCALE_DIR / LANGUAGES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return catalog_dir() / LANGUAGES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @lru_cache(maxsize=None)

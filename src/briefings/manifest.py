@@ -33,7 +33,7 @@ from typing import Any
 
 from . import __version__
 from .fsutil import atomic_write_text
-from .paths import LOCALE_DIR, ROOT
+from .project import Project
 
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
@@ -43,7 +43,7 @@ FORMAT = 2
 #: does overview.py, which computes the national overview's results and heatmap).
 RENDER_MODULES = frozenset({
     "document.py", "render.py", "quarto.py", "build.py", "manifest.py", "merge.py", "cli.py", "console.py",
-    "staging.py", "workers.py", "review.py", "pack.py", "progress.py", "paths.py", "__main__.py",
+    "staging.py", "workers.py", "review.py", "pack.py", "progress.py", "project.py", "__main__.py",
 })
 ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel", "babel", "opencc")
 RENDER_TOOLS = ("typst", "pypandoc-binary", "jinja2", "babel", "pyyaml")
@@ -208,7 +208,7 @@ def data_as_of(data_dir: Path) -> str:
         return ""  # invalid data: validation reports it
 
 
-def catalog_digests(cache: Path | None = None) -> tuple[str, str]:
+def catalog_digests(locale: Path, cache: Path | None = None) -> tuple[str, str]:
     """Digests of the translations the figures print, and of all translations, as messages.
 
     Parsing the catalogs (Babel) is the slowest part of computing the keys; the two digests
@@ -216,9 +216,9 @@ def catalog_digests(cache: Path | None = None) -> tuple[str, str]:
     """
     from .i18n import LANGUAGES
 
-    files = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+    files = sorted(locale.glob("*/LC_MESSAGES/*.po"))
     sources = sorted(PACKAGE.glob("*.py"))  # the figure strings are read from the modules
-    fingerprint = hashlib.sha256(",".join(sorted(LANGUAGES)).encode())
+    fingerprint = hashlib.sha256((",".join(sorted(LANGUAGES)) + "\0" + str(locale.resolve())).encode())
     for path in files + sources:
         fingerprint.update(path.name.encode() + b"\0" + path.read_bytes())
     key = fingerprint.hexdigest()
@@ -240,27 +240,26 @@ def catalog_digests(cache: Path | None = None) -> tuple[str, str]:
     return digests
 
 
-def input_keys(data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str,
+def input_keys(project: Project, data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str,
                renderer_version: str = "", cache: Path | None = None, review: Path | None = None) -> InputKeys:
-    """The analysis and render inputs; ``cache`` (a file) remembers the catalogs' digests;
-    ``review``, the editors' review record, is a render input (its changes boxes)."""
-    figure_messages, all_messages = catalog_digests(cache)
+    """The analysis and render inputs of ``project``; ``cache`` (a file) remembers the
+    catalogs' digests; ``review``, the editors' review record, is a render input (its changes boxes)."""
+    project.activate()  # the catalogs whose messages are keyed are the project's
+    figure_messages, all_messages = catalog_digests(project.locale, cache)
     package = sorted(PACKAGE.glob("*.py")) + sorted(PACKAGE.glob("*.lua"))
     analysis = _Digest("analysis")
     for path in _project_files(data_dir, "*.csv"):
         analysis.file(path.name, path)  # by name: the key does not depend on where the folder lies
-    from . import execute
-
-    analysis.file("notebook", execute.NOTEBOOK)
+    analysis.file("notebook", project.notebook)
     for path in [p for p in package if p.suffix == ".py" and p.name not in RENDER_MODULES]:
         analysis.file(f"briefings/{path.name}", path)
     analysis.text(figure_messages)
     analysis.text(*(f"{k}={v}" for k, v in sorted(_versions(ANALYSIS_TOOLS).items())), platform.python_version())
 
     render = _Digest("render", renderer, renderer_version, ",".join(languages), ",".join(formats))
-    templates = [p for p in _project_files(ROOT / "templates", "**/*") if p.suffix not in (".po", ".pot", ".mo")]
-    for path in templates + [ROOT / "_quarto.yml"]:
-        render.file(str(path.relative_to(ROOT)), path)
+    templates = [p for p in _project_files(project.templates, "**/*") if p.suffix not in (".po", ".pot", ".mo")]
+    for path in templates + [project.quarto_config]:
+        render.file(str(path.relative_to(project.root)), path)
     for path in [p for p in package if p.name in RENDER_MODULES or p.suffix == ".lua"]:
         render.file(f"briefings/{path.name}", path)
     render.text(all_messages)

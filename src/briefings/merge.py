@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError, display_path
+from .project import Project
 from .manifest import MANIFEST, InputKeys, manifest_text, outputs_intact, read_manifest, write_if_changed
 from .staging import build_lock, new_staging, prepare_output, publish, remove_leftovers
 
@@ -65,7 +66,7 @@ def check_shards(shards: list[Path]) -> list[tuple[Path, dict]]:
     return [(shard, manifest) for shard, manifest, _ in manifests]
 
 
-def merge(out_root: Path, shards: list[Path], *, force: bool = False) -> MergeResult:
+def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool = False) -> MergeResult:
     if not shards:
         raise UsageError("give the shard folders to merge: briefings merge OUT SHARD...")
     checked = check_shards(shards)
@@ -86,7 +87,7 @@ def merge(out_root: Path, shards: list[Path], *, force: bool = False) -> MergeRe
             keys = InputKeys(first["inputs"]["analysis"], first["inputs"]["render"], first.get("data_as_of", ""))
             from .build import write_index
 
-            write_index(out_root, keys)
+            write_index(project, out_root, keys)
             write_if_changed(out_root / MANIFEST, manifest_text(keys, first.get("tools", {}), provinces, selections))
         finally:
             remove_leftovers(out_root)

@@ -167,7 +167,8 @@ def analysis_current(folder: Path, analysis_key: str, languages: tuple[str, ...]
     return results
 
 
-def write_overview_documents(folder: Path, results: dict[str, Any], build_id: str, languages: tuple[str, ...]) -> list[Path]:
+def write_overview_documents(folder: Path, results: dict[str, Any], build_id: str, languages: tuple[str, ...],
+                             templates: Path) -> list[Path]:
     """The overview's .qmd per language in ``folder`` (rendered like the briefings)."""
     from .document import render_overview
     from .fsutil import atomic_write_text
@@ -175,6 +176,6 @@ def write_overview_documents(folder: Path, results: dict[str, Any], build_id: st
     documents = []
     for lang in languages:
         qmd = folder / f"overview.{lang}.qmd"
-        atomic_write_text(qmd, render_overview(results, lang, build_id=build_id))
+        atomic_write_text(qmd, render_overview(results, lang, build_id=build_id, templates=templates))
         documents.append(qmd)
     return documents

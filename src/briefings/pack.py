@@ -21,7 +21,8 @@ from typing import Any
 
 from .errors import UsageError, display_path
 from .fsutil import atomic_write_bytes
-from .render import TEMPLATES, BuiltinRenderer, RenderError
+from .project import Project
+from .render import BuiltinRenderer, RenderError, Settings
 from .staging import build_lock, new_staging, prepare_output, remove_leftovers
 
 _LENGTH = re.compile(r"^\s*([\d.]+)\s*(cm|mm|pt|in)\s*$")
@@ -42,7 +43,7 @@ class PackResult:
     changed: int
 
 
-def build_pack(out_root: Path, lang: str, *, changed_first: bool = False, review: Path | None = None,
+def build_pack(project: Project, out_root: Path, lang: str, *, changed_first: bool = False, review: Path | None = None,
                renderer: BuiltinRenderer | None = None) -> PackResult:
     """Write ``OUT/pack.<lang>.pdf`` from the briefings built in ``OUT``."""
     from .analysis import read_results
@@ -60,7 +61,8 @@ def build_pack(out_root: Path, lang: str, *, changed_first: bool = False, review
     if missing:
         raise UsageError(f"no {lang} edition for {', '.join(missing)}: build with --lang {lang} first")
     _ = gettext_for(lang)
-    renderer = renderer or BuiltinRenderer()
+    project.activate()
+    renderer = renderer or BuiltinRenderer(Settings.load(project.quarto_config))
     baseline = read_baseline(review) if review else None
     provinces = []
     for slug in slugs:
@@ -102,7 +104,7 @@ def build_pack(out_root: Path, lang: str, *, changed_first: bool = False, review
         stage = new_staging(out_root, "pack")
         try:
             for name in ("pack.typ", "typst-template.typ"):
-                shutil.copy(TEMPLATES / "typst" / name, stage / name)
+                shutil.copy(project.templates / "typst" / name, stage / name)
             (stage / "pack.json").write_text(json.dumps(pack, ensure_ascii=False, indent=1), encoding="utf-8")
             documents = []
             for p in provinces:

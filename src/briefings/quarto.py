@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import UsageError
 from .fsutil import atomic_write_bytes
-from .render import QUARTO_CONFIG, RenderError, Settings, _as_list, source_date
+from .render import RenderError, Settings, _as_list, source_date
 
 QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
 OUTPUT_DIR = "_out"
@@ -50,12 +50,12 @@ class QuartoRenderer:
     name = "quarto"
     batched = True
 
-    def __init__(self, executable: str | None = None, settings: Settings | None = None):
+    def __init__(self, executable: str | None = None, *, settings: Settings):
         self.executable = executable or shutil.which("quarto")
         if not self.executable:
             raise UsageError("the quarto renderer was requested but `quarto` is not on PATH; "
                              "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
-        self.settings = settings or Settings.load()
+        self.settings = settings
 
     @cached_property
     def version(self) -> str:
@@ -90,7 +90,7 @@ class QuartoRenderer:
     def stage(self, documents: list[Path], stage: Path) -> dict[Path, str]:
         """Copy the documents, their figures and the project files; returns document -> staged path."""
         for name in self.project_files():
-            source = (QUARTO_CONFIG.parent / name).resolve()
+            source = self.settings.path(name)
             target = stage / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)

@@ -33,7 +33,6 @@ from . import typst_pdf
 from .dates import timestamp
 from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
-from .paths import QUARTO_CONFIG, TEMPLATES
 
 CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 FORMATS = ("html", "pdf")
@@ -61,13 +60,15 @@ class RenderError(BriefingsError):
 class Settings:
     """Render settings from _quarto.yml (paths in it are relative to the project)."""
 
+    root: Path
     html: dict[str, Any] = field(default_factory=dict)
     typst: dict[str, Any] = field(default_factory=dict)
     filters: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = QUARTO_CONFIG) -> Settings:
+    def load(cls, path: Path) -> Settings:
+        """The settings of the project whose ``_quarto.yml`` is ``path``."""
         import yaml  # here: a no-op build reads no settings
 
         try:
@@ -75,11 +76,15 @@ class Settings:
         except (OSError, yaml.YAMLError) as exc:
             raise RenderError(f"cannot read the render settings {path}: {exc}") from None
         formats = config.get("format") or {}
-        return cls(html=formats.get("html") or {}, typst=formats.get("typst") or {},
+        return cls(root=path.resolve().parent, html=formats.get("html") or {}, typst=formats.get("typst") or {},
                    filters=tuple(config.get("filters") or ()), raw=config)
 
     def path(self, relative: str) -> Path:
-        return (QUARTO_CONFIG.parent / relative).resolve()
+        return (self.root / relative).resolve()
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
 
 
 def source_date(data_date: str | None = None) -> datetime:
@@ -124,8 +129,8 @@ class BuiltinRenderer:
     version = ""  # the versions of pandoc and typst are recorded with the other tools
     batched = False
 
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or Settings.load()
+    def __init__(self, settings: Settings):
+        self.settings = settings
 
     @cached_property
     def pandoc(self) -> str:
@@ -177,7 +182,7 @@ class BuiltinRenderer:
         partials next to the template)."""
         folder = self._scratch / "typst"
         folder.mkdir(exist_ok=True)
-        shutil.copy(TEMPLATES / "typst" / "briefing.typst", folder / "briefing.typst")
+        shutil.copy(self.settings.templates / "typst" / "briefing.typst", folder / "briefing.typst")
         for partial in _as_list(self.settings.typst.get("template-partials")):
             shutil.copy(self.settings.path(partial), folder / Path(partial).name)
         return folder / "briefing.typst"
@@ -351,12 +356,13 @@ def embed_figures(html: bytes, folder: Path) -> bytes:
     return _IMG_SRC.sub(inline, text).encode("utf-8")
 
 
-def choose_renderer(name: str = "auto") -> Renderer:
-    """``quarto`` when asked for, or when ``auto`` and quarto is installed; else built-in."""
+def choose_renderer(name: str, settings: Settings) -> Renderer:
+    """``quarto`` when asked for, or when ``auto`` and quarto is installed; else built-in.
+    ``settings`` are the project's (``Settings.load(project.quarto_config)``)."""
     if name == "quarto" or (name == "auto" and shutil.which("quarto")):
         from .quarto import QuartoRenderer
 
-        return QuartoRenderer()
+        return QuartoRenderer(settings=settings)
     if name in ("builtin", "auto"):
-        return BuiltinRenderer()
+        return BuiltinRenderer(settings)
     raise UsageError(f"unknown renderer {name!r}: expected auto, quarto or builtin")
