@@ -22,7 +22,7 @@ import pytest
 
 from briefings.manifest import canonical_notebook
 
-from .conftest import DATA, edit_cell
+from .conftest import DATA, build, edit_cell
 
 PROVINCES = ("henan", "hebei")
 SEEDS = (1, 2, 5, 12, 20, 25)  # build, build, kernel, worker, kernel, worker at 1-7 s

@@ -19,7 +19,7 @@ from briefings import typst_pdf
 from briefings.render import BuiltinRenderer
 from briefings.workers import run_tasks
 
-from .conftest import DATA, build, builtin_renderer
+from .conftest import DATA, PROJECT, builtin_renderer
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -75,12 +75,15 @@ BUILD_AFTER_A_PDF = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-        from briefings.render import BuiltinRenderer
+    from briefings.build import run_build
+    from briefings.project import Project
+    from briefings.render import BuiltinRenderer, Settings
 
-    here, data = Path(sys.argv[1]), Path(sys.argv[2])
+    here, data, root = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    project = Project.at(root)
     (here / "x.typ").write_text("= 工程\\n大模型", encoding="utf-8")
-    builtin_renderer().compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
-    outcomes = build(data, here / "out", provinces=("hebei",), jobs=1, renderer="builtin")
+    BuiltinRenderer(Settings.load(project.quarto_config)).compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
+    outcomes = run_build(project, data, here / "out", provinces=("hebei",), jobs=1, renderer="builtin").outcomes
     print(all(o.ok for o in outcomes))
     """
 )
@@ -92,7 +95,7 @@ def test_a_build_after_a_pdf_in_the_same_process_never_hangs(tmp_path):
     script = tmp_path / "after.py"
     script.write_text(BUILD_AFTER_A_PDF, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run([sys.executable, str(script), str(tmp_path), str(DATA)], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), str(DATA), str(PROJECT.root)], env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.split() == ["True"], done.stderr[-2000:]
 
