@@ -55,14 +55,14 @@ def comparison_table(results: dict[str, Any], section: str, lang: str = "en") ->
         title = comparison_title(c, results, lang)
         for e in c["entries"] + c["also"]:
             rank = "—" if e.get("rank") is None else f"{e['rank']} of {c['n_regions']}" + (" (tie)" if e["tie"] else "") \
-                + (" (?)" if e["uncertain"] else "")
+                + (" (?)" if e.get("uncertain") else "")
             rows.append({
                 "comparison": title,
                 "region": holder_name(e["holder"], lang),
                 "figure": value_text(e, lang),
                 "year": e["year"] or "",
                 "status": label(e["status"], lang),
-                "rank": rank if c["kind"] == "ranked" else "no comparable figure elsewhere",
+                "rank": rank if c["kind"] == "ranked" else {"pair": "pair (no rank)", "alone": "compared with none"}[c["kind"]],
                 "this province": "◀" if e["holder"]["is_subject"] else "",
                 "measure": e["measure_id"],
             })
@@ -70,20 +70,17 @@ def comparison_table(results: dict[str, Any], section: str, lang: str = "en") ->
 
 
 def findings_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
-    """The key findings' inputs, one row each."""
+    """The key findings (claims) and the claims dropped as unsound, one row each."""
     import pandas as pd
 
-    rows = []
-    for f in results["findings"]:
-        m = results["measures"].get(f.get("measure_id", ""), {})
-        rows.append({
-            "kind": f["kind"].replace("_", " "),
-            "region": holder_name(m["holder"], lang) if m else "",
-            "figure": f"{metric_label(results, m['metric'], lang)}: {value_text(m, lang)}" if m and m["value"] is not None else "",
-            "rank": f"{f['rank']} of {f['n']}" if f.get("rank") else "",
-            "measure": f.get("measure_id", ""),
-            "compared with": f.get("other_measure_id", ""),
-        })
+    from .wording import Words
+
+    words = Words(results, lang)
+    by_id = {c["id"]: c for c in results["claims"]}
+    rows = [{"finding": words.sentence(by_id[i]), "kind": by_id[i]["kind"], "measures": ", ".join(by_id[i]["measure_ids"])}
+            for i in results["findings"]]
+    rows += [{"finding": "dropped: " + "; ".join(f"{r['rule']} ({r['why']})" for r in d["rules"]), "kind": d["claim"]["kind"],
+              "measures": ", ".join(d["claim"]["measure_ids"])} for d in results["dropped"]]
     return pd.DataFrame(rows)
 
 

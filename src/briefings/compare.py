@@ -1,25 +1,23 @@
-"""Compare one province with every other region that reports the same thing.
+"""Compare one province with every other region or city that reports the same thing.
 
-Rules (the methodology section of each briefing states them, data/README.md documents them):
+A comparison holds the figures that may be set against each other (``ComparisonKey``):
 
-- Like for like. Two figures share a ranking only when they have the same metric (a metric
-  of ``data/metrics.csv`` says exactly what is counted: total vs intelligent compute, one
-  fund vs a fund programme ...), the same instrument group (``instruments.csv``: a compute
-  voucher and a corpus voucher pay for different things), the same period (a yearly pool
-  is never ranked with a total one) and the same status class (a baseline never ranks with
-  a target; a projection ranks with targets and is labelled as one). Nothing is summed.
-- One figure per region. A region (a province, or a city: a city's figure is the city's)
-  contributes one figure to a ranking: its most recent, then its strongest; any other row
-  of the same kind is listed beside it as "also reported", unranked.
-- A ranking needs at least two regions. With one, the briefing says that no other region
-  reports a comparable figure, and gives no rank. A region is never ranked against itself.
-- Reference figures (a national rank, a share of the national total) are shown as such,
-  never ranked; national figures are a reference beside the regional ones.
-- Qualifiers travel with values. Ranks use the stated value (1-2-2-4); equal stated values
-  are ties; an order that different qualifiers make uncertain (≥ 94 next to ≈ 100) is
-  flagged; two floors, or two ceilings, compare as stated.
-- Missing is never zero: a metric others report and this province does not is listed as
-  not reported in the sources.
+- the same metric (``metrics.csv`` says exactly what is counted), instrument group
+  (``instruments.csv``) and period;
+- the same status: achieved, target, projection, enacted policy and proposal never share a
+  comparison;
+- for targets, projections and achieved figures, the same year, stated by the source (a
+  figure whose year is only its report's compares with nothing); a policy's year is its
+  document's, so instruments in force compare whatever year they were set;
+- the same level: province-level regions with each other, cities and districts with each
+  other; the four municipalities are province-level regions and cities, so they compare at
+  both levels (every claim names its level);
+- only figures the data marks as comparable.
+
+One figure per holder (its latest, then its strongest); the holder's other figures are listed
+as "also". A comparison of three or more holders is ranked; of two it is a pair; of one it
+stands alone. Figures of the same metric that differ in status or year are listed beside it,
+labelled, never ranked. What may be *said* about a comparison is decided in ``claims.py``.
 """
 
 from __future__ import annotations
@@ -31,12 +29,12 @@ from typing import Any
 import pandas as pd
 
 from . import vocab
-from .dates import latest
+from .dates import latest, parse
 from .errors import UsageError
 from .load import Dataset
 from .normalize import normalized_measures
 
-RESULTS_SCHEMA_VERSION = 2
+RESULTS_SCHEMA_VERSION = 3
 
 #: How far an "approx" value may be from the stated one when judging an ordering.
 APPROX_TOLERANCE = 0.10
@@ -55,6 +53,30 @@ class Subject:
     cities: tuple[str, ...]
 
 
+@dataclass(frozen=True, order=True)
+class ComparisonKey:
+    """What makes figures comparable; ``year`` is None when the status is not dated (policy,
+    proposal), ``undated`` marks a dated figure whose year the source does not state."""
+
+    metric: str
+    group: str
+    period: str
+    status: str
+    year: int | None
+    level: str
+    undated: str = ""  # the measure id of a figure that compares with nothing
+
+    @property
+    def id(self) -> str:
+        parts = [self.metric, self.group or "none", self.period or "none", self.status,
+                 str(self.year) if self.year is not None else "any", self.level]
+        return "__".join(parts + ([self.undated] if self.undated else []))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "group": self.group or None, "period": self.period or None, "status": self.status,
+                "year": self.year, "level": self.level, "undated": bool(self.undated)}
+
+
 def find_province(ds: Dataset, slug: str) -> Subject:
     """The province with this slug; a clear error for anything else (cities, unknown slugs)."""
     regions = ds.regions
@@ -65,8 +87,18 @@ def find_province(ds: Dataset, slug: str) -> Subject:
         what = "is a city, not a province-level division" if not hit.empty else "is not a province slug in regions.csv"
         raise UsageError(f"unknown province {slug!r}: it {what}. Known provinces: {known}")
     r = hit.iloc[0]
-    cities = tuple(sorted(regions.loc[regions["parent"] == r["code"], "code"]))
+    within = _within(ds)
+    cities = tuple(sorted(c for c, p in within.items() if p == r["code"]))
     return Subject(r["code"], r["slug"], r["name_zh"], r["name_en"], r["short_zh"], r["macro_region"], cities)
+
+
+def _within(ds: Dataset) -> dict[str, str]:
+    """City and district codes -> the province-level region they lie in."""
+    from .load import province_of
+
+    level = dict(zip(ds.regions["code"], ds.regions["level"]))
+    parent = dict(zip(ds.regions["code"], ds.regions["parent"]))
+    return {c: province_of(c, level, parent) for c, lv in level.items() if lv in ("city", "district")}
 
 
 def provinces_with_measures(ds: Dataset) -> list[str]:
@@ -82,12 +114,17 @@ class Vocabulary:
     def __init__(self, ds: Dataset):
         self.metrics = ds.metrics.set_index("metric")
         self.instruments = ds.instruments.set_index("instrument")
+        self._flags = {(m, c): self.metrics.at[m, c] == "yes" for m in self.metrics.index
+                       for c in ("lower_is_stronger", "ceiling", "charted")}
+        #: how each qualifier word prints (qualifiers.csv), carried by every figure as ``words``
+        self.forms = {q["word"]: {"symbol": q["symbol"], "zh": q["zh_form"], "en": q["en_form"]}
+                      for q in ds.qualifiers.to_dict("records")}
 
     def metric(self, metric: str) -> pd.Series:
         return self.metrics.loc[metric]
 
     def flag(self, metric: str, column: str) -> bool:
-        return self.metrics.at[metric, column] == "yes"
+        return self._flags[(metric, column)]
 
     def group(self, instrument: str) -> str:
         return self.instruments.at[instrument, "compare_group"] if instrument else ""
@@ -103,23 +140,40 @@ class Vocabulary:
             return vocab.QUALITATIVE_SECTION_BY_KIND[self.instruments.at[row["instrument"], "kind"]]
         return vocab.QUALITATIVE_SECTION_BY_CATEGORY.get(row["category"], "industry")
 
-    def comparison_key(self, row: pd.Series | dict) -> str:
-        """Rows with the same key measure the same thing and may share a ranking."""
-        return "|".join([row["metric"], self.group(row["instrument"]) or "-", row["period"] or "-",
-                         vocab.STATUS_CLASS[row["status"]]])
+    def keys(self, row: dict[str, Any], levels: tuple[str, ...]) -> list[ComparisonKey]:
+        """The comparisons a figure belongs to, one per level it compares at."""
+        dated = row["status"] in vocab.DATED_STATUSES
+        stated = dated and row["year"] is not None and row["year_basis"] == "stated"
+        year = row["year"] if stated else None
+        undated = row["measure_id"] if (dated and not stated) or row["comparable"] != "yes" else ""
+        return [ComparisonKey(row["metric"], self.group(row["instrument"]), row["period"] or "", row["status"], year, level,
+                              undated) for level in levels]
 
 
-def interval(value: float, value_high: float | None, qualifier: str, ceiling: bool) -> tuple[float, float]:
-    """The range of true values a stated figure allows, used only to flag uncertain orderings."""
+def interval(value: float, value_high: float | None, qualifier: str, *, ceiling: bool, commitment: bool) -> tuple[float, float]:
+    """The range of true values a stated figure allows, for judging whether an order is certain.
+
+    In a target or an enacted policy a floor or a cap is the commitment itself (a target of 35
+    EFLOPS or more commits to 35), so it is its own value; so is a cap in a ceiling metric (a
+    voucher paying up to CNY 1 million per firm). For achieved figures and projections a floor
+    or cap bounds an unknown value.
+    """
     if qualifier == "range":
         return value, value_high if value_high is not None else value
     if qualifier == "approx":
         return value * (1 - APPROX_TOLERANCE), value * (1 + APPROX_TOLERANCE)
+    if qualifier in ("min", "max") and (commitment or (qualifier == "max" and ceiling)):
+        return value, value
     if qualifier == "min":
         return value, math.inf
-    if qualifier == "max" and not ceiling:
+    if qualifier == "max":
         return 0.0, value
     return value, value
+
+
+def is_exact(e: dict[str, Any], ceiling: bool) -> bool:
+    """A figure a ratio may be taken of: stated exactly, or a cap of a ceiling metric in force."""
+    return e["qualifier"] == "eq" or (e["qualifier"] == "max" and ceiling and e["status"] in ("policy", "target"))
 
 
 def _none(value: Any) -> Any:
@@ -135,8 +189,18 @@ def region_index(ds: Dataset) -> dict[str, dict[str, Any]]:
     return ds.regions.set_index("code").to_dict("index")
 
 
+def holder_levels(row: dict[str, Any]) -> tuple[str, ...]:
+    """The levels a figure compares at: a city's or district's at city level; a province's at
+    province level; a municipality's at both."""
+    if row["locality"]:
+        return ("city",)
+    if row["region"] in vocab.MUNICIPALITIES:
+        return ("province", "city")
+    return ("province",)
+
+
 def holder(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject) -> dict[str, Any]:
-    """Who a figure belongs to: the city when the measure is a city's, else the region."""
+    """Who a figure belongs to: the city or district when the measure is theirs, else the region."""
     code = row["locality"] or row["region"]
     r = regions[code]
     return {
@@ -149,12 +213,18 @@ def holder(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Sub
         "macro_region": r["macro_region"],
         "is_subject": row["region"] == subject.code,
         "is_city": bool(row["locality"]),
+        "is_municipality": not row["locality"] and row["region"] in vocab.MUNICIPALITIES,
+        "joint_with": [{"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"]}
+                       for c in (row.get("joint_with") or "").split()],
     }
 
 
-def entry(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject) -> dict[str, Any]:
+def entry(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject, vocabulary: Vocabulary,
+          data_year: int) -> dict[str, Any]:
     """One figure as the briefing shows it (the measure's text lives in ``measures``)."""
-    return {
+    ceiling = vocabulary.flag(row["metric"], "ceiling")
+    year = None if pd.isna(row["year"]) else int(row["year"])
+    e = {
         "measure_id": row["measure_id"],
         "holder": holder(row, regions, subject),
         "instrument": row["instrument"],
@@ -165,12 +235,19 @@ def entry(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subj
         "value_reported": row["value_reported"],
         "unit_reported": row["unit_reported"],
         "qualifier": row["qualifier"],
+        "qualifier_word": row["qualifier_word"],
+        "words": vocabulary.forms.get(row["qualifier_word"]),
         "period": row["period"],
-        "year": None if pd.isna(row["year"]) else int(row["year"]),
+        "year": year,
+        "year_basis": row["year_basis"],
         "status": row["status"],
+        "comparable": row["comparable"] == "yes",
+        "lapsed": row["status"] == "target" and year is not None and year < data_year,
         "source_id": row["source_id"],
         "has_note": bool(row["note_en"]),
     }
+    e["exact"] = is_exact(e, ceiling)
+    return e
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -186,8 +263,8 @@ def _stronger_first(e: dict[str, Any], lower_first: bool) -> tuple:
     return ((e["value"] if lower_first else -e["value"]), e["holder"]["code"], e["measure_id"])
 
 
-def one_per_region(entries: list[dict[str, Any]], lower_first: bool) -> tuple[list[dict], list[dict]]:
-    """Each region's figure for a ranking (its latest year, then its strongest), and the rest."""
+def one_per_holder(entries: list[dict[str, Any]], lower_first: bool) -> tuple[list[dict], list[dict]]:
+    """Each holder's figure for a comparison (its latest year, then its strongest), and the rest."""
     chosen: dict[str, dict[str, Any]] = {}
     for e in sorted(entries, key=lambda e: (-(e["year"] or 0), *_stronger_first(e, lower_first))):
         chosen.setdefault(e["holder"]["code"], e)
@@ -196,178 +273,240 @@ def one_per_region(entries: list[dict[str, Any]], lower_first: bool) -> tuple[li
     return list(chosen.values()), also
 
 
+def certainly_stronger(a: dict[str, Any], b: dict[str, Any], *, lower_is_stronger: bool, ceiling: bool) -> bool:
+    """True when the qualifiers make it certain that ``a`` is the stronger figure."""
+    alo, ahi = interval(a["value"], a["value_high"], a["qualifier"], ceiling=ceiling, commitment=a["status"] in ("target", "policy"))
+    blo, bhi = interval(b["value"], b["value_high"], b["qualifier"], ceiling=ceiling, commitment=b["status"] in ("target", "policy"))
+    return ahi < blo if lower_is_stronger else alo > bhi
+
+
 def rank_entries(entries: list[dict[str, Any]], *, lower_is_stronger: bool, ceiling: bool) -> list[dict[str, Any]]:
-    """Order one figure per region strongest first; add rank, tie, uncertain, ratio_to_leader."""
+    """Order one figure per holder strongest first; add rank (1-2-2-4 by stated value), tie
+    (equal stated values) and uncertain (an order with a neighbour the qualifiers leave open)."""
     ordered = sorted(entries, key=lambda e: _stronger_first(e, lower_is_stronger))
-    leader = ordered[0]["value"] if ordered else None
     for e in ordered:
         stronger = [o for o in ordered if (o["value"] < e["value"] if lower_is_stronger else o["value"] > e["value"])]
         e["rank"] = 1 + len(stronger)
         e["tie"] = sum(1 for o in ordered if o["value"] == e["value"]) > 1
-        e["ratio_to_leader"] = (e["value"] / leader) if leader else None
-        lo, hi = interval(e["value"], e["value_high"], e["qualifier"], ceiling)
-        e["uncertain"] = False
-        for other in ordered:
-            if other is e or other["value"] == e["value"]:
-                continue
-            if other["qualifier"] == e["qualifier"] and e["qualifier"] in ("min", "max", "eq"):
-                continue  # two floors (or two ceilings) compare as stated: at least 94 is the stronger commitment than at least 35
-            olo, ohi = interval(other["value"], other["value_high"], other["qualifier"], ceiling)
-            if lo <= ohi and olo <= hi:  # the intervals overlap: the order could flip
-                e["uncertain"] = True
+        e["uncertain"] = any(
+            o is not e and o["value"] != e["value"]
+            and not certainly_stronger(o, e, lower_is_stronger=lower_is_stronger, ceiling=ceiling)
+            and not certainly_stronger(e, o, lower_is_stronger=lower_is_stronger, ceiling=ceiling)
+            for o in ordered)
     return ordered
 
 
-def ranking(key: str, rows: pd.DataFrame, regions: dict[str, dict[str, Any]], subject: Subject,
-            vocabulary: Vocabulary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of one comparison key: one figure per region ranked strongest first, and the
-    rest (a region's other figures), as the province briefings and the overview show them."""
-    metric = key.split("|")[0]
-    lower, ceiling = vocabulary.flag(metric, "lower_is_stronger"), vocabulary.flag(metric, "ceiling")
-    ranked_pool, also = one_per_region([entry(r, regions, subject) for r in _records(rows)], lower)
-    return rank_entries(ranked_pool, lower_is_stronger=lower, ceiling=ceiling), also
+class Field:
+    """Every figure that may be compared, grouped once per dataset (``Field.build``), so that
+    comparing many provinces groups once."""
+
+    def __init__(self, ds: Dataset, table: pd.DataFrame):
+        self.ds = ds
+        self.vocabulary = Vocabulary(ds)
+        self.regions = region_index(ds)
+        self.data_as_of = latest(list(ds.sources["date"]))
+        self.data_year = parse(self.data_as_of).start.year
+        kinds = table["metric"].map(self.vocabulary.metrics["kind"])
+        self.table = table
+        self.kinds = kinds
+        valued = table[kinds != "qualitative"]
+        self.rows = _records(valued)
+        self.ranked_rows = [r for r, k in zip(self.rows, kinds[valued.index]) if k == "ranked"]
+        self.groups: dict[ComparisonKey, list[dict[str, Any]]] = {}
+        for r in self.ranked_rows:
+            if r["region"] == "CN":
+                continue
+            for key in self.vocabulary.keys(r, holder_levels(r)):
+                self.groups.setdefault(key, []).append(r)
+        self.by_metric_level: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for key, rows in self.groups.items():
+            self.by_metric_level.setdefault((key.metric, key.level), []).extend(rows)
+        self.national = [r for r in self.rows if r["region"] == "CN"]
+        instrument_rows = table[(table["instrument"] != "") & (table["region"] != "CN")]
+        self.instrument_holders: dict[str, set[str]] = {}
+        for r in _records(instrument_rows):
+            if r["status"] != "proposal":  # a proposal is never an instrument a region has
+                self.instrument_holders.setdefault(r["instrument"], set()).add(r["locality"] or r["region"])
 
 
-def _comparison(key: str, rows: pd.DataFrame, national: pd.DataFrame, regions: dict[str, dict[str, Any]], subject: Subject,
-                vocabulary: Vocabulary) -> dict[str, Any]:
-    metric, group, period, klass = key.split("|")
-    lower = vocabulary.flag(metric, "lower_is_stronger")
-    ranked, also = ranking(key, rows, regions, subject, vocabulary)
-    regions_count = len(ranked)
-    if regions_count < 2:
-        for e in ranked:  # alone: no rank
-            e["rank"], e["tie"], e["uncertain"], e["ratio_to_leader"] = None, False, False, None
+def _comparison(key: ComparisonKey, rows: list[dict[str, Any]], field: Field, subject: Subject) -> dict[str, Any]:
+    v = field.vocabulary
+    lower, ceiling = v.flag(key.metric, "lower_is_stronger"), v.flag(key.metric, "ceiling")
+    entries = [entry(r, field.regions, subject, v, field.data_year) for r in rows]
+    pool, also = one_per_holder(entries, lower)
+    n = len(pool)
+    ranked = rank_entries(pool, lower_is_stronger=lower, ceiling=ceiling)
+    kind = "ranked" if n >= 3 else ("pair" if n == 2 else "alone")
+    if kind != "ranked":
+        for e in ranked:
+            e["rank"], e["tie"] = None, False
     for e in also:
-        e["rank"], e["tie"], e["uncertain"], e["ratio_to_leader"] = None, False, False, None
-    peers = [e for e in ranked if not e["holder"]["is_subject"] and e["holder"]["macro_region"] == subject.macro_region]
+        e["rank"], e["tie"], e["uncertain"] = None, False, False
+    national = [entry(r, field.regions, subject, v, field.data_year) for r in field.national if r["metric"] == key.metric]
     return {
-        "id": key.replace("|", "__").replace("-", "none"),
-        "key": key,
-        "section": vocabulary.metric(metric)["section"],
-        "metric": metric,
-        "group": group if group != "-" else None,
-        "period": period if period != "-" else None,
-        "status_class": klass,
+        "id": key.id,
+        "key": key.as_dict(),
+        "section": v.metric(key.metric)["section"],
+        "metric": key.metric,
+        "group": key.group or None,
+        "period": key.period or None,
+        "status": key.status,
+        "year": key.year,
+        "level": key.level,
         "unit": ranked[0]["unit"],
-        "kind": "ranked" if regions_count >= 2 else "alone",
-        "n_regions": regions_count,
+        "kind": kind,
+        "n_regions": n,
         "lower_is_stronger": lower,
-        "charted": vocabulary.flag(metric, "charted") and regions_count >= 2,
-        "projections": sorted(e["measure_id"] for e in ranked + also if e["status"] == "projection"),
+        "ceiling": ceiling,
+        "comparable": not key.undated or all(e["comparable"] for e in ranked),
+        "undated": bool(key.undated) and all(e["comparable"] for e in ranked),
+        "charted": v.flag(key.metric, "charted") and kind == "ranked",
         "entries": ranked,
         "also": also,
-        "national": [entry(r, regions, subject) for r in _records(national)],
-        "peer_measure_ids": [e["measure_id"] for e in peers],
-        "leader_measure_id": ranked[0]["measure_id"] if regions_count >= 2 else None,
+        "beside": [],
+        "national": national,
     }
 
 
-def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject,
-            vocabulary: Vocabulary) -> dict[str, Any]:
-    keys = ["measure_id", "region", "locality", "policy", "category", "instrument", "metric", "qualifier",
-            "value_reported", "unit_reported", "unit", "period", "status", "source_id", "evidence",
-            "summary_zh", "summary_en", "note_zh", "note_en"]
-    rec = {k: row[k] for k in keys}
-    rec["value"] = _none(row["value"])
-    rec["value_high"] = _none(row["value_high"])
-    rec["year"] = None if pd.isna(row["year"]) else int(row["year"])
-    rec["section"] = vocabulary.section(row)
-    rec["holder"] = holder(row, regions, subject)
-    return rec
+def _beside(comparisons: list[dict[str, Any]], field: Field, subject: Subject) -> None:
+    """Figures of the same metric and level that differ in status or year: listed beside the
+    first comparison of that metric, labelled, never ranked."""
+    shown = {e["measure_id"] for c in comparisons for e in c["entries"] + c["also"]}
+    seen: set[tuple[str, str]] = set()
+    for c in comparisons:
+        if (c["metric"], c["level"]) in seen:
+            continue
+        seen.add((c["metric"], c["level"]))
+        rows = [r for r in field.by_metric_level.get((c["metric"], c["level"]), []) if r["measure_id"] not in shown]
+        unique = {r["measure_id"]: r for r in rows}
+        c["beside"] = sorted((entry(r, field.regions, subject, field.vocabulary, field.data_year) for r in unique.values()),
+                             key=lambda e: (e["status"], -(e["year"] or 0), e["holder"]["code"], e["measure_id"]))
+        shown.update(unique)
 
 
-def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Everything a briefing needs about one province, as JSON-ready data.
+def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, field: Field | None = None) -> dict[str, Any]:
+    """Everything a briefing needs about one province, as JSON-ready data (``results.schema.json``).
 
-    ``table`` is the normalized table (computed when not given, so callers that compare
-    many provinces normalize once).
+    ``table`` is the normalized table and ``field`` its grouping (computed when not given, so
+    callers that compare many provinces do it once).
     """
+    from .claims import province_claims
+
     subject = find_province(ds, slug)
-    vocabulary = Vocabulary(ds)
     table = normalized_measures(ds) if table is None else table
-    regions = region_index(ds)
-    kinds = table["metric"].map(vocabulary.metrics["kind"])
-    valued = table[kinds != "qualitative"].copy()
-    valued["key"] = [vocabulary.comparison_key(r) for r in _records(valued)]
-    ranked_kind = valued[kinds[valued.index] == "ranked"]
+    field = field or Field(ds, table)
+    v, regions = field.vocabulary, field.regions
+    kinds = field.kinds
     mine = table[table["region"] == subject.code]
-    mine_ranked = ranked_kind[ranked_kind["region"] == subject.code]
-    regional = ranked_kind[ranked_kind["region"] != "CN"]
-    national = valued[valued["region"] == "CN"]
+    mine_ranked = [r for r in field.ranked_rows if r["region"] == subject.code]
 
+    keys = sorted({k for r in mine_ranked for k in v.keys(r, holder_levels(r))})
     comparisons = []
-    for key in sorted(set(mine_ranked["key"])):
-        metric = key.split("|")[0]
-        comparisons.append(_comparison(key, regional[regional["key"] == key], national[national["metric"] == metric],
-                                       regions, subject, vocabulary))
-    comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["kind"] != "ranked", c["metric"], c["key"]))
+    for key in keys:
+        rows = field.groups[key] if not key.undated else [r for r in mine_ranked if r["measure_id"] == key.undated]
+        comparisons.append(_comparison(key, rows, field, subject))
+    # a municipality's figure compares at both levels; where it stands alone at one level and
+    # is compared at the other (or alone at both), it is shown once
+    for c in sorted(comparisons, key=lambda c: c["level"] != "city"):
+        others = [o for o in comparisons if o is not c]
+        ids = {e["measure_id"] for e in c["entries"]}
+        if c["kind"] == "alone" and any(ids <= {e["measure_id"] for e in o["entries"] + o["also"]} for o in others):
+            comparisons.remove(c)
+    comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["kind"] == "alone", c["metric"], c["id"]))
+    _beside(comparisons, field, subject)
 
-    references = [entry(r, regions, subject) for _, r in valued[(kinds[valued.index] == "reference")
-                                                                & (valued["region"] == subject.code)].iterrows()]
-    national_references = [entry(r, regions, subject) for r in _records(national)]
+    references = [entry(r, regions, subject, v, field.data_year) for r, k in
+                  zip(_records(table[kinds != "qualitative"]), kinds[kinds != "qualitative"])
+                  if k == "reference" and r["region"] == subject.code]
 
     # metrics others report with a value and this province (and its cities) does not
-    others = regional[regional["region"] != subject.code]
-    not_reported = []
-    for metric, group in others.groupby("metric"):
-        if metric in set(mine_ranked["metric"]):
-            continue
-        holders = sorted({(r["locality"] or r["region"]) for r in _records(group)})
-        not_reported.append({
-            "section": vocabulary.metric(metric)["section"],
-            "metric": metric,
-            "reported_by": [{"code": h, "name_zh": regions[h]["short_zh"], "name_en": regions[h]["name_en"],
-                             "is_city": regions[h]["level"] == "city"} for h in holders],
-            "measure_ids": sorted(group["measure_id"]),
-        })
-    not_reported.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
+    reported_here = {r["metric"] for r in mine_ranked}
+    not_reported: dict[str, set[str]] = {}
+    for r in field.ranked_rows:
+        if r["region"] not in ("CN", subject.code) and r["metric"] not in reported_here:
+            not_reported.setdefault(r["metric"], set()).add(r["locality"] or r["region"])
+    not_reported_list = [{
+        "section": v.metric(metric)["section"], "metric": metric,
+        "reported_by": [{"code": h, "name_zh": regions[h]["short_zh"], "name_en": regions[h]["name_en"],
+                         "is_city": regions[h]["level"] in ("city", "district")} for h in sorted(holders)],
+    } for metric, holders in not_reported.items()]
+    not_reported_list.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
 
     qualitative = mine[kinds[mine.index] == "qualitative"]
     measure_ids = set(mine["measure_id"])
     for c in comparisons:
-        measure_ids.update(e["measure_id"] for e in c["entries"] + c["also"] + c["national"])
+        measure_ids.update(e["measure_id"] for e in c["entries"] + c["also"] + c["beside"] + c["national"])
     cited = table[table["measure_id"].isin(measure_ids)]
     source_ids = sorted(set(cited["source_id"]))
     policy_ids = sorted(set(cited["policy"]) - {""})
-    metrics_used = sorted(set(cited["metric"]) | {n["metric"] for n in not_reported})
+    metrics_used = sorted(set(cited["metric"]) | {n["metric"] for n in not_reported_list})
     instruments_used = sorted(set(cited["instrument"]) - {""})
+    words = sorted(set(cited["qualifier_word"]) - {""})
+    valued_here = int((kinds[mine.index] != "qualitative").sum())
 
-    results = {
+    results: dict[str, Any] = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "province": {
             "code": subject.code, "slug": subject.slug, "name_zh": subject.name_zh, "name_en": subject.name_en,
             "short_zh": subject.short_zh, "macro_region": subject.macro_region,
+            "is_municipality": subject.code in vocab.MUNICIPALITIES,
             "cities": [
-                {"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"]}
+                {"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"], "level": regions[c]["level"]}
                 for c in subject.cities if c in set(mine["locality"])
             ],
         },
-        "data_as_of": latest(list(ds.sources["date"])),
+        "data_as_of": field.data_as_of,
         "counts": {
             "measures": int(len(mine)),
-            "valued": int((kinds[mine.index] != "qualitative").sum()),
+            "valued": valued_here,
             "qualitative": int(len(qualitative)),
             "city_measures": int((mine["locality"] != "").sum()),
             "ranked": sum(1 for c in comparisons if c["kind"] == "ranked"),
+            "pairs": sum(1 for c in comparisons if c["kind"] == "pair"),
+            "sources": len(set(mine["source_id"])),
         },
-        "has_quantitative": bool((kinds[mine.index] != "qualitative").any()),
+        "has_quantitative": valued_here > 0,
         "comparisons": comparisons,
         "references": references,
-        "national_references": national_references,
-        "qualitative": [_record(r, regions, subject, vocabulary) for r in _records(qualitative)],
-        "not_reported": not_reported,
-        "measures": {r["measure_id"]: _record(r, regions, subject, vocabulary)
-                     for r in _records(cited.sort_values("measure_id"))},
-        "metrics": {m: _metric_record(vocabulary.metric(m)) for m in metrics_used},
-        "instruments": {i: vocabulary.instruments.loc[i].to_dict() for i in instruments_used},
+        "qualitative": [_record(r, regions, subject, v) for r in _records(qualitative)],
+        "not_reported": not_reported_list,
+        "measures": {r["measure_id"]: _record(r, regions, subject, v) for r in _records(cited.sort_values("measure_id"))},
+        "metrics": {m: _metric_record(v.metric(m)) for m in metrics_used},
+        "instruments": {i: v.instruments.loc[i].to_dict() for i in instruments_used},
+        "qualifiers": {w: r for w, r in ds.qualifiers.set_index("word").to_dict("index").items() if w in words},
         "sources": ds.sources[ds.sources["source_id"].isin(source_ids)].to_dict("records"),
         "policies": ds.policies[ds.policies["policy_id"].isin(policy_ids)].to_dict("records"),
     }
-    from .findings import key_findings
-
-    holders = table[(table["instrument"] != "") & (table["region"] != "CN")].groupby("instrument")["region"]
-    results["findings"] = key_findings(results, {i: set(r) for i, r in holders})
+    results["source_dates"] = sorted({s["date"] for s in results["sources"] if s["source_id"] in set(mine["source_id"])})
+    claims, dropped, findings = province_claims(results, field)
+    results["claims"], results["dropped"], results["findings"] = claims, dropped, findings
+    results["profile"] = "thin" if is_thin(results) else "full"
     return results
+
+
+#: A province with fewer quantitative figures than this (its own and its cities') gets a
+#: one-page profile instead of a briefing (README: "Thin provinces").
+THIN_THRESHOLD = 3
+
+
+def is_thin(results: dict[str, Any]) -> bool:
+    return results["counts"]["valued"] < THIN_THRESHOLD
+
+
+def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject,
+            vocabulary: Vocabulary) -> dict[str, Any]:
+    keys = ["measure_id", "region", "locality", "policy", "category", "instrument", "metric", "qualifier", "qualifier_word",
+            "value_reported", "unit_reported", "unit", "period", "year_basis", "status", "source_id", "evidence",
+            "summary_zh", "summary_en", "note_zh", "note_en", "curator_note"]
+    rec = {k: row[k] for k in keys}
+    rec["words"] = vocabulary.forms.get(row["qualifier_word"])
+    rec["value"] = _none(row["value"])
+    rec["value_high"] = _none(row["value_high"])
+    rec["year"] = None if pd.isna(row["year"]) else int(row["year"])
+    rec["comparable"] = row["comparable"] == "yes"
+    rec["section"] = vocabulary.section(row)
+    rec["holder"] = holder(row, regions, subject)
+    return rec
 
 
 def _metric_record(m: pd.Series) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import jinja2
 
 from .dates import display
 from .format import cjk_spacing, holder_name, ordinal, value_text
+from .wording import Words
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
 from .titles import comparison_title, instrument_label, metric_label, shown_entries
 from .vocab import SECTIONS
@@ -28,6 +29,16 @@ from .vocab import SECTIONS
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
 REMARK_MARKS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def remark_mark(index: int) -> str:
+    """a, b, ... z, then aa, ab ...: every remark of a table has its own mark."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(REMARK_MARKS))
+        letters = REMARK_MARKS[rest] + letters
+    return letters
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&:;\"'=%/])")
 
@@ -141,6 +152,7 @@ class Edition:
         self._ = gettext_for(lang)
         self.ngettext = ngettext_for(lang)
         self.cite = Citations(results)
+        self.words = Words(results, lang)
 
     # --- words
     def text(self, zh: str, en: str) -> str:
@@ -205,9 +217,21 @@ def _remarks(rows: list[dict[str, Any]], edition: Edition) -> list[dict[str, str
         note = edition.note(row["measure_id"])
         row["mark"] = ""
         if note:
-            row["mark"] = REMARK_MARKS[len(remarks) % len(REMARK_MARKS)]
+            row["mark"] = remark_mark(len(remarks))
             remarks.append({"mark": row["mark"], "name": row["name"], "text": edition.md(note)})
     return remarks
+
+
+def _year(e: dict[str, Any], edition: Edition) -> str:
+    """The year cell: stated (2025), the report's own (2024, report year), a passed target."""
+    _ = edition._
+    if not e.get("year"):
+        return "—"
+    if e.get("year_basis") == "document" and e["status"] in ("target", "projection", "baseline"):
+        return _("{year} (year of the report)").format(year=e["year"])
+    if e.get("lapsed"):
+        return _("{year} (passed)").format(year=e["year"])
+    return str(e["year"])
 
 
 def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]:
@@ -217,7 +241,7 @@ def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]
         "subject": e["holder"]["is_subject"],
         "instrument": edition.instrument_label(e.get("instrument", "")),
         "value": edition.value(e),
-        "year": str(e["year"]) if e.get("year") else "—",
+        "year": _year(e, edition),
         "status": edition.status(e["status"]),
         "rank": (f"{e['rank']}{'=' if e.get('tie') else ''}{'?' if e.get('uncertain') else ''}" if ranked and e.get("rank")
                  else "—"),
@@ -226,32 +250,15 @@ def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]
     }
 
 
+def claim_sentence(claim: dict[str, Any], edition: Edition) -> str:
+    """A claim's sentence, escaped for markdown, with the citation marks of its measures."""
+    return edition.md(edition.words.sentence(claim)) + edition.cite.marker(*claim["measure_ids"])
+
+
 def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
-    """One sentence above a ranking: where this province stands and who leads, with what."""
-    _ = edition._
-    mine = [e for e in c["entries"] if e["holder"]["is_subject"]]
-    leader = c["entries"][0]
-    if not mine:
-        return ""
-    e = min(mine, key=lambda x: x["rank"])
-    values = {"who": edition.md(edition.prose_name(e["holder"])), "rank": edition.rank(e["rank"]), "n": c["n_regions"],
-              "leader": edition.md(edition.prose_name(leader["holder"])), "leader_value": edition.md(edition.value(leader, "prose")),
-              "value": edition.md(edition.value(e, "prose"))}
-    if e["rank"] == 1 and e["tie"]:
-        text = _("{who} shares first place among {n} regions with {value}.")
-    elif e["rank"] == 1:
-        text = _("{who} is first among {n} regions with {value}.")
-    else:
-        text = _("{who} ranks {rank} of {n} regions with {value}; {leader} is first with {leader_value}.")
-    sentence = text.format(**values)
-    if e["rank"] != 1 and leader.get("instrument") and leader["instrument"] != e.get("instrument"):
-        sentence = edition.sentences(sentence, _("The leader's figure is for another instrument: {instrument}.").format(
-            instrument=edition.md(edition.instrument_label(leader["instrument"]))))
-    if c["projections"]:
-        sentence = edition.sentences(sentence, _("A projection (an expected figure, not a commitment) is marked as such."))
-    if any(x["uncertain"] for x in c["entries"]):
-        sentence = edition.sentences(sentence, _("The qualifiers leave part of this order uncertain (marked ?)."))
-    return edition.prose(sentence)
+    """The sentences above a comparison: its sound claims about this province's figures."""
+    claims = [k for k in edition.results["claims"] if k.get("where") == "lead" and k.get("comparison_id") == c["id"]]
+    return edition.punct["gap"].join(edition.md(edition.words.sentence(k)) for k in claims)
 
 
 #: Rows of a ranking's table; beyond them only this province's rows are added (with a note).
@@ -260,20 +267,24 @@ MAX_ROWS = 15
 
 def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
     shown = shown_entries(c["entries"], MAX_ROWS)
-    rows = [_row(e, edition, ranked=True) for e in shown]
+    ranked = c["kind"] == "ranked"
+    rows = [_row(e, edition, ranked=ranked) for e in shown]
     also = [_row(e, edition, ranked=False) for e in c["also"]]
+    beside = [_row(e, edition, ranked=False) for e in c["beside"]]
     national = [_row(e, edition, ranked=False) | {"name": edition._("China (national reference)")} for e in c["national"]]
-    remarks = _remarks(rows + also + national, edition)
+    remarks = _remarks(rows + also + beside + national, edition)
     return {
         "id": c["id"],
         "title": comparison_title(c, edition.results, edition.lang),
         "definition": edition.md(edition.metric_definition(c["metric"])),
         "lead": lead_sentence(c, edition),
+        "ranked": ranked,
         "rows": rows,
         "also": also,
+        "beside": beside,
         "national": national,
         "remarks": remarks,
-        "show_instrument": any(r["instrument"] for r in rows + also),
+        "show_instrument": any(r["instrument"] for r in rows + also + beside),
         "hidden": len(c["entries"]) - len(shown),
         "n": c["n_regions"],
         "lower_is_stronger": c["lower_is_stronger"],
@@ -281,7 +292,8 @@ def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
 
 
 def alone_view(comparisons: list[dict[str, Any]], edition: Edition) -> dict[str, Any]:
-    """Figures no other region reports comparably, in one compact table per section."""
+    """Figures compared with no other holder's, one compact table per section, each with its
+    statement (the figure in a sentence)."""
     rows = []
     for c in comparisons:
         for e in c["entries"] + c["also"]:
@@ -292,68 +304,10 @@ def alone_view(comparisons: list[dict[str, Any]], edition: Edition) -> dict[str,
     return {"rows": rows, "remarks": _remarks(rows, edition)}
 
 
-def finding_sentence(f: dict[str, Any], results: dict[str, Any], edition: Edition) -> str | None:
-    """One key-finding sentence, generated from the results (never canned text)."""
-    _ = edition._
-    province = results["province"]["short_zh" if edition.lang == "zh" else "name_en"]
-    if f["kind"] == "qualitative_only":
-        text = edition.ngettext(
-            "The sources name {count} AI measure or priority for {province} but give no figure for it.",
-            "The sources name {count} AI measures or priorities for {province} but give no figures for them.",
-            f["count"]).format(count=f["count"], province=edition.md(province))
-        return edition.prose(text)
-    if f["kind"] == "not_reported":
-        text = edition.ngettext(
-            "{count} metric that other regions report is not reported in the sources for {province}.",
-            "{count} metrics that other regions report are not reported in the sources for {province}.",
-            f["count"]).format(count=f["count"], province=edition.md(province))
-        return edition.prose(text)
-    measures = results["measures"]
-    m = measures[f["measure_id"]]
-    values = {"who": edition.md(edition.prose_name(m["holder"])), "what": edition.md(edition.figure_name(m)),
-              "value": edition.md(edition.value(m, "prose"))}
-    cite = [f["measure_id"]]
-    if f["kind"] in ("leads", "trails", "ranks"):
-        other = measures[f["other_measure_id"]]
-        cite.append(other["measure_id"])
-        values.update({"other": edition.md(edition.prose_name(other["holder"])), "other_value": edition.md(edition.value(other, "prose")),
-                       "rank": edition.rank(f["rank"]), "n": f["n"],
-                       "times": f"{f['times']:.1f}".rstrip("0").rstrip(".") if f.get("times") else ""})
-        if f["kind"] == "leads" and f["tie"]:
-            text = _("{who} shares first place among {n} regions for {what}: {value}, level with {other} ({other_value}).")
-        elif f["kind"] == "leads" and f["wide"] and f.get("lower_is_stronger"):
-            # the smaller figure leads: "{times} times" would read the wrong way round
-            text = _("{who} is first of {n} regions for {what}, by a wide margin: {value}, against {other}'s {other_value}.")
-        elif f["kind"] == "leads" and f["wide"]:
-            text = _("{who} is first of {n} regions for {what}, by a wide margin: {value}, {times} times {other}'s {other_value}.")
-        elif f["kind"] == "leads":
-            text = _("{who} is first of {n} regions for {what}: {value}, ahead of {other} ({other_value}).")
-        elif f["kind"] == "trails":
-            text = _("{who} trails for {what}: {value}, while {other}, the leader, reports {other_value}.")
-        else:
-            text = _("{who} ranks {rank} of {n} regions for {what}: {value}; {other} is first with {other_value}.")
-        if f.get("uncertain"):
-            text = edition.sentences(text, _("The qualifiers leave this order uncertain."))
-    elif f["kind"] == "commitment":
-        text = _("{who}'s {what}: {value}. No other region in the sources reports a comparable figure.")
-    elif f["kind"] == "target":
-        text = _("{who} aims for {what} of {value}. No other region in the sources reports a comparable figure.")
-    elif f["kind"] == "own_figure":
-        text = _("{who}: {what}, {value}. No other region in the sources reports a comparable figure.")
-    elif f["kind"] == "reference":
-        # a reference figure says what it is a share or rank of: its summary, written for the data
-        return edition.md(m["summary_zh"] if edition.lang == "zh" else m["summary_en"]) + edition.cite.marker(*cite)
-    elif f["kind"] == "only_instrument":
-        values["what"] = edition.md(edition.instrument_label(f["instrument"]))
-        text = _("Among the regions in the sources, only {who} has a {what}.")
-    elif f["kind"] == "city_standout":
-        other = measures[f["other_measure_id"]]
-        cite.append(other["measure_id"])
-        values.update({"other": edition.md(edition.prose_name(other["holder"])), "other_value": edition.md(edition.value(other, "prose"))})
-        text = _("{who}'s {what}, {value}, is the largest of its kind among the province's cities; {other} reports {other_value}.")
-    else:
-        return None
-    return edition.prose(text.format(**values)) + edition.cite.marker(*cite)
+def findings_sentences(results: dict[str, Any], edition: Edition) -> list[str]:
+    """The key findings: the chosen claims, each as its sentence with its citations."""
+    by_id = {c["id"]: c for c in results["claims"]}
+    return [claim_sentence(by_id[i], edition) for i in results["findings"]]
 
 
 def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:
@@ -371,48 +325,50 @@ def _source_title(s: dict[str, Any], edition: Edition) -> dict[str, Any]:
             "original": md(s["title_zh"]) if edition.lang == "en" and not descriptive and s["title_zh"] else ""}
 
 
-def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything the template prints for one language."""
-    edition = Edition(results, lang)
-    _ = edition._
-    province = results["province"]
-    name = province["name_zh"] if lang == "zh" else province["name_en"]
-    findings = [s for s in (finding_sentence(f, results, edition) for f in results["findings"]) if s]
+def _sections(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
+    """Each section with its compared figures (ranked or paired), its figures compared with
+    nothing, its instruments named without a figure, and its chart."""
+    lang = edition.lang
     sections = []
     for key in SECTIONS:
-        ranked = [comparison_view(c, edition) for c in results["comparisons"] if c["section"] == key and c["kind"] == "ranked"]
-        alone = [c for c in results["comparisons"] if c["section"] == key and c["kind"] == "alone"]
+        here = [c for c in results["comparisons"] if c["section"] == key]
+        compared = [comparison_view(c, edition) for c in here if c["kind"] != "alone"]
+        alone = [c for c in here if c["kind"] == "alone"]
         named = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == key]
-        if not (ranked or alone or named):
+        if not (compared or alone or named):
             continue
-        figure = results.get("figures", {}).get(key, {}).get(lang)
+        figure = results.get("figures", {}).get(key, {})
         sections.append({
-            "key": key, "title": label(key, lang), "ranked": ranked, "alone": alone_view(alone, edition) if alone else None,
-            "named": named, "figure": figure,
-            "figure_alt": _("Bar charts of the rankings above, one panel per comparison, with {name} highlighted").format(name=md(name)),
+            "key": key, "title": label(key, lang), "ranked": compared, "alone": alone_view(alone, edition) if alone else None,
+            "named": named, "figure": figure.get(lang) if isinstance(figure, dict) else None,
+            "figure_alt": edition.md((figure.get("alt") or {}).get(lang, "")) if isinstance(figure, dict) else "",
         })
-    references = []
+    return sections
+
+
+def _references(results: dict[str, Any], edition: Edition) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    rows = []
     for e in results["references"]:
         row = _row(e, edition, ranked=False)
         row["what"] = edition.figure_name(e)
-        row["definition"] = edition.md(edition.metric_definition(e["metric"]))
-        references.append(row)
-    reference_remarks = _remarks(references, edition)
-    priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
-    # one row per section: each figure others report, and who (compact: dozens of metrics)
-    not_reported = []
+        row["joint"] = edition.punct["list"].join(edition.name(h) for h in e["holder"].get("joint_with", []))
+        rows.append(row)
+    return rows, _remarks(rows, edition)
+
+
+def not_reported_text(results: dict[str, Any], edition: Edition) -> str:
+    """What other regions report and this province does not, as one compact paragraph."""
+    parts = []
     for key in SECTIONS:
-        items = [n for n in results["not_reported"] if n["section"] == key]
-        if not items:
-            continue
-        parts = []
-        for n in items:
-            who = edition.punct["list"].join(edition.name(r) for r in n["reported_by"])
-            parts.append(f"{edition.metric_label(n['metric'])}{edition.punct['lp']}{who}{edition.punct['rp']}")
-        not_reported.append({"section": edition.md(label(key, lang)), "figures": edition.md(edition.punct["semicolon"].join(parts)),
-                             "count": len(items)})
-    short = not results["comparisons"]
-    # sources in order of first citation, each with the evidence of every figure cited from it
+        items = [edition.metric_label(n["metric"]) for n in results["not_reported"] if n["section"] == key]
+        if items:
+            parts.append(f"{label(key, edition.lang)}{edition.punct['colon']}{edition.punct['list'].join(items)}")
+    return edition.md(edition.punct["semicolon"].join(parts))
+
+
+def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
+    """Sources in order of first citation, each with the evidence of every figure cited from it."""
+    lang = edition.lang
     sources = []
     for number, source_id in enumerate(edition.cite.order, start=1):
         s = edition.cite.sources[source_id]
@@ -428,11 +384,39 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
                 "clause": verbatim(m["evidence"]),
                 "note": edition.md(m["note_zh"] if lang == "zh" else m["note_en"]),
             })
+        issuer = s.get("issuer_zh" if lang == "zh" else "issuer_en") or ""
         sources.append({
             "number": number, "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
-            "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang)), "url": s.get("url", ""),
-            "evidence": evidence,
+            "issuer": edition.md(issuer), "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang)),
+            "url": s.get("url", ""), "evidence": evidence,
         })
+    return sources
+
+
+def _methodology(results: dict[str, Any], edition: Edition) -> dict[str, Any]:
+    """The qualifier words the briefing prints, each with its reading in the other language."""
+    words = []
+    for word, q in sorted(results.get("qualifiers", {}).items()):
+        english = q["en_form"].replace("{v}", "…").replace("{n}", "…").replace("{u}", "")
+        words.append({"word": md(word), "en": edition.md(english.strip()), "symbol": q.get("symbol") or ""})
+    return {"words": words}
+
+
+def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template prints for one language."""
+    edition = Edition(results, lang)
+    province = results["province"]
+    name = province["name_zh"] if lang == "zh" else province["name_en"]
+    findings = findings_sentences(results, edition)
+    thin = results.get("profile") == "thin"
+    statements = [claim_sentence(c, edition) for c in results["claims"]
+                  if c["kind"] in ("statement", "reference") and c["id"] not in results["findings"]] if thin else []
+    sections = _sections(results, edition)
+    references, reference_remarks = _references(results, edition)
+    priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
+    named_all = [_qualitative_item(q, edition) for q in results["qualitative"]] if thin else []
+    not_reported = not_reported_text(results, edition)
+    sources = _sources(results, edition)
     other = OTHER_LANGUAGE[lang]
     return {
         "lang": lang,
@@ -442,17 +426,21 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
         "other_label": "English edition" if other == "en" else "中文版",
         "name": name,
         "province": province,
-        "cities": [c["name_zh"] + "市" if lang == "zh" else c["name_en"] for c in province["cities"]],
+        "cities": [edition.name({**c, "is_city": True}) for c in province["cities"]],
         "data_as_of": display(results["data_as_of"], lang),
         "build_id": build_id,
         "counts": results["counts"],
-        "short": short,
+        "short": thin,
+        "thin": thin,
+        "statements": statements,
+        "named_all": named_all,
         "findings": findings,
         "sections": sections,
         "references": references,
         "reference_remarks": reference_remarks,
         "priorities": priorities,
         "not_reported": not_reported,
+        "methodology": _methodology(results, edition),
         "sources": sources,
         "changes": changes if changes and changes.get("changed") else None,
         "changes_labels": {m: edition.metric_label(m) for m in results["metrics"]},
@@ -462,15 +450,11 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
 def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str]]:
     """Up to ``limit`` key findings per language for the index card (plain text)."""
     figures: dict[str, list[str]] = {}
+    by_id = {c["id"]: c for c in results["claims"]}
     for lang in LANGUAGES:
-        edition = Edition(results, lang)
-        lines = []
-        for f in results["findings"]:
-            if "measure_id" not in f or len(lines) >= limit:
-                continue
-            m = results["measures"][f["measure_id"]]
-            lines.append(f"{edition.name(m['holder'])} · {edition.figure_name(m)}{edition.punct['colon']}{edition.value(m)}")
-        figures[lang] = lines
+        words = Words(results, lang)
+        # the findings' own sentences: a tile carries the claim's status, year and scope
+        figures[lang] = [words.sentence(by_id[i]) for i in results["findings"][:limit]]
     return figures
 
 
@@ -492,24 +476,22 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     def names(records: list[dict[str, Any]]) -> str:
         return edition.md(sep.join(r["name_zh" if lang == "zh" else "name_en"] for r in records)) or "—"
 
-    leaders = []
-    for row in results["leaders"]:
-        firsts = [row["leader"], *row["tied"]]
-        runner = row["runner_up"]
-        comparison = {**row, "entries": firsts + ([runner] if runner else []), "also": [],
-                      "period": row["key"].split("|")[2] if row["key"].split("|")[2] != "-" else None}
-        leaders.append({
-            "title": comparison_title(comparison, results, lang),
-            "leader": sep.join(edition.name(e["holder"]) for e in firsts) + (edition.text("（并列）", " (tied)") if row["tied"] else ""),
-            "value": edition.value(row["leader"]),
-            "next": f"{edition.name(runner['holder'])}{edition.punct['colon']}{edition.value(runner)}" if runner else "—",
-            "n": row["n_regions"],
-            "cite": edition.cite.marker(*[e["measure_id"] for e in firsts + ([runner] if runner else [])])})
+    by_section: dict[str, list[str]] = {}
+    comparisons = {c["id"]: c for c in results["comparisons"]}
+    for claim in results["claims"]:
+        by_section.setdefault(comparisons[claim["comparison_id"]]["section"], []).append(claim_sentence(claim, edition))
+    leaders = [{"title": label(key, lang), "sentences": by_section[key]} for key in SECTIONS if key in by_section]
     national = [{"summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),
                  "cite": edition.cite.marker(e["measure_id"])} for e in results["national"]]
+    proposals = [{"summary": edition.md(results["measures"][i]["summary_zh" if lang == "zh" else "summary_en"]),
+                  "cite": edition.cite.marker(i)} for i in results.get("proposals", [])]
     counts = results["counts"]
     sentence = _("The sources give figures for {figures} of the {provinces} province-level divisions, name measures without figures for {named}, and say nothing about {silent}.").format(
         figures=counts["with_figures"], provinces=counts["provinces"], named=counts["named_only"], silent=counts["silent"])
+    coverage_rows = [{"name": edition.md(r["name_zh" if lang == "zh" else "name_en"]), "sources": r["sources"], "figures": r["figures"],
+                      "named": r["named"], "dates": edition.md(display(r["first"], lang) if r["first"] == r["last"] else
+                                                               f"{display(r['first'], lang)}–{display(r['last'], lang)}")}
+                     for r in results.get("coverage_table", [])]
     sources = []
     for number, source_id in enumerate(edition.cite.order, start=1):
         s = edition.cite.sources[source_id]
@@ -522,9 +504,11 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
         "data_as_of": display(results["data_as_of"], lang), "build_id": build_id,
         "coverage_sentence": edition.prose(sentence),
         "coverage": {k: names(v) for k, v in results["coverage"].items()},
-        "figure": results.get("figures", {}).get(lang, ""),
+        "coverage_rows": coverage_rows,
+        "figure": (results.get("figures", {}).get(lang, "") if isinstance(results.get("figures", {}).get(lang, ""), str)
+                   else results["figures"][lang].get("file", "")),
         "matrix_alt": _("Heat map: for each region, the instruments the sources give a figure for or name without one"),
-        "leaders": leaders, "national": national, "sources": sources,
+        "leaders": leaders, "national": national, "proposals": proposals, "sources": sources,
     }
 
 

@@ -1,15 +1,17 @@
-"""Locale formatting of figures with their qualifier, period and year.
+"""Figures as an editor sets them, with the source's qualifier word, period and year.
 
-Two styles, as an editor would set them:
+- ``figure(e, lang, style="table")`` — tables and charts. Chinese keeps the source's word
+  (最高 5 亿元, 35 EFLOPS 以上, 30 余项, 近一半); English prints the word's symbol (≤, <, ≥, >,
+  ≈) or, where no symbol is faithful, its words (nearly half, of the order of CNY 10 billion).
+- ``figure(e, lang, style="words")`` — in sentences: the word in words in both languages
+  (突破 94 EFLOPS / more than 94 EFLOPS), without period or year (patterns place them).
+- ``period_words`` and ``when_words`` — 每年 / a year; 到 2025 年 / by 2025.
 
-- ``table`` (tables and charts): symbols for qualifiers and no year (tables have a year
-  column): ≤ 5 亿元/年, ≥ 94 EFLOPS, ≈ 100 亿元 / ≤ CNY 500 million a year.
-- ``prose`` (sentences): qualifiers in words and the year as a target or a measurement:
-  每年最高 5 亿元, 到 2025 年不低于 94 EFLOPS, 2024 年 7083.4 亿元 /
-  up to CNY 500 million a year, at least 94 EFLOPS by 2025, CNY 708.34 billion in 2024.
-
-Numbers go through Babel for the locale; amounts are in the unit a reader expects
-(1500 万元, not 0.15 亿元; CNY 15 million).
+The qualifier forms (``qualifiers.csv``) travel with each figure as ``e["words"]``:
+``{"symbol": "≥", "zh": "{v}以上", "en": "{v} or more"}``. Amounts are rounded before their
+unit is chosen (9.9999999 亿元 is 10 亿元, never 10000 万元), in the unit a reader expects
+(1500 万元, CNY 15 million). Chinese never groups digits (1500 个, 1000 亿元: larger numbers
+take 万 or 亿); English groups by thousands (1,500).
 """
 
 from __future__ import annotations
@@ -17,54 +19,56 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from babel.numbers import format_compact_decimal
+from .i18n import number
 
-from .i18n import babel_locale, number
-
-SYMBOLS = {"max": "≤ ", "min": "≥ ", "approx": "≈ ", "eq": "", "range": ""}
+SYMBOLS = {"max": "≤", "min": "≥", "approx": "≈", "eq": "", "range": ""}
+_CN_DIGITS = "零一二三四五六七八九"
 
 
 def qualifier_symbol(qualifier: str) -> str:
-    return SYMBOLS.get(qualifier, "")
+    """The symbol of a qualifier class with its space (charts: ``≥ 35``)."""
+    symbol = SYMBOLS.get(qualifier, "")
+    return f"{symbol} " if symbol else ""
 
 
-def _compact(value: float, lang: str) -> str:
-    """Babel compact form: 3000000000 -> '3 billion' (en) / '30亿' (zh)."""
-    kind = "long" if lang == "en" else "short"
-    return format_compact_decimal(value, format_type=kind, locale=babel_locale(lang), fraction_digits=2)
+def _num(value: float, lang: str, digits: int = 2) -> str:
+    text = number(round(value, digits), lang, digits)
+    return text.replace(",", "") if lang == "zh" else text
+
+
+#: (factor, Chinese unit, English word) from the largest; an amount takes the largest unit it
+#: reaches after rounding to two decimals.
+_MONEY_ZH = ((1e12, "万亿元"), (1e8, "亿元"), (1e4, "万元"), (1.0, "元"))
+_MONEY_EN = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+_COUNT_ZH = ((1e8, "亿"), (1e4, "万"))
+
+
+def _scale(value: float, steps: tuple[tuple[float, str], ...]) -> tuple[float, str] | None:
+    for factor, name in steps:
+        if round(value / factor, 2) >= 1:
+            return round(value / factor, 2), name
+    return None
+
+
+def money_parts(value: float, lang: str) -> tuple[str, str]:
+    """(number, unit): ("30", "亿元"), ("1500", "万元"); ("3", "CNY billion") in English."""
+    if lang == "zh":
+        scaled = _scale(value, _MONEY_ZH)
+        if scaled is None:
+            return _num(value, lang), "元"
+        return _num(scaled[0], lang), scaled[1]
+    scaled = _scale(value, _MONEY_EN)
+    if scaled is None:
+        return _num(value, lang), "CNY"
+    return _num(scaled[0], lang), f"CNY {scaled[1]}"
 
 
 def money(value: float, lang: str) -> str:
     """CNY 3 billion / 30 亿元; CNY 15 million / 1500 万元."""
-    if lang == "en":
-        return "CNY " + (_compact(value, lang) if value >= 1e6 else number(value, lang))
-    text = _compact(value, lang) if value >= 1e4 else number(value, lang)
-    digits = text.rstrip("万亿")
-    return f"{digits} {text[len(digits):]}元"
-
-
-def plain(value: float, unit: str, lang: str, counter: str = "") -> str:
-    """A base-unit value, without qualifier: CNY 3 billion, 94 EFLOPS, 35%, 200 TB.
-
-    ``counter`` is the Chinese measure word of a count (个, 家, 张), shown in Chinese.
-    """
-    if unit == "CNY":
-        return money(value, lang)
-    if unit == "FLOPS":
-        if value >= 1e17:
-            return f"{number(value / 1e18, lang)} EFLOPS"
-        return f"{number(value / 1e15, lang)} PFLOPS"
-    if unit == "percent":
-        return f"{number(value, lang)}%"
-    if unit == "rank":
-        return f"第 {number(value, lang, 0)} 位" if lang == "zh" else ordinal(int(value))
-    if unit in ("TB", "ms", "kW"):
-        return f"{number(value, lang)} {unit}"
-    if unit == "count" and lang == "zh":
-        text = _compact(value, lang) if value >= 1e4 else number(value, lang)
-        digits = text.rstrip("万亿")
-        return f"{digits} {text[len(digits):]}{counter}".rstrip()
-    return number(value, lang)
+    n, u = money_parts(value, lang)
+    if lang == "zh":
+        return f"{n} {u}"
+    return f"CNY {n} {u[4:]}".rstrip() if u != "CNY" else f"CNY {n}"
 
 
 def ordinal(n: int) -> str:
@@ -72,83 +76,120 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _counter(entry: dict[str, Any]) -> str:
-    unit = entry.get("unit_reported") or ""
-    return unit.lstrip("万") if entry["unit"] == "count" else ""
+def chinese_numeral(n: int) -> str:
+    """A small whole number in Chinese numerals (1-99): 6 -> 六, 12 -> 十二."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else _CN_DIGITS[tens]) + "十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
 
 
-def _core(entry: dict[str, Any], lang: str) -> str:
-    unit, counter = entry["unit"], _counter(entry)
-    if entry["qualifier"] == "range" and entry.get("value_high") is not None:
-        low = number(entry["value"] / 1e18, lang) if unit == "FLOPS" else number(entry["value"], lang)
-        high = plain(entry["value_high"], unit, lang, counter)
-        return f"{low}—{high}" if lang == "zh" else f"{low} to {high}"
-    return plain(entry["value"], unit, lang, counter)
+def parts(e: dict[str, Any], lang: str, value: float | None = None) -> tuple[str, str]:
+    """(number, unit) of a figure in a language; the unit is the reader's (亿元, EFLOPS, 家)."""
+    v = e["value"] if value is None else value
+    unit = e["unit"]
+    reported = e.get("unit_reported") or ""
+    if unit == "CNY":
+        n, u = money_parts(v, lang)
+        return (n, u) if lang == "zh" else (n, u)
+    if unit == "FLOPS":
+        return (_num(v / 1e18, lang), "EFLOPS") if v >= 1e17 else (_num(v / 1e15, lang), "PFLOPS")
+    if unit == "percent":
+        if lang == "zh" and reported == "成":
+            return chinese_numeral(int(round(v / 10))), "成"
+        if reported == "半" and v == 50:
+            return ("一", "半") if lang == "zh" else ("half", "")
+        return _num(v, lang), "%"
+    if unit == "rank":
+        return _num(v, lang, 0), "rank"
+    if unit == "count":
+        counter = reported.lstrip("万") if lang == "zh" else ""
+        if lang == "zh":
+            scaled = _scale(v, _COUNT_ZH)
+            if scaled is not None and v >= 1e4:
+                return _num(scaled[0], lang), scaled[1] + counter
+        return _num(v, lang), counter
+    return _num(v, lang), unit if unit not in ("ratio",) else ""
 
 
-def _max_word(unit: str, lang: str) -> str:
-    if lang == "zh":
-        return {"CNY": "最高", "percent": "不超过", "ms": "小于"}.get(unit, "不高于")
-    return {"CNY": "up to", "percent": "up to", "ms": "under"}.get(unit, "no more than")
+def _join(n: str, u: str, lang: str) -> str:
+    """A number and its unit, as printed: 30 亿元, 35%, 2600 家, CNY 3 billion, 94 EFLOPS."""
+    if u == "rank":
+        return f"第 {n} 位" if lang == "zh" else ordinal(int(n.replace(",", "")))
+    if not u:
+        return n
+    if u in ("%", "成", "半"):
+        return f"{n}{u}"
+    if lang == "en" and u.startswith("CNY"):
+        return f"CNY {n}" + (f" {u[4:]}" if u != "CNY" else "")
+    return f"{n} {u}" if lang == "zh" or u.isascii() else f"{n} {u}"
 
 
-def _min_word(unit: str, lang: str) -> str:
-    if lang == "zh":
-        return "不少于" if unit in ("CNY", "count", "TB") else "不低于"
-    return "at least"
+def core(e: dict[str, Any], lang: str) -> tuple[str, str, str]:
+    """(number+unit, number, unit) of a figure without its qualifier; a range as 2—3 个 / 2–3."""
+    n, u = parts(e, lang)
+    if e["qualifier"] == "range" and e.get("value_high") is not None:
+        high, u = parts(e, lang, e["value_high"])
+        low, _ = parts(e, lang, e["value"]) if e["unit"] != "CNY" else (money_parts(e["value"], lang)[0], "")
+        n = f"{low}—{high}" if lang == "zh" else f"{low}–{high}"
+    return _join(n, u, lang), n, u
 
 
-def qualifier_words(entry: dict[str, Any], lang: str) -> str:
-    q, unit = entry["qualifier"], entry["unit"]
-    if q == "max":
-        return _max_word(unit, lang)
-    if q == "min":
-        return _min_word(unit, lang)
-    if q == "approx":
-        return "约" if lang == "zh" else "about"
-    return ""
+def _apply(form: str, v: str, n: str, u: str) -> str:
+    return form.replace("{v}", v).replace("{n}", n).replace("{u}", u)
 
 
-def value_text(entry: dict[str, Any], lang: str, *, style: str = "table") -> str:
-    """A figure as a table or a sentence prints it (see the module docstring)."""
-    core = _core(entry, lang)
-    period = entry.get("period") or ""
+def figure(e: dict[str, Any], lang: str, *, style: str = "table") -> str:
+    """A figure with its qualifier: ``table`` (English symbols) or ``words`` (sentences)."""
+    v, n, u = core(e, lang)
+    words = e.get("words") or {}
+    if e["qualifier"] in ("max", "min", "approx"):
+        if lang == "zh":
+            text = _apply(words.get("zh") or "{v}", v, n, u)
+        elif style == "table" and words.get("symbol"):
+            text = f"{words['symbol']} {v}"
+        elif words.get("en"):
+            text = _apply(words["en"], v, n, u)
+        else:
+            text = f"{SYMBOLS[e['qualifier']]} {v}"
+    else:
+        text = v
+    return cjk_spacing(text) if lang == "zh" else text
+
+
+def period_words(e: dict[str, Any], lang: str, *, style: str = "words") -> str:
+    """每年 / a year; 一次性 / as a one-off payment; 累计 / in total (tables: /年, a year)."""
+    period = e.get("period") or ""
     if style == "table":
-        text = qualifier_symbol(entry["qualifier"]) + core
-        if period == "per_year":
-            text += "/年" if lang == "zh" else " a year"
-        elif period == "one_time":
-            text += "（一次性）" if lang == "zh" else " (one-time)"
-        return text
-    words = qualifier_words(entry, lang)
-    year, status = entry.get("year"), entry.get("status")
+        return {"per_year": "/年", "one_time": "（一次性）"}.get(period, "") if lang == "zh" else \
+            {"per_year": " a year", "one_time": " (one-off)"}.get(period, "")
     if lang == "zh":
-        text = words + core
-        if period == "per_year":
-            text = "每年" + text if entry["unit"] == "CNY" else text + "/年"
-        elif period == "one_time":
-            text = "一次性" + text
-        if year and status in ("baseline", "projection", "target"):
-            prefix = {"baseline": f"{year} 年", "projection": f"预计到 {year} 年"}.get(status, f"到 {year} 年")
-            text = prefix + text
-        return cjk_spacing(text)
-    text = f"{words} {core}" if words else core
-    if period == "per_year":
-        text += " a year"
-    elif period == "one_time":
-        text += " (one-time)"
-    if year:  # a policy's or a proposal's year is its document's, not the figure's: tables show it
-        if status == "baseline":
-            text += f" in {year}"
-        elif status == "projection":
-            text += f", expected by {year}"
-        elif status == "target":
-            text += f" by {year}"
-    return text
+        return {"per_year": "每年", "one_time": "一次性", "total": "累计"}.get(period, "")
+    return {"per_year": "a year", "one_time": "as a one-off payment", "total": "in total"}.get(period, "")
+
+
+def when_words(e: dict[str, Any], lang: str) -> str:
+    """到 2025 年 / by 2025 (targets, projections), 2024 年 / in 2024 (achieved), when the source
+    states the year; empty otherwise (the sentence then names the document's year)."""
+    year, status = e.get("year"), e.get("status")
+    if not year or e.get("year_basis") != "stated" or status not in ("target", "projection", "baseline"):
+        return ""
+    if lang == "zh":
+        return f"{year} 年" if status == "baseline" else f"到 {year} 年"
+    return f"in {year}" if status == "baseline" else f"by {year}"
+
+
+def value_text(e: dict[str, Any], lang: str, *, style: str = "table") -> str:
+    """A figure as a table cell (with its period), or in words with its period and year."""
+    if style == "table":
+        return figure(e, lang, style="table") + period_words(e, lang, style="table")
+    text = " ".join(p for p in (period_words(e, lang) if lang == "zh" else "", figure(e, lang, style="words"),
+                                period_words(e, lang) if lang == "en" else "", when_words(e, lang)) if p)
+    return cjk_spacing(text.replace(" ", "")) if lang == "zh" else text
 
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-_SPACE_AFTER_CJK = re.compile(f"([{_CJK}])([A-Za-z0-9≤≥≈])")
+_SPACE_AFTER_CJK = re.compile(f"([{_CJK}])([A-Za-z0-9≤≥≈<>])")
 _SPACE_BEFORE_CJK = re.compile(f"([A-Za-z0-9%])([{_CJK}])")
 
 
@@ -160,10 +201,9 @@ def cjk_spacing(text: str) -> str:
 
 
 def holder_name(holder: dict[str, Any], lang: str) -> str:
-    """Region or city name; a city is marked as such so it is never read as its province."""
-    if lang == "zh":
-        return holder["name_zh"] + ("市" if holder.get("is_city") else "")
-    return holder["name_en"] + (" (city)" if holder.get("is_city") else "")
+    """Region, city or district name by one rule: the short name (河南, 深圳, 成都高新区 /
+    Henan, Shenzhen); which holders are cities the page says once, by level."""
+    return holder["name_zh"] if lang == "zh" else holder["name_en"]
 
 
 def scaled(value: float, unit: str, lang: str, entries: list[dict[str, Any]]) -> tuple[float, str]:

@@ -19,6 +19,10 @@ from . import vocab
 from .errors import DataError, Problem, display_path
 from .tables import read_table
 
+#: Names the tool uses for its own outputs: a region slug may not take them (its folder
+#: would collide with the national overview's or the review pack's).
+RESERVED_SLUGS = frozenset({"overview", "pack", "proof", "review", "index", "manifest"})
+
 TABLES: dict[str, tuple[str, str]] = {
     # attribute: (file name, its schema in schema.py, named: importing pandera takes a third
     # of a second, which a notebook reading the validated dataset from the cache never needs)
@@ -28,8 +32,12 @@ TABLES: dict[str, tuple[str, str]] = {
     "units": ("units.csv", "UNITS"),
     "metrics": ("metrics.csv", "METRICS"),
     "instruments": ("instruments.csv", "INSTRUMENTS"),
+    "qualifiers": ("qualifiers.csv", "QUALIFIERS"),
     "measures": ("measures.csv", "MEASURES"),
 }
+
+#: A measure id in reader text (a summary or a note): curators' ids never reach a page.
+MEASURE_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9-])[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[0-9]{3}(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class Dataset:
     units: pd.DataFrame
     metrics: pd.DataFrame
     instruments: pd.DataFrame
+    qualifiers: pd.DataFrame
     measures: pd.DataFrame
 
     def files(self) -> list[Path]:
@@ -88,30 +97,98 @@ def _check_relations(ds: Dataset) -> list[Problem]:
     provinces = regions[regions["level"] == "province"]
     if len(provinces) != 31:
         problems.append(Problem(name["regions"], 0, "level", f"expected all 31 province-level divisions, found {len(provinces)}"))
+    parent_level = {"city": "province", "district": "city"}
     for row, r in regions.iterrows():
-        if r["level"] == "city":
-            if level.get(r["parent"]) != "province":
-                problems.append(Problem(name["regions"], row, "parent", f"a city's parent must be a province code; found {r['parent']!r}"))
+        wanted = parent_level.get(r["level"])
+        if wanted:
+            if level.get(r["parent"]) != wanted:
+                problems.append(Problem(name["regions"], row, "parent",
+                                        f"a {r['level']}'s parent must be a {wanted} code; found {r['parent']!r}"))
         elif r["parent"]:
-            problems.append(Problem(name["regions"], row, "parent", "only cities have a parent"))
+            problems.append(Problem(name["regions"], row, "parent", "only cities and districts have a parent"))
         if r["level"] != "country" and not r["macro_region"]:
-            problems.append(Problem(name["regions"], row, "macro_region", "a province or city needs its macro-region"))
-        if r["level"] != "country" and not r["gb_code"]:
+            problems.append(Problem(name["regions"], row, "macro_region", "a province, city or district needs its macro-region"))
+        if r["level"] in ("province", "city") and not r["gb_code"]:
             problems.append(Problem(name["regions"], row, "gb_code", "a province or city needs its GB/T 2260 code"))
+        if r["slug"] in RESERVED_SLUGS:
+            problems.append(Problem(name["regions"], row, "slug", f"{r['slug']!r} is a name the tool uses itself "
+                                                                  f"({', '.join(sorted(RESERVED_SLUGS))}): choose another slug"))
 
     for row, p in ds.policies.iterrows():
         if p["region"] not in level:
             problems.append(Problem(name["policies"], row, "region", f"unknown region {p['region']!r} (not a code in regions.csv)"))
 
     problems.extend(_check_metrics(ds.metrics, name["metrics"]))
+    problems.extend(_check_patterns(ds, name))
     units = ds.units.set_index("unit")
     metrics = ds.metrics.set_index("metric")
     instruments = ds.instruments.set_index("instrument")
+    qualifiers = dict(zip(ds.qualifiers["word"], ds.qualifiers["qualifier"]))
     policies = set(ds.policies["policy_id"])
     sources = set(ds.sources["source_id"])
+    context = _Context(level, parent, policies, sources, units, metrics, instruments, qualifiers)
     for row, m in ds.measures.iterrows():
-        found = _measure_problems(m, level, parent, policies, sources, units, metrics, instruments)
-        problems.extend(Problem(name["measures"], row, col, msg) for col, msg in found)
+        problems.extend(Problem(name["measures"], row, col, msg) for col, msg in _measure_problems(m, context))
+    return problems
+
+
+def province_of(code: str, level: dict, parent: dict) -> str:
+    """The province-level region a city or district lies in ('' when unknown)."""
+    for _ in range(3):
+        if level.get(code) in ("province", "country"):
+            return code
+        code = parent.get(code, "")
+    return ""
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the row checks look up in the other tables."""
+
+    level: dict
+    parent: dict
+    policies: set
+    sources: set
+    units: pd.DataFrame
+    metrics: pd.DataFrame
+    instruments: pd.DataFrame
+    qualifiers: dict
+
+
+def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
+    """Sentence patterns parse, and every figure finds one in both languages (sentences.py)."""
+    from .sentences import PatternError, parse
+
+    problems: list[Problem] = []
+    parsed: dict[tuple[str, str, str], object] = {}
+    for table, key_column, frame in (("metrics", "metric", ds.metrics), ("instruments", "instrument", ds.instruments)):
+        for row, r in frame.iterrows():
+            for lang in ("zh", "en"):
+                column = f"sentence_{lang}"
+                try:
+                    patterns = parse(r[column])
+                except PatternError as exc:
+                    problems.append(Problem(name[table], row, column, str(exc)))
+                    continue
+                parsed[(table, r[key_column], lang)] = patterns
+                if table == "instruments":
+                    unknown = set(patterns.variants) - set(ds.metrics["metric"]) - {"*"}
+                    if unknown:
+                        problems.append(Problem(name[table], row, column, f"unknown metric(s) as keys: {', '.join(sorted(unknown))}"))
+                elif set(patterns.variants) - set(vocab.STATUSES) - {"*"}:
+                    problems.append(Problem(name[table], row, column, f"keys must be statuses ({', '.join(vocab.STATUSES)}) or *"))
+    for row, m in ds.measures.iterrows():
+        if m["metric"] == vocab.QUALITATIVE_METRIC or not m["value_reported"]:
+            continue
+        for lang in ("zh", "en"):
+            by_instrument = parsed.get(("instruments", m["instrument"], lang))
+            by_metric = parsed.get(("metrics", m["metric"], lang))
+            if (by_instrument and by_instrument.pick(m["metric"])) or (by_metric and by_metric.pick(m["status"])):  # type: ignore[attr-defined]
+                continue
+            if ("metrics", m["metric"], lang) in parsed:
+                problems.append(Problem(name["measures"], row, "metric",
+                                        f"no sentence_{lang} pattern of metric {m['metric']} for status {m['status']} "
+                                        f"(add `{m['status']}: ...` to metrics.csv)"))
     return problems
 
 
@@ -138,40 +215,49 @@ def _check_metrics(metrics: pd.DataFrame, file: str) -> list[Problem]:
     return problems
 
 
-def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, sources: set, units: pd.DataFrame,
-                      metrics: pd.DataFrame, instruments: pd.DataFrame):
+def _measure_problems(m: pd.Series, c: _Context):
     """Yield (column, message) for everything wrong with one measure row."""
-    if level.get(m["region"]) not in ("province", "country"):
+    if c.level.get(m["region"]) not in ("province", "country"):
         yield "region", f"{m['region']!r} is not a province-level ISO code or CN in regions.csv"
     if m["locality"]:
-        if level.get(m["locality"]) != "city":
-            yield "locality", f"{m['locality']!r} is not a city code in regions.csv"
-        elif parent.get(m["locality"]) != m["region"]:
-            yield "locality", f"city {m['locality']} belongs to {parent.get(m['locality'])}, not to {m['region']}"
-    if m["policy"] and m["policy"] not in policies:
+        if c.level.get(m["locality"]) not in ("city", "district"):
+            yield "locality", f"{m['locality']!r} is not a city or district code in regions.csv"
+        elif province_of(m["locality"], c.level, c.parent) != m["region"]:
+            yield "locality", f"{m['locality']} lies in {province_of(m['locality'], c.level, c.parent) or 'no province'}, not in {m['region']}"
+    for code in m["joint_with"].split():
+        if c.level.get(code) != "province" or code == m["region"]:
+            yield "joint_with", f"{code!r} is not another province-level region (codes separated by spaces)"
+    if m["policy"] and m["policy"] not in c.policies:
         yield "policy", f"unknown policy {m['policy']!r} (not a policy_id in policies.csv)"
-    if m["source_id"] not in sources:
+    if m["source_id"] not in c.sources:
         yield "source_id", f"unknown source {m['source_id']!r} (not a source_id in sources.csv)"
     if not m["evidence"]:
         yield "evidence", "every row needs a verbatim evidence clause from its source"
     if m["year"].isdigit() and not vocab.YEAR_MIN <= int(m["year"]) <= vocab.YEAR_MAX:
         yield "year", f"implausible year {m['year']} (expected {vocab.YEAR_MIN}-{vocab.YEAR_MAX})"
+    if bool(m["year"]) != bool(m["year_basis"]):
+        yield "year_basis", ("say whether the source states the year (stated) or it is the document's (document)" if m["year"]
+                             else "a year basis needs a year")
+    for column in ("summary_zh", "summary_en", "note_zh", "note_en"):
+        found = MEASURE_ID_IN_TEXT.search(m[column])
+        if found:
+            yield column, f"reader text names the measure id {found.group(0)!r}: ids and cleaning remarks go to curator_note"
 
-    if m["instrument"] and m["instrument"] not in instruments.index:
+    if m["instrument"] and m["instrument"] not in c.instruments.index:
         yield "instrument", f"unknown instrument {m['instrument']!r} (add it to instruments.csv)"
     if bool(m["note_zh"]) != bool(m["note_en"]):
         yield ("note_zh" if not m["note_zh"] else "note_en"), "a caveat needs both languages (note_zh and note_en), or neither"
-    if m["metric"] not in metrics.index:
+    if m["metric"] not in c.metrics.index:
         yield "metric", f"unknown metric {m['metric']!r} (define it in metrics.csv)"
         return
-    base = metrics.at[m["metric"], "base_unit"] or None
-    rule = metrics.at[m["metric"], "period"]
+    base = c.metrics.at[m["metric"], "base_unit"] or None
+    rule = c.metrics.at[m["metric"], "period"]
     if rule == "none" and m["period"]:
         yield "period", f"metric {m['metric']} takes no period (it is a stock, share or count), found {m['period']}"
     elif rule in vocab.PERIODS and m["period"] != rule:
         yield "period", f"metric {m['metric']} needs period {rule}, found {m['period'] or 'blank'}"
     if m["metric"] == vocab.QUALITATIVE_METRIC:
-        for col in ("value_reported", "unit_reported", "qualifier"):
+        for col in ("value_reported", "unit_reported", "qualifier", "qualifier_word"):
             if m[col]:
                 yield col, "a qualitative row (metric named) has no value, unit or qualifier"
         if m["category"] != "priority" and not m["instrument"]:
@@ -184,20 +270,48 @@ def _measure_problems(m: pd.Series, level: dict, parent: dict, policies: set, so
         return
     if not m["qualifier"]:
         yield "qualifier", "a row with a value needs a qualifier (eq, max, min, approx, range)"
+    elif m["qualifier"] in ("eq", "range") and m["qualifier_word"]:
+        yield "qualifier_word", f"qualifier {m['qualifier']} takes no word; found {m['qualifier_word']!r}"
+    elif m["qualifier"] in ("max", "min", "approx"):
+        if not m["qualifier_word"]:
+            yield "qualifier_word", f"qualifier {m['qualifier']} needs the source's own word (最高, 以上, 余, 近 ...)"
+        elif m["qualifier_word"] not in c.qualifiers:
+            yield "qualifier_word", f"unknown word {m['qualifier_word']!r}: add it to qualifiers.csv"
+        elif c.qualifiers[m["qualifier_word"]] != m["qualifier"]:
+            yield "qualifier_word", f"{m['qualifier_word']!r} is a {c.qualifiers[m['qualifier_word']]} word, not {m['qualifier']}"
+        elif m["evidence"] and normalize_digits(m["qualifier_word"]) not in _fold(m["evidence"]):
+            yield "qualifier_word", f"the word {m['qualifier_word']!r} is not in the evidence clause"
     from .schema import NUMBER_RE, RANGE_RE
 
     if not re.match(f"{NUMBER_RE}|{RANGE_RE}", m["value_reported"]):
         return  # already reported by the schema
     is_range = "-" in m["value_reported"]
+    bounds = [Decimal(v) for v in m["value_reported"].split("-")]
     if is_range != (m["qualifier"] == "range"):
         yield "value_reported", "a range (2-3) goes with qualifier range, and qualifier range needs a range"
-    elif is_range:
-        low, high = (Decimal(v) for v in m["value_reported"].split("-"))
-        if low >= high:
-            yield "value_reported", f"range {m['value_reported']} must run from low to high"
-    if m["unit_reported"] not in units.index:
+    elif is_range and bounds[0] >= bounds[1]:
+        yield "value_reported", f"range {m['value_reported']} must run from low to high"
+    if m["unit_reported"] not in c.units.index:
         yield "unit_reported", f"unknown unit {m['unit_reported']!r} (add it to units.csv)"
-    elif units.at[m["unit_reported"], "base_unit"] != base:
-        yield "unit_reported", f"unit {m['unit_reported']} measures {units.at[m['unit_reported'], 'base_unit']}, but metric {m['metric']} is in {base}"
-    elif base == "percent" and not is_range and Decimal(m["value_reported"]) * _factor(units, m["unit_reported"]) > 100:
+    elif c.units.at[m["unit_reported"], "base_unit"] != base:
+        yield "unit_reported", f"unit {m['unit_reported']} measures {c.units.at[m['unit_reported'], 'base_unit']}, but metric {m['metric']} is in {base}"
+    elif base == "percent" and any(b * _factor(c.units, m["unit_reported"]) > 100 for b in bounds):
         yield "value_reported", f"a percentage above 100: {m['value_reported']} {m['unit_reported']}"
+    if m["evidence"]:
+        from .sources import number_in_text
+
+        if not number_in_text(m["value_reported"], m["unit_reported"], _fold(m["evidence"])):
+            yield "evidence", (f"the number {m['value_reported']} is not in the evidence clause: the value and its "
+                               "evidence disagree (was one edited without the other?)")
+
+
+def normalize_digits(text: str) -> str:
+    """Full-width digits and letters as ASCII (NFKC), for matching words and numbers."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
+
+
+def _fold(text: str) -> str:
+    """An evidence clause as the number check reads it: NFKC, whitespace folded."""
+    return " ".join(normalize_digits(text).split())

@@ -12,9 +12,9 @@ import pandas as pd
 from .load import Dataset
 
 EXPORT_COLUMNS = [
-    "measure_id", "region", "locality_zh", "locality_en", "category", "instrument",
-    "metric", "qualifier", "value", "value_high", "unit", "period", "year", "status",
-    "source_id", "evidence", "summary_en", "note_en",
+    "measure_id", "region", "locality_zh", "locality_en", "joint_with", "category", "instrument",
+    "metric", "qualifier", "qualifier_word", "value", "value_high", "unit", "period", "year", "year_basis", "status",
+    "comparable", "source_id", "evidence", "summary_en", "note_en",
 ]
 
 
@@ -61,6 +61,7 @@ def normalized_measures(ds: Dataset) -> pd.DataFrame:
                 "measure_id": m["measure_id"],
                 "region": m["region"],
                 "locality": m["locality"],
+                "joint_with": m["joint_with"],
                 "locality_zh": city["name_zh"] if city is not None else "",
                 "locality_en": city["name_en"] if city is not None else "",
                 "policy": m["policy"],
@@ -68,6 +69,7 @@ def normalized_measures(ds: Dataset) -> pd.DataFrame:
                 "instrument": m["instrument"],
                 "metric": m["metric"],
                 "qualifier": m["qualifier"],
+                "qualifier_word": m["qualifier_word"],
                 "value": float(low) if low is not None else float("nan"),
                 "value_high": float(high) if high is not None else float("nan"),
                 "value_text": format_number(low),
@@ -77,13 +79,16 @@ def normalized_measures(ds: Dataset) -> pd.DataFrame:
                 "unit": unit,
                 "period": m["period"],
                 "year": int(m["year"]) if m["year"] else None,
+                "year_basis": m["year_basis"],
                 "status": m["status"],
+                "comparable": m["comparable"],
                 "source_id": m["source_id"],
                 "evidence": m["evidence"],
                 "summary_zh": m["summary_zh"],
                 "summary_en": m["summary_en"],
                 "note_zh": m["note_zh"],
                 "note_en": m["note_en"],
+                "curator_note": m["curator_note"],
             }
         )
     frame = pd.DataFrame(rows)

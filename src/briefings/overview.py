@@ -18,82 +18,108 @@ from pathlib import Path
 from typing import Any
 
 from . import vocab
-from .dates import latest
+from .dates import parse
+from .format import holder_name
 
 
 def overview_results(ds, table) -> dict[str, Any]:
     # compare (and pandas) only where results are computed: a re-render reuses them
-    from .compare import Subject, Vocabulary, _records, entry, ranking, region_index
-    from .format import holder_name
+    from .claims import Context, field_claims
+    from .compare import Field, Subject, _comparison, _records, entry
 
-    vocabulary = Vocabulary(ds)
-    regions = region_index(ds)
+    field = Field(ds, table)
+    vocabulary, regions = field.vocabulary, field.regions
     nobody = Subject("", "", "", "", "", "", ())
-    kinds = table["metric"].map(vocabulary.metrics["kind"])
-    valued = table[(kinds == "ranked") & (table["region"] != "CN")].copy()
-    valued["key"] = [vocabulary.comparison_key(r) for r in _records(valued)]
-    leaders = []
-    for key, rows in valued.groupby("key", sort=True):
-        metric = key.split("|")[0]
-        ranked, _also = ranking(key, rows, regions, nobody, vocabulary)
-        if len(ranked) < 2:
+    kinds = field.kinds
+
+    comparisons = []
+    for key, rows in sorted(field.groups.items()):
+        if key.undated or len({r["locality"] or r["region"] for r in rows}) < 2:
             continue
-        leaders.append({"key": key, "metric": metric, "section": vocabulary.metric(metric)["section"],
-                        "status_class": key.split("|")[3], "group": key.split("|")[1], "n_regions": len(ranked),
-                        "leader": ranked[0], "tied": [e for e in ranked[1:] if e["rank"] == 1],
-                        "runner_up": next((e for e in ranked if e["rank"] > 1), None)})
-    leaders.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), x["metric"], x["key"]))
+        comparisons.append(_comparison(key, rows, field, nobody))
+    comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["metric"], c["id"]))
+    cited_ids = {e["measure_id"] for c in comparisons for e in c["entries"]}
+    national_rows = [r for r in field.national]
+    national = [entry(r, regions, nobody, vocabulary, field.data_year) for r in national_rows]
+    cited_ids |= {e["measure_id"] for e in national}
 
     provinces = ds.regions[ds.regions["level"] == "province"].sort_values("code")
-    with_figures, named_only, silent = [], [], []
+    with_figures, named_only, silent, coverage = [], [], [], []
+    sources_by_id = ds.sources.set_index("source_id")
     for _, p in provinces.iterrows():
         rows = table[table["region"] == p["code"]]
+        valued = int((kinds[rows.index] != "qualitative").sum())
         record = {"code": p["code"], "slug": p["slug"], "name_zh": p["short_zh"], "name_en": p["name_en"], "measures": len(rows)}
         if rows.empty:
             silent.append(record)
-        elif (kinds[rows.index] != "qualitative").any():
-            with_figures.append(record)
-        else:
-            named_only.append(record)
+            continue
+        (with_figures if valued else named_only).append(record)
+        dates = sorted({sources_by_id.at[s, "date"] for s in set(rows["source_id"])}, key=lambda d: parse(d).sort_key)
+        coverage.append({**record, "figures": valued, "named": int(len(rows) - valued), "sources": int(rows["source_id"].nunique()),
+                         "first": dates[0], "last": dates[-1]})
 
     instruments = list(ds.instruments["instrument"])
     by_instrument = ds.instruments.set_index("instrument")
 
     def named(code: str) -> dict[str, Any]:
         return {"name_zh": regions[code]["short_zh"], "name_en": regions[code]["name_en"],
-                "is_city": regions[code]["level"] == "city"}
+                "is_city": regions[code]["level"] in ("city", "district"), "level": regions[code]["level"]}
 
     holders: dict[str, dict[str, int]] = {}
-    for _, r in table[(table["instrument"] != "") & (table["region"] != "CN")].iterrows():
+    proposals = []
+    for r in _records(table[(table["instrument"] != "") & (table["region"] != "CN")]):
         code = r["locality"] or r["region"]
+        if r["status"] == "proposal":  # a proposal is never an instrument a region has
+            proposals.append(r["measure_id"])
+            continue
         level = 1 if r["metric"] == vocab.QUALITATIVE_METRIC else 2
         holders.setdefault(code, {})
         holders[code][r["instrument"]] = max(holders[code].get(r["instrument"], 0), level)
     matrix = [{"code": code, "name_zh": holder_name(named(code), "zh"), "name_en": holder_name(named(code), "en"),
                "cells": [holders[code].get(i, 0) for i in instruments]}
               for code in sorted(holders)]
-    national = [entry(r, regions, nobody) for r in _records(table[(table["region"] == "CN") & (kinds != "qualitative")])]
-    cited = {e["leader"]["measure_id"] for e in leaders} | {e["measure_id"] for x in leaders for e in x["tied"]} \
-        | {x["runner_up"]["measure_id"] for x in leaders if x["runner_up"]} | {e["measure_id"] for e in national}
-    measures = {}
-    for _, r in table[table["measure_id"].isin(cited)].iterrows():
-        measures[r["measure_id"]] = {k: r[k] for k in ("measure_id", "source_id", "evidence", "summary_zh", "summary_en",
-                                                       "note_zh", "note_en", "metric", "instrument", "status")}
-    sources = ds.sources[ds.sources["source_id"].isin({m["source_id"] for m in measures.values()})].to_dict("records")
-    return {
-        "data_as_of": latest(list(ds.sources["date"])),
+    cited_ids |= set(proposals)
+    cited = table[table["measure_id"].isin(cited_ids)]
+    from .compare import _record
+
+    measures = {r["measure_id"]: _record(r, regions, nobody, vocabulary) for r in _records(cited.sort_values("measure_id"))}
+    metrics_used = sorted({c["metric"] for c in comparisons} | {e["metric"] for e in national})
+    instruments_used = sorted({m["instrument"] for m in measures.values() if m["instrument"]} | set(instruments))
+    results: dict[str, Any] = {
+        "data_as_of": field.data_as_of,
         "counts": {"measures": int(len(table)), "sources": int(len(ds.sources)), "provinces": len(provinces),
-                   "with_figures": len(with_figures), "named_only": len(named_only), "silent": len(silent)},
+                   "with_figures": len(with_figures), "named_only": len(named_only), "silent": len(silent),
+                   "ranked": sum(1 for c in comparisons if c["kind"] == "ranked"),
+                   "pairs": sum(1 for c in comparisons if c["kind"] == "pair")},
         "coverage": {"with_figures": with_figures, "named_only": named_only, "silent": silent},
-        "instruments": {i: by_instrument.loc[i].to_dict() for i in instruments},
+        "coverage_table": coverage,
+        "instruments": {i: by_instrument.loc[i].to_dict() for i in instruments_used},
         "instrument_order": instruments,
         "matrix": matrix,
-        "leaders": leaders,
+        "proposals": sorted(proposals),
+        "comparisons": comparisons,
         "national": national,
-        "metrics": {m: vocabulary.metric(m).to_dict() for m in sorted({x["metric"] for x in leaders} | {e["metric"] for e in national})},
+        "metrics": {m: _metric_record(vocabulary.metric(m)) for m in metrics_used},
         "measures": measures,
-        "sources": sources,
+        "policies": ds.policies[ds.policies["policy_id"].isin(set(cited["policy"]))].to_dict("records"),
+        "sources": ds.sources[ds.sources["source_id"].isin(set(cited["source_id"]))].to_dict("records"),
     }
+    ctx = Context(measures, results["metrics"], results["instruments"], field.data_year)
+    claims, dropped = [], []
+    for c in comparisons:
+        kept, lost = field_claims(c, ctx)
+        dropped.extend(lost)
+        if kept:
+            claims.append({**kept, "where": "overview"})
+    results["claims"], results["dropped"] = claims, dropped
+    return results
+
+
+def _metric_record(m) -> dict[str, Any]:
+    record = m.to_dict()
+    for flag in ("lower_is_stronger", "ceiling", "charted"):
+        record[flag] = record[flag] == "yes"
+    return record
 
 
 def heatmap(results: dict[str, Any], lang: str) -> bytes:

@@ -47,7 +47,7 @@ def snapshot(results: dict[str, Any]) -> dict[str, Any]:
             if e["holder"]["is_subject"] and e.get("rank"):
                 ranks[f"{c['key']}|{e['holder']['code']}"] = {"rank": e["rank"], "of": c["n_regions"],
                                                               "measure_id": e["measure_id"], "metric": c["metric"]}
-    findings = sorted(_finding(f) for f in results["findings"])
+    findings = sorted(results["findings"])
     return {"figures": figures, "ranks": dict(sorted(ranks.items())), "findings": findings,
             "sources": sorted(s["source_id"] for s in results["sources"])}
 

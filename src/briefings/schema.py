@@ -19,8 +19,8 @@ from pandera.errors import SchemaErrors
 from . import dates, vocab
 from .errors import Problem
 
-NUMBER_RE = r"^\d+(\.\d+)?$"
-RANGE_RE = r"^\d+(\.\d+)?-\d+(\.\d+)?$"
+NUMBER_RE = r"^[0-9]+(\.[0-9]+)?$"
+RANGE_RE = r"^[0-9]+(\.[0-9]+)?-[0-9]+(\.[0-9]+)?$"
 
 
 def required() -> pa.Check:
@@ -65,8 +65,10 @@ def plain_name() -> pa.Check:
     )
 
 
-def real_date() -> pa.Check:
+def real_date(*, blank: bool = False) -> pa.Check:
     def ok(value: str) -> bool:
+        if blank and value == "":
+            return True
         try:
             dates.parse(value)
             return True
@@ -100,26 +102,38 @@ def optional_text() -> pa.Column:
     return pa.Column(str, nullable=False)
 
 
+#: A source text's file name: a plain name inside the source-texts folder (never a path).
+FILE_NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$"
+
 SOURCES = pa.DataFrameSchema(
     {
         "source_id": text(required(), slug_id(), unique=True),
-        "file": text(required(), unique=True),
+        "file": text(required(), matches(FILE_NAME_RE, "a plain .txt file name (letters, digits, . _ -; no folder)"), unique=True),
+        "sha256": text(matches(r"^[0-9a-f]{64}$", "the sha256 of the source text, 64 lower-case hex digits", blank=True)),
         "publisher_zh": text(required()),
         "publisher_en": text(required()),
+        "issuer_zh": optional_text(),  # the issuing body when the page reprints an official text
+        "issuer_en": optional_text(),
         "title_zh": optional_text(),  # blank when the stored article has no headline
         "title_en": text(required()),
         "title_kind": text(one_of(vocab.TITLE_KINDS)),
         "date": text(real_date()),
+        "date_basis": text(one_of(vocab.DATE_BASES)),
+        "kind": text(one_of(vocab.SOURCE_KINDS)),
         "script": text(one_of(["zh-Hans", "zh-Hant"])),
-        "url": text(matches(r"^https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+$", "an http(s) URL (no spaces, quotes, brackets or <>)", blank=True)),
+        "url": text(matches(r"^https?://[^\s\"'<>\[\]{}|\\^`]+$", "an http(s) URL (no spaces, quotes, brackets or <>)", blank=True)),
+        "accessed": text(matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "a date YYYY-MM-DD", blank=True), real_date(blank=True)),
+        "curator_note": optional_text(),
     },
     name="sources",
 )
 
 REGIONS = pa.DataFrameSchema(
     {
-        "code": text(required(), matches(r"^(CN|CN-[A-Z]{2}|\d{6})$", "CN, an ISO 3166-2:CN code (CN-HA) or a GB/T 2260 code (440300)"), unique=True),
-        "gb_code": text(matches(r"^\d{6}$", "a six-digit GB/T 2260 code", blank=True)),
+        "code": text(required(), matches(r"^(CN|CN-[A-Z]{2}|[0-9]{6}|[0-9]{6}-[A-Z0-9]{1,8})$",
+                                         "CN, an ISO 3166-2:CN code (CN-HA), a GB/T 2260 code (440300) or a zone code (510100-GX)"),
+                     unique=True),
+        "gb_code": text(matches(r"^[0-9]{6}$", "a six-digit GB/T 2260 code", blank=True)),
         "level": text(one_of(vocab.REGION_LEVELS)),
         "name_zh": text(required(), plain_name()),
         "name_en": text(required(), plain_name()),
@@ -140,8 +154,8 @@ POLICIES = pa.DataFrameSchema(
         "issuer_zh": optional_text(),
         "issuer_en": optional_text(),
         "kind": text(one_of(vocab.POLICY_KINDS)),
-        "year": text(matches(r"^\d{4}$", "a four-digit year")),
-        "period": text(matches(r"^\d{4}-\d{4}$", "a period as YYYY-YYYY", blank=True)),
+        "year": text(matches(r"^[0-9]{4}$", "a four-digit year")),
+        "period": text(matches(r"^[0-9]{4}-[0-9]{4}$", "a period as YYYY-YYYY", blank=True)),
     },
     name="policies",
 )
@@ -170,6 +184,8 @@ METRICS = pa.DataFrameSchema(
         "label_en": text(required()),
         "definition_zh": text(required()),
         "definition_en": text(required()),
+        "sentence_zh": optional_text(),  # sentence patterns (sentences.py); checked in load
+        "sentence_en": optional_text(),
     },
     name="metrics",
 )
@@ -183,15 +199,29 @@ INSTRUMENTS = pa.DataFrameSchema(
         "label_en": text(required()),
         "pays_for_zh": text(required()),
         "pays_for_en": text(required()),
+        "sentence_zh": optional_text(),
+        "sentence_en": optional_text(),
     },
     name="instruments",
 )
 
+QUALIFIERS = pa.DataFrameSchema(
+    {
+        "word": text(required(), unique=True),
+        "qualifier": text(one_of(("max", "min", "approx"))),
+        "symbol": text(one_of(("≤", "<", "≥", ">", "≈"), blank=True)),
+        "zh_form": text(required()),
+        "en_form": text(required()),
+    },
+    name="qualifiers",
+)
+
 MEASURES = pa.DataFrameSchema(
     {
-        "measure_id": text(required(), matches(r"^[a-z][a-z0-9-]*-\d{3}$", "an id like henan-001"), unique=True),
+        "measure_id": text(required(), matches(r"^[a-z][a-z0-9-]*-[0-9]{3}$", "an id like henan-001"), unique=True),
         "region": text(required()),
         "locality": optional_text(),
+        "joint_with": optional_text(),  # other regions of a joint figure (codes, space separated)
         "policy": optional_text(),
         "category": text(one_of(vocab.CATEGORIES)),
         "instrument": optional_text(),  # an instrument of instruments.csv (checked in load)
@@ -202,21 +232,30 @@ MEASURES = pa.DataFrameSchema(
         ),
         "unit_reported": optional_text(),
         "qualifier": text(one_of(vocab.QUALIFIERS, blank=True)),
+        "qualifier_word": optional_text(),  # the source's own word (qualifiers.csv)
         "period": text(one_of(vocab.PERIODS, blank=True)),
-        "year": text(matches(r"^\d{4}$", "a four-digit year", blank=True)),
+        "year": text(matches(r"^[0-9]{4}$", "a four-digit year", blank=True)),
+        "year_basis": text(one_of(vocab.YEAR_BASES, blank=True)),
         "status": text(one_of(vocab.STATUSES)),
+        "comparable": text(one_of(vocab.YES_NO)),
         "source_id": text(required()),
         "evidence": optional_text(),
         "summary_zh": text(required()),
         "summary_en": text(required()),
         "note_zh": optional_text(),
         "note_en": optional_text(),
+        "curator_note": optional_text(),  # for curators and editors (proof sheet), never on a reader's page
     },
     name="measures",
 )
 
 #: Columns a file may leave out of its header.
-OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"measures": frozenset({"note_zh", "note_en"}), "sources": frozenset({"url"})}
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
+    "measures": frozenset({"note_zh", "note_en", "curator_note", "joint_with"}),
+    "sources": frozenset({"url", "sha256", "issuer_zh", "issuer_en", "accessed", "curator_note"}),
+    "metrics": frozenset({"sentence_zh", "sentence_en"}),
+    "instruments": frozenset({"sentence_zh", "sentence_en"}),
+}
 
 
 def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str) -> list[Problem]:

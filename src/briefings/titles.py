@@ -28,7 +28,7 @@ def instrument_label(results: dict[str, Any], instrument: str, lang: str) -> str
 
 
 def comparison_title(c: dict[str, Any], results: dict[str, Any], lang: str) -> str:
-    """"Voucher cap per recipient · compute voucher / training voucher · targets and policies"."""
+    """"Cap per recipient of a voucher · compute voucher / training voucher · policy · cities"."""
     _ = gettext_for(lang)
     parts = [metric_label(results, c["metric"], lang)]
     instruments = sorted({e["instrument"] for e in c["entries"] + c["also"] if e.get("instrument")})
@@ -36,7 +36,11 @@ def comparison_title(c: dict[str, Any], results: dict[str, Any], lang: str) -> s
         parts.append(("、" if lang == "zh" else " / ").join(instrument_label(results, i, lang) for i in instruments))
     if c["period"] and results["metrics"][c["metric"]]["period"] == "any":
         parts.append(label(c["period"], lang))
-    status = {"baseline": _("achieved"), "commitment": _("targets and policies"), "proposal": _("proposals")}
-    parts.append(status[c["status_class"]])
+    status = label(c["status"], lang)
+    if c.get("year") is not None:
+        status += f" {c['year']}" if lang == "en" else f" {c['year']} 年"
+    parts.append(status)
+    if c.get("kind") != "alone":
+        parts.append(_("province-level regions") if c.get("level") == "province" else _("cities"))
     title = " · ".join(parts)
     return title[:1].upper() + title[1:]

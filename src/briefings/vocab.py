@@ -14,7 +14,14 @@ CATEGORIES: tuple[str, ...] = (
 QUALIFIERS: tuple[str, ...] = ("eq", "max", "min", "approx", "range")
 PERIODS: tuple[str, ...] = ("one_time", "per_year", "total")
 STATUSES: tuple[str, ...] = ("target", "policy", "baseline", "projection", "proposal")
-REGION_LEVELS: tuple[str, ...] = ("country", "province", "city")
+REGION_LEVELS: tuple[str, ...] = ("country", "province", "city", "district")
+#: Whether a measure's year is stated by the source for that figure, or is only the year of
+#: the document or report that sets it (the page then says so, never "by <year>").
+YEAR_BASES: tuple[str, ...] = ("stated", "document")
+#: How a source's date is known.
+DATE_BASES: tuple[str, ...] = ("printed", "address", "document_number", "inferred")
+#: What a source is: the issuing body's own page, a reprint of an official text, a news report.
+SOURCE_KINDS: tuple[str, ...] = ("policy_text", "reprint", "news_report")
 MACRO_REGIONS: tuple[str, ...] = ("east", "central", "west", "northeast")
 POLICY_KINDS: tuple[str, ...] = ("policy", "plan", "work_report", "proposal", "report")
 BASE_UNITS: tuple[str, ...] = ("CNY", "FLOPS", "percent", "count", "TB", "ms", "kW", "ratio", "rank")
@@ -33,9 +40,15 @@ YES_NO: tuple[str, ...] = ("yes", "no")
 
 QUALITATIVE_METRIC = "named"
 
-#: Status classes: figures of different classes never share a ranking.
-STATUS_CLASS: dict[str, str] = {"baseline": "baseline", "target": "commitment", "policy": "commitment",
-                                "projection": "commitment", "proposal": "proposal"}
+#: Statuses whose figures compare only for the same year (a policy's year is its document's:
+#: instruments in force compare whatever year they were set).
+DATED_STATUSES: frozenset[str] = frozenset({"target", "projection", "baseline"})
+#: Municipalities directly under the central government: province-level regions that are
+#: also cities, so their figures compare with provinces' and with cities' (each claim names
+#: the level it compares at).
+MUNICIPALITIES: frozenset[str] = frozenset({"CN-BJ", "CN-SH", "CN-TJ", "CN-CQ"})
+#: The levels a comparison is made at.
+LEVELS: tuple[str, ...] = ("province", "city")
 
 #: Where a row without a figure (metric named) is listed: by its instrument's kind, else its category.
 QUALITATIVE_SECTION_BY_KIND: dict[str, str] = {"voucher": "vouchers", "grant": "vouchers", "fund": "funds"}
