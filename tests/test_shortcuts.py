@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -60,22 +61,41 @@ def test_a_notebook_in_the_warm_kernel_equals_one_in_a_fresh_kernel(tmp_path):
 
 def test_the_cached_dataset_gives_the_same_results_as_the_csv_files(tmp_path):
     slow = prepare(DATA)
-    path = write_cache(slow, tmp_path)
-    fast = read(DATA, path)
-    assert fast.table.equals(slow.table)
+    path, digest = write_cache(slow, tmp_path)
+    fast = read(DATA, path, digest)
+    assert fast is not slow and fast.table.equals(slow.table)
+    for name in ("measures", "regions", "metrics", "qualifiers"):
+        assert getattr(fast.dataset, name).equals(getattr(slow.dataset, name)), name
     for slug in ("henan", "guangdong", "hubei"):
         a = province_results(slow.dataset, slug, slow.table)
         b = province_results(fast.dataset, slug, fast.table)
         assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def test_a_stale_or_foreign_cache_is_never_used(tmp_path, data_copy):
-    path = write_cache(prepare(DATA), tmp_path)
+def test_a_stale_tampered_or_foreign_cache_is_never_used(tmp_path, data_copy, monkeypatch):
+    from briefings import cache
+
+    path, digest = write_cache(prepare(DATA), tmp_path)
+    slow_calls = []
+    real = cache.prepare
+    monkeypatch.setattr(cache, "prepare", lambda d: slow_calls.append(d) or real(d))
+    # the data changed since: the cache was made from other data
     (data_copy / "measures.csv").write_text((data_copy / "measures.csv").read_text(encoding="utf-8").replace(
         "设立总规模 30 亿元的人工智能产业基金", "设立总规模 30 亿元的人工智能产业基金 "), encoding="utf-8")
-    assert read(data_copy, path).dataset.measures.equals(prepare(data_copy).dataset.measures)
-    path.write_bytes(b"not a pickle")
-    assert read(DATA, path).table.equals(prepare(DATA).table)
+    assert read(data_copy, path, digest).dataset.measures.equals(real(data_copy).dataset.measures)
+    assert slow_calls == [data_copy]
+    # a figure changed inside the cache (valid JSON, its digest no longer the recorded one)
+    text = path.read_text(encoding="utf-8")
+    assert "3000000000.0" in text
+    path.write_text(text.replace("3000000000.0", "999000000000.0"), encoding="utf-8")
+    assert read(DATA, path, digest).table.equals(real(DATA).table) and len(slow_calls) == 2
+    # a cache given without the digest the build recorded is never read
+    write_cache(prepare(DATA), tmp_path)
+    read(DATA, path, "")
+    assert len(slow_calls) == 3
+    # and nothing in a cache can run: it is JSON, read with json.loads
+    path.write_bytes(b"\x80\x04cos\nsystem\n.")
+    assert read(DATA, path, hashlib.sha256(path.read_bytes()).hexdigest()).table.equals(real(DATA).table)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import BriefingsError, UsageError
+from .errors import BriefingsError, UsageError, display_path
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
 from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record,
                        tool_versions, write_if_changed)
@@ -81,6 +81,7 @@ class ProvinceTask:
     renderer: str
     build_id: str
     cache: str
+    cache_sha256: str
     data_as_of: str = ""
     review: str = ""  # the editors' review record (review.py), when there is one
     analysis_key: str = ""  # recorded with the overview's results, which are reused while it holds
@@ -92,6 +93,8 @@ def analysis_files(folder: Path) -> list[Path]:
 
 
 def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Work:
+    if previous.get("failed"):
+        return Work.FULL
     analysis_ok = previous.get("analysis_key") == keys.analysis and outputs_intact(out_root, previous.get("analysis_outputs", {}))
     if not analysis_ok:
         return Work.FULL
@@ -137,7 +140,7 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
 
         report(task.slug, "analysis")
         run_analysis(task.slug, staging, project=Project(Path(task.project)), data_dir=Path(task.data_dir),
-                     cache=Path(task.cache) if task.cache else None,
+                     cache=Path(task.cache) if task.cache else None, cache_sha256=task.cache_sha256,
                      build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
     else:
         final = out_root / task.slug
@@ -152,6 +155,7 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
     """The national overview's sources and documents. Its results and charts are computed
     again only when the data or the analysis changed (``task.work``); a re-render reuses the
     published ones."""
+    from .manifest import sha256
     from .overview import write_overview_analysis, write_overview_documents
     from .workers import report
 
@@ -160,17 +164,23 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         from . import cache as dataset_cache
 
         report(OVERVIEW, "analysis")
-        prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None)
+        prepared = dataset_cache.read(Path(task.data_dir), Path(task.cache) if task.cache else None, task.cache_sha256)
         results = write_overview_analysis(staging, prepared, task.languages, task.analysis_key)
     else:
         from .analysis import read_results
 
         copy_into(Path(task.out_root) / OVERVIEW, analysis_files_, staging)
         results = read_results(staging)
-    documents = write_overview_documents(staging, results, task.build_id, task.languages, Project(Path(task.project)).templates)
-    files = [d.name for d in documents] + analysis_files_ + _render_here(task, documents, task.data_as_of)
-    # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
-    return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging))
+    documents = write_overview_documents(staging, results, task.build_id, task.languages, Project(Path(task.project)).templates,
+                                         links=links_for(task.languages, task.formats))
+    files = [d.name for d in documents] + _render_here(task, documents, task.data_as_of)
+    digests = {name: sha256(staging / name) for name in files + analysis_files_}
+    return ProvinceOutcome(OVERVIEW, True, task.work, analysis_files_, sorted(set(files)), staging=str(staging), digests=digests)
+
+
+def links_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> dict[str, bool]:
+    """Which sibling outputs a page may link to: only those this build makes."""
+    return {"other_language": len(languages) > 1, "pdf": "pdf" in formats, "html": "html" in formats}
 
 
 def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> list[str]:
@@ -209,7 +219,8 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
         atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes,
-                                               templates=Project(Path(task.project)).templates))
+                                               templates=Project(Path(task.project)).templates,
+                                               links=links_for(task.languages, task.formats)))
         documents.append(qmd)
     if not _worker_renderer(task.renderer, task.project).batched:
         report(task.slug, "render " + " ".join(task.languages))
@@ -299,103 +310,183 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
 
 def _build_locked(project: Project, data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer,
                   progress, shard, review: Path | None = None) -> BuildReport:
-    remove_leftovers(out_root)
-    review = review if review is not None and review.is_file() else None
-    keys = input_keys(project, data_dir, languages=languages, formats=formats, renderer=renderer.name, renderer_version=renderer.version,
-                      cache=out_root / CACHE_DIR / "catalog-keys.json", review=review)
-    manifest = read_manifest(out_root)
-    same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
-    selections = manifest.get("selections", {}) if same_data else {}
-    selection = f"{','.join(provinces) or '*'}|{'/'.join(map(str, shard)) if shard else '*'}"
-    prepared = None
-    if selection in selections:
-        # the same data were validated, and this selection resolved, by the build that wrote the manifest
-        slugs = selections[selection]
-    else:
-        from .cache import prepare
+    build = _Build(project, data_dir, out_root, languages=languages, formats=formats, jobs=jobs, renderer=renderer,
+                   progress=progress, review=review if review is not None and review.is_file() else None)
+    build.plan(provinces, shard)
+    build.prepare()
+    build.run()
+    return build.finish()
 
-        prepared = prepare(data_dir)
-        slugs = shard_of(resolve_provinces(prepared.dataset, provinces), shard)
-    previous = manifest.get("provinces", {})
-    plan = {slug: work_needed(previous.get(slug, {}), out_root, keys) for slug in slugs}
-    # keep the entries of provinces outside this build (other shards) that are still valid
-    recorded = {slug: entry for slug, entry in previous.items()
-                if slug not in plan and work_needed(entry, out_root, keys) is Work.NONE}
-    recorded.update({slug: previous[slug] for slug, work in plan.items() if work is Work.NONE})
-    outcomes = {slug: ProvinceOutcome(slug, True, Work.NONE) for slug, work in plan.items() if work is Work.NONE}
-    if progress:
-        progress.start(plan)
-        for outcome in outcomes.values():
-            progress.done(outcome)
-    todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
-    # the national overview: with any change, or when missing (built by the first shard only)
-    overview_due = (shard is None or shard[0] == 1) and (bool(todo) or not overview_intact(out_root, languages, formats))
-    if overview_due:
-        from .overview import analysis_current
 
-        reuse = analysis_current(out_root / OVERVIEW, keys.analysis, languages) is not None
-        # first: it is the longest task, and a long task last leaves the other workers idle
-        todo_with_overview = {OVERVIEW: Work.RENDER if reuse else Work.FULL, **todo}
-    else:
-        todo_with_overview = todo
-    if todo_with_overview:
-        from .cache import cache_file, prepare, write_cache
+class _Build:
+    """One build, in five steps: plan (what each province and the overview need, from the
+    previous manifest), prepare (the validated dataset for the notebooks), run (the workers;
+    each province published as soon as it is complete), publish (swap in, record) and finish
+    (the index and the manifest). The manifest is written after every publish, so that it
+    always describes what the output folder holds."""
 
-        if any(work is Work.FULL for slug, work in todo.items()) or not cache_file(out_root / CACHE_DIR, data_dir).is_file():
-            prepared = prepared or prepare(data_dir)
-            write_cache(prepared, out_root / CACHE_DIR)
-        cache = str(cache_file(out_root / CACHE_DIR, data_dir).resolve())
+    def __init__(self, project: Project, data_dir: Path, out_root: Path, *, languages, formats, jobs, renderer, progress,
+                 review: Path | None):
+        self.project, self.data_dir, self.out_root = project, data_dir, out_root
+        self.languages, self.formats, self.jobs, self.renderer, self.progress = languages, formats, jobs, renderer, progress
+        self.review = review
+        remove_leftovers(out_root)
+        self.keys = input_keys(project, data_dir, languages=languages, formats=formats, renderer=renderer.name,
+                               renderer_version=renderer.version, cache=out_root / CACHE_DIR / "catalog-keys.json", review=review)
+        self.manifest = read_manifest(out_root)
+        self.prepared = None
+        self.outcomes: dict[str, ProvinceOutcome] = {}
+        self.tools: dict[str, str] | None = None
+        self.cache = ("", "")
 
-        def finish(outcome: ProvinceOutcome) -> None:
-            """Swap a province in as soon as it is complete (a later fault cannot take it back)."""
-            if outcome.slug == OVERVIEW:
-                publish_overview(outcome, out_root, progress)
-                return
-            if outcome.ok:
-                if progress:
-                    progress.stage(outcome.slug, "publish")
-                publish(Path(outcome.staging), out_root / outcome.slug)
-                recorded[outcome.slug] = _entry(out_root, outcome.slug, keys, outcome)
-            else:
-                recorded.pop(outcome.slug, None)
-            outcomes[outcome.slug] = outcome
-            if progress:
-                progress.done(outcome)
+    # -- plan
+    def plan(self, provinces: tuple[str, ...], shard: tuple[int, int] | None) -> None:
+        manifest, keys = self.manifest, self.keys
+        same_data = manifest.get("inputs", {}).get("analysis") == keys.analysis
+        self.selections = manifest.get("selections", {}) if same_data else {}
+        self.selection = f"{','.join(provinces) or '*'}|{'/'.join(map(str, shard)) if shard else '*'}"
+        if self.selection in self.selections:
+            # the same data were validated, and this selection resolved, by the build that wrote the manifest
+            self.slugs = self.selections[self.selection]
+        else:
+            from .cache import prepare
 
-        staged = _run_provinces(project, todo_with_overview, keys, data_dir, out_root, languages, formats, renderer, cache, jobs,
-                                progress, on_staged=None if renderer.batched else finish, review=review)
-        if renderer.batched:
-            for outcome in sorted(_render_batch(renderer, staged, formats, progress, keys.data_as_of).values(),
+            self.prepared = prepare(self.data_dir)
+            self.slugs = shard_of(resolve_provinces(self.prepared.dataset, provinces), shard)
+        self.previous = manifest.get("provinces", {})
+        plan = {slug: work_needed(self.previous.get(slug, {}), self.out_root, keys) for slug in self.slugs}
+        check_foreign_files(self.out_root, {slug: self.previous.get(slug, {}) for slug in plan if plan[slug] is not Work.NONE})
+        # keep the entries of provinces outside this build (other shards) that are still valid
+        self.recorded = {slug: entry for slug, entry in self.previous.items()
+                         if slug not in plan and work_needed(entry, self.out_root, keys) is Work.NONE}
+        self.recorded.update({slug: self.previous[slug] for slug, work in plan.items() if work is Work.NONE})
+        self.outcomes = {slug: ProvinceOutcome(slug, True, Work.NONE) for slug, work in plan.items() if work is Work.NONE}
+        if self.progress:
+            self.progress.start(plan)
+            for outcome in self.outcomes.values():
+                self.progress.done(outcome)
+        self.todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
+        # the national overview (built by the first shard only): its own entry, like a province's
+        self.overview_entry = manifest.get("overview", {})
+        overview_work = work_needed(self.overview_entry, self.out_root, keys)
+        self.todo_all = dict(self.todo)
+        if (shard is None or shard[0] == 1) and overview_work is not Work.NONE:
+            # first: it is the longest task, and a long task last leaves the other workers idle
+            self.todo_all = {OVERVIEW: overview_work, **self.todo}
+
+    # -- prepare
+    def prepare(self) -> None:
+        if any(work is Work.FULL for work in self.todo_all.values()):
+            from .cache import prepare, write_cache
+
+            # written by this build, and trusted by the notebooks only with the digest it has now
+            self.prepared = self.prepared or prepare(self.data_dir)
+            path, digest = write_cache(self.prepared, self.out_root / CACHE_DIR)
+            self.cache = (str(path.resolve()), digest)
+
+    # -- run and publish
+    def run(self) -> None:
+        if not self.todo_all:
+            return
+        staged = _run_provinces(self.project, self.todo_all, self.keys, self.data_dir, self.out_root, self.languages,
+                                self.formats, self.renderer, self.cache, self.jobs, self.progress,
+                                on_staged=None if self.renderer.batched else self.publish, review=self.review)
+        if self.renderer.batched:
+            for outcome in sorted(_render_batch(self.renderer, staged, self.formats, self.progress, self.keys.data_as_of).values(),
                                   key=lambda o: o.slug):
-                finish(outcome)
-    index = write_index(project, out_root, keys, review) if (todo or not (out_root / "index.html").is_file()) else None
-    unchanged = not todo and selection in selections and recorded == previous and (out_root / MANIFEST).is_file()
-    if not unchanged:  # a no-op build writes nothing (and asks no tool for its version)
-        text = manifest_text(keys, tool_versions(renderer.name, renderer.version), recorded, {**selections, selection: slugs})
-        write_if_changed(out_root / MANIFEST, text)
-    return BuildReport([outcomes[s] for s in sorted(outcomes)], keys.build_id, index)
+                self.publish(outcome)
+
+    def publish(self, outcome: ProvinceOutcome) -> None:
+        """Swap a province (or the overview) in as soon as it is complete, and record it: a later
+        fault can neither take it back nor leave the manifest describing something else."""
+        if outcome.slug == OVERVIEW:
+            if outcome.ok:
+                publish_overview(outcome, self.out_root, self.overview_entry)
+                self.overview_entry = _overview_entry(self.out_root, self.keys, outcome)
+            elif self.progress:
+                self.progress.message(f"the national overview failed: {outcome.error}")
+            if not outcome.ok and self.overview_entry:
+                self.overview_entry = {**self.overview_entry, "failed": outcome.error[:500]}
+            self.record()
+            return
+        if outcome.ok:
+            if self.progress:
+                self.progress.stage(outcome.slug, "publish")
+            publish(Path(outcome.staging), self.out_root / outcome.slug)
+            self.recorded[outcome.slug] = _entry(self.out_root, outcome.slug, self.keys, outcome)
+        elif outcome.slug in self.previous:
+            # the previous briefing stays, whole; its entry says the latest build of it failed
+            self.recorded[outcome.slug] = {**self.previous[outcome.slug], "failed": outcome.error[:500]}
+        self.outcomes[outcome.slug] = outcome
+        self.record()
+        if self.progress:
+            self.progress.done(outcome)
+
+    # -- record and finish
+    def record(self, index: dict[str, str] | None = None) -> None:
+        if self.tools is None:
+            self.tools = tool_versions(self.renderer.name, self.renderer.version)
+        text = manifest_text(self.keys, self.tools, self.recorded, {**self.selections, self.selection: self.slugs},
+                             overview=self.overview_entry, index=index if index is not None else self.manifest.get("index", {}))
+        write_if_changed(self.out_root / MANIFEST, text)
+
+    def finish(self) -> BuildReport:
+        index_file = self.out_root / "index.html"
+        recorded_index = self.manifest.get("index", {})
+        index = None
+        if self.todo_all or not outputs_intact(self.out_root, recorded_index):
+            index = write_index(self.project, self.out_root, self.keys, self.review, self.languages, self.formats)
+            recorded_index = record(self.out_root, [index_file])
+        unchanged = (not self.todo_all and self.selection in self.selections and self.recorded == self.previous
+                     and recorded_index == self.manifest.get("index", {}) and (self.out_root / MANIFEST).is_file())
+        if not unchanged:  # a no-op build writes nothing (and asks no tool for its version)
+            self.record(recorded_index)
+        return BuildReport([self.outcomes[s] for s in sorted(self.outcomes)], self.keys.build_id, index)
 
 
-def overview_intact(out_root: Path, languages: tuple[str, ...], formats: tuple[str, ...]) -> bool:
-    return all((out_root / f"{OVERVIEW}.{lang}.{fmt}").is_file() for lang in languages for fmt in formats)
+def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> None:
+    """A province folder about to be replaced holds only what the manifest says the tool
+    wrote there: anything else (a user's notes) is never deleted; the build stops first."""
+    for slug, entry in entries.items():
+        folder = out_root / slug
+        if not folder.is_dir() or folder.is_symlink():
+            if folder.is_symlink() or folder.exists():
+                raise OutputError(f"{display_path(folder)} is not a folder the tool made; move it away first")
+            continue
+        ours = {name.split("/", 1)[1] for name in [*entry.get("analysis_outputs", {}), *entry.get("render_outputs", {})]}
+        foreign = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                         if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() not in ours)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise OutputError(f"{display_path(folder)} holds files the tool did not write ({shown}); rebuilding it would "
+                              "replace the folder: move them away first (nothing the tool did not write is ever deleted)")
 
 
-def publish_overview(outcome: ProvinceOutcome, out_root: Path, progress: BuildProgress | None) -> None:
+def publish_overview(outcome: ProvinceOutcome, out_root: Path, previous: dict[str, Any]) -> None:
     """The overview's sources go to ``OUT/overview/``, its pages to ``OUT/overview.<lang>.<fmt>``
-    (beside the index, which links them)."""
-    if not outcome.ok:
-        if progress:
-            progress.message(f"the national overview failed: {outcome.error}")
-        return
+    (beside the index, which links them). A page of the previous overview that this build does
+    not make again is removed only when the manifest records it as the tool's."""
     staging = Path(outcome.staging)
-    pages = [name for name in outcome.render_outputs if name.endswith((".html", ".pdf"))]
+    pages = [name for name in outcome.render_outputs if _is_overview_page(name)]
+    check_foreign_files(out_root, {OVERVIEW: previous} if previous else {OVERVIEW: {}})
     for name in pages:  # pages first, each renamed into place whole
         os.chmod(staging / name, 0o644)
         os.replace(staging / name, out_root / name)
-    for stale in out_root.glob(f"{OVERVIEW}.*.*"):  # like a province folder: exactly this build's pages
-        if stale.name not in pages and stale.suffix in (".html", ".pdf"):
-            stale.unlink(missing_ok=True)
+    for name in previous.get("render_outputs", {}):
+        if _is_overview_page(name) and name not in pages:
+            (out_root / name).unlink(missing_ok=True)
     publish(staging, out_root / OVERVIEW)
+
+
+def _is_overview_page(name: str) -> bool:
+    return "/" not in name and name.startswith(f"{OVERVIEW}.") and name.endswith((".html", ".pdf"))
+
+
+def _overview_entry(out_root: Path, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
+    analysis = {f"{OVERVIEW}/{n}": outcome.digests[n] for n in outcome.analysis_outputs}
+    render = {(n if _is_overview_page(n) else f"{OVERVIEW}/{n}"): outcome.digests[n] for n in outcome.render_outputs}
+    return {"analysis_key": keys.analysis, "render_key": keys.render(analysis), "analysis_outputs": dict(sorted(analysis.items())),
+            "render_outputs": dict(sorted(render.items()))}
 
 
 def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
@@ -415,7 +506,7 @@ def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome)
 
 
 def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
-                   cache: str, jobs: int | None, progress: BuildProgress | None,
+                   cache: tuple[str, str], jobs: int | None, progress: BuildProgress | None,
                    on_staged=None, review: Path | None = None) -> dict[str, ProvinceOutcome]:
     """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
     from .workers import WorkerDied, run_tasks
@@ -432,7 +523,7 @@ def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, dat
             on_staged(staged[slug])
 
     tasks = [(slug, (ProvinceTask(slug, work, str(project.root), str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
-                                  renderer.name, keys.build_id, cache, keys.data_as_of,
+                                  renderer.name, keys.build_id, cache[0], cache[1], keys.data_as_of,
                                   str(review.resolve()) if review else "", keys.analysis),))
              for slug, work in todo.items()]
     run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
@@ -464,8 +555,12 @@ def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[s
 
 
 def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[str, Any]]:
-    """Two or three key figures per province for the index page, and whether it changed since the review."""
+    """Per province: its key findings (two or three, each a claim's sentence with its status,
+    year and scope), what its briefing rests on (sources, figures, dates), whether it is a
+    thin profile, which outputs exist (the index links nothing else), and whether it changed
+    since the review."""
     from .analysis import read_results
+    from .dates import display
     from .document import index_figures
     from .review import province_changes
 
@@ -476,13 +571,21 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
         except (OSError, ValueError):
             continue
         report = province_changes(results, baseline)
+        dates = results.get("source_dates") or []
         entries.append({"slug": slug, "province": results["province"], "figures": index_figures(results),
                         "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"],
+                        "thin": results.get("profile") == "thin",
+                        "rests_on": {"sources": results["counts"].get("sources", 0), "figures": results["counts"]["valued"],
+                                     "dates": {lang: "–".join(dict.fromkeys(display(d, lang) for d in (dates[:1] + dates[-1:])))
+                                               for lang in ("zh", "en")} if dates else {"zh": "", "en": ""}},
+                        "files": {f"{lang}.{fmt}": (out_root / slug / f"briefing.{lang}.{fmt}").is_file()
+                                  for lang in ("zh", "en") for fmt in ("html", "pdf")},
                         "status": "" if report is None else ("changed" if report["changed"] else "unchanged")})
     return entries
 
 
-def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path | None = None) -> Path:
+def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path | None = None,
+                languages: tuple[str, ...] = ("zh", "en"), formats: tuple[str, ...] = FORMATS) -> Path:
     """The index page of every province folder present (written only when it changes)."""
     import jinja2
 
@@ -503,7 +606,7 @@ def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path 
     html = env.get_template("index.html.j2").render(
         entries=entries, build_id=keys.build_id, css=css,
         data_as_of={"zh": display(date, "zh"), "en": display(date, "en")} if date else {"zh": "", "en": ""},
-        overview=(out_root / "overview.zh.html").is_file(), review=review_summary)
+        overview={lang: (out_root / f"{OVERVIEW}.{lang}.html").is_file() for lang in ("zh", "en")}, review=review_summary)
     path = out_root / "index.html"
     write_if_changed(path, html)
     return path
@@ -531,14 +634,15 @@ def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, forc
         try:
             remove_leftovers(out_root)
             keys = input_keys(project, data_dir, languages=(), formats=(), renderer="")
-            cache = write_cache(prepared, out_root / CACHE_DIR)
+            cache, cache_sha256 = write_cache(prepared, out_root / CACHE_DIR)
             manifest = read_manifest(out_root)
             staging = new_staging(out_root, slug)
             final = out_root / slug
             previous = manifest.get("provinces", {}).get(slug, {})
             kept = [n.split("/", 1)[1] for n in previous.get("render_outputs", {}) if (out_root / n).is_file()]
             try:
-                run_analysis(slug, staging, project=project, data_dir=data_dir, cache=cache, build_id=keys.build_id,
+                run_analysis(slug, staging, project=project, data_dir=data_dir, cache=cache, cache_sha256=cache_sha256,
+                             build_id=keys.build_id,
                              failed_copy=out_root / FAILED_NOTEBOOKS / f"{slug}.ipynb")
                 copy_into(final, kept, staging)
             except BaseException:

@@ -1,21 +1,24 @@
 """The validated, normalized dataset, computed once per build and read by every notebook.
 
 Loading and validating the CSV files (pandera, cross-table checks) and normalizing them
-costs about 0.3 s; a build pays it once and pickles the result under the output folder's
-cache (``.briefings-cache/dataset-<hash>.pkl``), keyed by the bytes of every data file and
-the versions of the code and of pandas. A notebook given the cache reads it only when the
-recorded hash still matches the data folder; otherwise, or without a cache, it takes the
-slow path. ``tests/test_cache.py`` checks that both paths give the same results.
+costs about 0.3 s; a build that runs notebooks pays it once and writes the result as JSON
+(a data format: nothing in it can run) under the output folder's cache
+(``.briefings-cache/dataset-<hash>.json``). The build passes the notebooks the file *and the
+sha256 of the bytes it wrote*: a notebook reads the cache only when its bytes still have that
+digest, so a file the build did not write this run — tampered with, left by another version,
+damaged — is never trusted, and the notebook takes the slow path (reads and validates the
+CSV files itself). ``tests/test_shortcuts.py`` checks that both paths give the same results.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
-from dataclasses import dataclass
+import json
+import math
+from dataclasses import dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .fsutil import atomic_write_bytes
@@ -25,7 +28,7 @@ if TYPE_CHECKING:  # pandas is imported where data are read: a build that only r
 
     from .load import Dataset
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def data_digest(data_dir: Path) -> str:
 
 
 def cache_file(cache_dir: Path, data_dir: Path) -> Path:
-    return cache_dir / f"dataset-{data_digest(data_dir)[:20]}.pkl"
+    return cache_dir / f"dataset-{data_digest(data_dir)[:20]}.json"
 
 
 def prepare(data_dir: Path) -> Prepared:
@@ -57,26 +60,74 @@ def prepare(data_dir: Path) -> Prepared:
     return Prepared(dataset, normalized_measures(dataset))
 
 
-def write_cache(prepared: Prepared, cache_dir: Path) -> Path:
-    path = cache_file(cache_dir, prepared.dataset.data_dir)
-    if not path.is_file():
-        payload = {"digest": data_digest(prepared.dataset.data_dir), "prepared": prepared}
-        atomic_write_bytes(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-    return path
-
-
-def read(data_dir: Path, cache: Path | None = None) -> Prepared:
-    """The prepared dataset: from ``cache`` when it matches the data folder, else the slow path."""
-    if cache is not None and cache.is_file():
+def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """A frame as plain JSON values: floats exact (repr round-trips), missing as null."""
+    def plain(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if hasattr(v, "item"):  # numpy scalars
+            return v.item()
         try:
-            payload = pickle.loads(cache.read_bytes())
-        except Exception:  # a cache from another version, or damaged: never trusted
-            payload = None
-        if isinstance(payload, dict) and payload.get("digest") == data_digest(data_dir) \
-                and isinstance(payload.get("prepared"), Prepared):
-            from .load import Dataset
+            import pandas as pd
 
-            prepared = payload["prepared"]
-            # the folder the notebook was told about, wherever the build that cached it ran
-            return Prepared(Dataset(**{**prepared.dataset.__dict__, "data_dir": data_dir}), prepared.table)
+            if v is pd.NA:
+                return None
+        except ImportError:  # pragma: no cover
+            pass
+        return v
+
+    return {"index": [plain(i) for i in frame.index], "index_name": frame.index.name, "columns": list(frame.columns),
+            "dtypes": {c: str(t) for c, t in frame.dtypes.items()},
+            "data": [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+
+
+def _frame(payload: dict[str, Any]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame(payload["data"], index=payload["index"], columns=payload["columns"])
+    frame.index.name = payload["index_name"]
+    for column, dtype in payload["dtypes"].items():
+        if dtype == "Int64":
+            frame[column] = frame[column].astype("Int64")
+        elif dtype == "float64":
+            frame[column] = frame[column].astype("float64")
+        elif dtype == "object":
+            frame[column] = frame[column].astype(object)
+    return frame
+
+
+def write_cache(prepared: Prepared, cache_dir: Path) -> tuple[Path, str]:
+    """Write the prepared dataset as JSON; returns the file and the sha256 of its bytes (what
+    a notebook must find to trust it)."""
+    from .load import TABLES
+
+    path = cache_file(cache_dir, prepared.dataset.data_dir)
+    payload = {"format": FORMAT, "digest": data_digest(prepared.dataset.data_dir),
+               "tables": {name: _frame_json(getattr(prepared.dataset, name)) for name in TABLES},
+               "table": _frame_json(prepared.table)}
+    data = json.dumps(payload, ensure_ascii=False, sort_keys=True, allow_nan=False).encode("utf-8")
+    atomic_write_bytes(path, data)
+    return path, hashlib.sha256(data).hexdigest()
+
+
+def read(data_dir: Path, cache: Path | None = None, sha256: str = "") -> Prepared:
+    """The prepared dataset: from ``cache`` when its bytes have the digest the build recorded
+    (``sha256``) and it was made from this data folder; else the slow path."""
+    if cache is not None and sha256 and cache.is_file():
+        try:
+            data = cache.read_bytes()
+        except OSError:
+            data = b""
+        try:
+            payload = json.loads(data) if data and hashlib.sha256(data).hexdigest() == sha256 else None
+        except ValueError:  # not JSON (UnicodeDecodeError is one): the slow path
+            payload = None
+        if isinstance(payload, dict):
+            if payload.get("format") == FORMAT and payload.get("digest") == data_digest(data_dir):
+                from .load import TABLES, Dataset
+
+                tables = {name: _frame(payload["tables"][name]) for name in TABLES}
+                dataset = Dataset(data_dir=data_dir, **tables)
+                assert {f.name for f in fields(dataset)} == {"data_dir", *TABLES}
+                return Prepared(dataset, _frame(payload["table"]))
     return prepare(data_dir)

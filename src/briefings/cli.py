@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__, vocab
-from .console import err, escape, out, report_error
+from .console import err, escape, inert, out, report_error
 from .errors import BriefingsError, UsageError, display_path
 from .project import Project
 
@@ -124,23 +125,27 @@ def default_seeds() -> Path:
 
 
 @cli.command("verify-sources")
-@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("folders", metavar="[FOLDER]...", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--seeds", "seeds", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of source texts [default: $BRIEFINGS_SEEDS, else ../shared/seeds].")
 @click.option("--require-all", is_flag=True, help="Fail when a source's text is absent (default: report it, check the rest).")
 @DATA_OPTION
 @reports_errors
-def verify_sources_command(folder: Path | None, seeds: Path | None, require_all: bool, data_dir: Path) -> None:
-    """Check each evidence clause occurs in its source text, and each number in its clause."""
+def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, require_all: bool, data_dir: Path) -> None:
+    """Check each evidence clause occurs in its source text (looked up in the FOLDERs, in
+    order), and each number in its clause; a text whose sha256 differs from the recorded one
+    is reported as another copy."""
     from rich.table import Table
 
     from .sources import verify_sources
 
-    folder = folder or seeds or default_seeds()
-    if not folder.is_dir():
-        raise UsageError(f"source texts folder {display_path(folder)} not found: give it as FOLDER or --seeds, "
-                         "or set BRIEFINGS_SEEDS")
-    reports = verify_sources(load_data(data_dir), folder)
+    chosen = list(folders) or [seeds or default_seeds()]
+    for folder in chosen:
+        if not folder.is_dir():
+            raise UsageError(f"source texts folder {display_path(folder)} not found: give it as FOLDER or --seeds, "
+                             "or set BRIEFINGS_SEEDS")
+    reports = verify_sources(load_data(data_dir), chosen)
+    folder = chosen[0] if len(chosen) == 1 else Path(", ".join(display_path(f) for f in chosen))
     table = Table("source", "file", "rows", "result", title=escape(f"Evidence checked against {display_path(folder)}"))
     for r in reports:
         result = "[yellow]text absent: not checked[/]" if not r.found else \
@@ -153,6 +158,10 @@ def verify_sources_command(folder: Path | None, seeds: Path | None, require_all:
         err.print(f"  [red]miss[/] {escape(miss)}")
     for r in absent:
         err.print(f"  [yellow]not checked[/] {escape(r.source_id)}: its text {escape(r.file)} is not in {escape(display_path(folder))}")
+    for r in reports:
+        if r.found and r.other_copy:
+            err.print(f"  [yellow]other copy[/] {escape(r.source_id)}: {escape(r.file)} differs from the text whose sha256 "
+                      "sources.csv records (checked anyway; a later reader may hold another version)")
     if misses:
         err.print(f"[bold red]error:[/] {len(misses)} evidence check(s) failed")
         sys.exit(1)
@@ -327,9 +336,10 @@ def diff_command(out_root: Path | None, review_file: Path | None, as_json: bool)
         raise UsageError(f"no review record at {display_path(review_file)}: run briefings review accept first")
     report = diff(out_root, baseline)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True))
+        text = json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True)  # JSON escapes C0 controls itself
+        click.echo(re.sub("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group(0)):04x}", text))
     else:
-        click.echo(diff_text(report))
+        click.echo(inert(diff_text(report)))
     sys.exit(1 if report["changed"] or report["removed"] else 0)
 
 

@@ -400,7 +400,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
     mine = table[table["region"] == subject.code]
     mine_ranked = [r for r in field.ranked_rows if r["region"] == subject.code]
 
-    keys = sorted({k for r in mine_ranked for k in v.keys(r, holder_levels(r))})
+    keys = sorted({k for r in mine_ranked for k in v.keys(r, holder_levels(r))}, key=lambda k: k.id)
     comparisons = []
     for key in keys:
         rows = field.groups[key] if not key.undated else [r for r in mine_ranked if r["measure_id"] == key.undated]

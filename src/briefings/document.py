@@ -458,13 +458,17 @@ def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str
     return figures
 
 
+ALL_LINKS = {"other_language": True, "pdf": True, "html": True}
+
+
 def render_document(results: dict[str, Any], lang: str, *, build_id: str, templates: Path,
-                    changes: dict[str, Any] | None = None) -> str:
-    """The Quarto-markdown text of one briefing in one language (``templates``: the project's)."""
+                    changes: dict[str, Any] | None = None, links: dict[str, bool] | None = None) -> str:
+    """The Quarto-markdown text of one briefing in one language (``templates``: the project's;
+    ``links``: which sibling outputs the build makes, the page links nothing else)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     template = environment(lang, templates).get_template("briefing.qmd.j2")
-    return template.render(**document_context(results, lang, build_id=build_id, changes=changes))
+    return template.render(**document_context(results, lang, build_id=build_id, changes=changes), links=links or ALL_LINKS)
 
 
 def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> dict[str, Any]:
@@ -512,6 +516,8 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     }
 
 
-def render_overview(results: dict[str, Any], lang: str, *, build_id: str, templates: Path) -> str:
+def render_overview(results: dict[str, Any], lang: str, *, build_id: str, templates: Path,
+                    links: dict[str, bool] | None = None) -> str:
     """The Quarto-markdown text of the national overview in one language."""
-    return environment(lang, templates).get_template("overview.qmd.j2").render(**overview_context(results, lang, build_id=build_id))
+    return environment(lang, templates).get_template("overview.qmd.j2").render(
+        **overview_context(results, lang, build_id=build_id), links=links or ALL_LINKS)

@@ -40,7 +40,7 @@ def relative(path: Path, start: Path) -> str:
 
 
 def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None, build_id: str,
-                        project_dir: Path) -> dict[str, str]:
+                        project_dir: Path, cache_sha256: str = "") -> dict[str, str]:
     """Parameters papermill injects: the province and paths relative to the output folder
     (``project_dir``: the project whose translation catalogs the charts use)."""
     return {
@@ -49,12 +49,13 @@ def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path
         "data_dir": relative(data_dir, out_dir),
         "output_dir": ".",
         "dataset_cache": relative(cache, out_dir) if cache else "",
+        "dataset_cache_sha256": cache_sha256 if cache else "",
         "build_id": build_id,
     }
 
 
 def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, cache: Path | None = None,
-                 build_id: str = "", kernel: str = "python3", failed_copy: Path | None = None) -> Path:
+                 cache_sha256: str = "", build_id: str = "", kernel: str = "python3", failed_copy: Path | None = None) -> Path:
     """Execute ``project``'s notebook for ``slug`` with ``out_dir`` as its folder; returns the
     executed notebook. The kernel is this process's warm kernel (``engine.py``).
     """
@@ -70,7 +71,7 @@ def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, 
         papermill.execute_notebook(
             str(notebook), str(executed),
             parameters=notebook_parameters(slug, out_dir, data_dir=data_dir, cache=cache, build_id=build_id,
-                                           project_dir=project.root),
+                                           project_dir=project.root, cache_sha256=cache_sha256),
             kernel_name=kernel, progress_bar=False, log_output=False, engine_name=ENGINE_NAME,
             request_save_on_cell_execute=False,  # saved once at the end (and on failure)
             cwd=str(out_dir),

@@ -260,8 +260,6 @@ def _measure_problems(m: pd.Series, c: _Context):
         for col in ("value_reported", "unit_reported", "qualifier", "qualifier_word"):
             if m[col]:
                 yield col, "a qualitative row (metric named) has no value, unit or qualifier"
-        if m["category"] != "priority" and not m["instrument"]:
-            yield "instrument", "a qualitative row that is not a priority must name its instrument"
         return
     if m["category"] == "priority":
         yield "category", "priority rows are qualitative: use metric named and no value"

@@ -37,7 +37,7 @@ from .project import Project
 
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
-FORMAT = 2
+FORMAT = 3
 
 #: Package modules that only turn results into documents (the rest feed the analysis; so
 #: does overview.py, which computes the national overview's results and heatmap).
@@ -278,14 +278,21 @@ def _valid_entry(slug: Any, entry: Any) -> bool:
     return (isinstance(slug, str) and bool(_SLUG.match(slug)) and isinstance(entry, dict)
             and isinstance(entry.get("analysis_key"), str)
             and isinstance(entry.get("render_key"), (str, type(None)))
+            and isinstance(entry.get("failed", ""), str)
             and _is_digest_map(entry.get("analysis_outputs")) and _is_digest_map(entry.get("render_outputs"))
             and all(_safe_name(slug, name) for name in [*entry["analysis_outputs"], *entry["render_outputs"]]))
 
 
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
 def _safe_name(slug: str, name: str) -> bool:
-    """An output recorded for ``slug`` lies inside its folder (a manifest is never trusted with paths)."""
+    """An output recorded for ``slug`` lies inside its folder (a manifest is never trusted with
+    paths); the overview's pages lie beside the index (``overview.zh.html``)."""
     parts = name.split("/")
-    return len(parts) == 2 and parts[0] == slug and parts[1] not in ("", ".", "..") and not parts[1].startswith(".")
+    if slug == "overview" and len(parts) == 1:
+        return bool(re.match(r"^overview\.[a-z]{2}\.(html|pdf)$", name))
+    return len(parts) == 2 and parts[0] == slug and bool(_NAME.match(parts[1]))
 
 
 def read_manifest(out_root: Path) -> dict[str, Any]:
@@ -308,7 +315,30 @@ def read_manifest(out_root: Path) -> dict[str, Any]:
                               } if isinstance(selections, dict) else {}
     inputs = manifest.get("inputs")
     manifest["inputs"] = inputs if _is_digest_map(inputs) else {}
+    overview = manifest.get("overview")
+    manifest["overview"] = overview if _valid_entry("overview", overview) else {}
+    index = manifest.get("index")
+    manifest["index"] = index if _is_digest_map(index) and set(index) <= {"index.html"} else {}
+    if not isinstance(manifest.get("build_id"), str) or not isinstance(manifest.get("data_as_of"), str):
+        return {}
     return manifest
+
+
+def failed_provinces(manifest: dict[str, Any]) -> dict[str, str]:
+    """Provinces whose latest build failed: the folder holds their previous briefing."""
+    return {slug: entry["failed"] for slug, entry in manifest.get("provinces", {}).items() if entry.get("failed")}
+
+
+def check_consistent(out_root: Path, manifest: dict[str, Any]) -> None:
+    """Refuse outputs that disagree with their manifest (a build interrupted between a swap and
+    its record, or a file changed by hand): every province's results must be the recorded ones."""
+    from .errors import UsageError, display_path
+
+    bad = [slug for slug, entry in manifest.get("provinces", {}).items()
+           if not outputs_intact(out_root, {k: v for k, v in entry["analysis_outputs"].items() if k.endswith("/results.json")})]
+    if bad:
+        raise UsageError(f"{display_path(out_root)}: {', '.join(sorted(bad))} do(es) not match manifest.json (an interrupted "
+                         "build, or files changed by hand): run briefings build first")
 
 
 def outputs_intact(out_root: Path, outputs: dict[str, str]) -> bool:
@@ -324,9 +354,11 @@ def record(out_root: Path, files: list[Path]) -> dict[str, str]:
 
 
 def manifest_text(keys: InputKeys, tools: dict[str, str], provinces: dict[str, dict[str, Any]],
-                  selections: dict[str, list[str]]) -> str:
+                  selections: dict[str, list[str]], *, overview: dict[str, Any] | None = None,
+                  index: dict[str, str] | None = None) -> str:
     """``selections`` maps a build's province selection (``henan,hebei|1/2``) to the slugs it
-    resolved to with these analysis inputs, so a no-op rebuild need not read the data."""
+    resolved to with these analysis inputs, so a no-op rebuild need not read the data;
+    ``overview`` and ``index`` record the national overview's outputs and the index page."""
     manifest = {
         "format": FORMAT,
         "build_id": keys.build_id,
@@ -334,6 +366,8 @@ def manifest_text(keys: InputKeys, tools: dict[str, str], provinces: dict[str, d
         "inputs": {"analysis": keys.analysis, "render": keys.render_inputs},
         "tools": tools,
         "provinces": dict(sorted(provinces.items())),
+        "overview": overview or {},
+        "index": index or {},
         "selections": dict(sorted(selections.items())),
     }
     return json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n"

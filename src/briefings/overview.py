@@ -33,7 +33,7 @@ def overview_results(ds, table) -> dict[str, Any]:
     kinds = field.kinds
 
     comparisons = []
-    for key, rows in sorted(field.groups.items()):
+    for key, rows in sorted(field.groups.items(), key=lambda item: item[0].id):
         if key.undated or len({r["locality"] or r["region"] for r in rows}) < 2:
             continue
         comparisons.append(_comparison(key, rows, field, nobody))
@@ -194,7 +194,7 @@ def analysis_current(folder: Path, analysis_key: str, languages: tuple[str, ...]
 
 
 def write_overview_documents(folder: Path, results: dict[str, Any], build_id: str, languages: tuple[str, ...],
-                             templates: Path) -> list[Path]:
+                             templates: Path, links: dict[str, bool] | None = None) -> list[Path]:
     """The overview's .qmd per language in ``folder`` (rendered like the briefings)."""
     from .document import render_overview
     from .fsutil import atomic_write_text
@@ -202,6 +202,6 @@ def write_overview_documents(folder: Path, results: dict[str, Any], build_id: st
     documents = []
     for lang in languages:
         qmd = folder / f"overview.{lang}.qmd"
-        atomic_write_text(qmd, render_overview(results, lang, build_id=build_id, templates=templates))
+        atomic_write_text(qmd, render_overview(results, lang, build_id=build_id, templates=templates, links=links))
         documents.append(qmd)
     return documents

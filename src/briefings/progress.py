@@ -13,7 +13,7 @@ from collections import Counter
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markup import escape
+from .console import escape, inert
 from rich.table import Table
 from rich.text import Text
 
@@ -55,7 +55,7 @@ class BuildDisplay:
             return
         result = outcome.work.value if outcome.ok else f"failed: {outcome.error}"
         if self.live:
-            self.live.console.print(Text.assemble("  ", (outcome.slug, "bold"), " ", (result, "green" if outcome.ok else "red")))
+            self.live.console.print(Text.assemble("  ", (outcome.slug, "bold"), " ", (inert(result), "green" if outcome.ok else "red")))
             self.live.update(self._panel())
         else:
             self.line(f"{outcome.slug}: {result}")
@@ -65,7 +65,7 @@ class BuildDisplay:
 
     # display
     def line(self, text: str) -> None:
-        (self.live.console if self.live else self.console).print(text, markup=False, highlight=False)
+        (self.live.console if self.live else self.console).print(inert(text), markup=False, highlight=False, emoji=False)
 
     def stop(self) -> None:
         if self.live:
@@ -92,5 +92,5 @@ def summary(report: BuildReport, console: Console, index: str) -> None:
             table.add_row(escape(o.slug), o.work.value if o.ok else "[red]failed[/]", escape(o.error) if not o.ok else "")
         console.print(table)
     parts = [f"{counts[k]} {k}" for k in ("built", "re-rendered", "up to date", "failed") if counts[k]]
-    console.print(f"{', '.join(parts) or 'nothing to build'} · build {report.build_id} · index: {index}",
-                  markup=False, highlight=False)
+    console.print(inert(f"{', '.join(parts) or 'nothing to build'} · build {report.build_id} · index: {index}"),
+                  markup=False, highlight=False, emoji=False)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 SEPARATOR = " || "
 PLACEHOLDERS = frozenset({"who", "value", "period", "when", "instrument"})
-REQUIRED = frozenset({"who", "value"})
+REQUIRED = frozenset({"who"})
 _KEY = re.compile(r"^\s*(\*|[a-z][a-z0-9_]*)\s*:\s*(.+?)\s*$", re.S)
 
 

@@ -7,6 +7,7 @@ Then the evidence must occur in the article, and the reported number in the evid
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,6 +93,8 @@ class SourceReport:
     rows: int = 0
     found: bool = True
     misses: list[str] = field(default_factory=list)
+    #: the text's sha256 differs from the one recorded in sources.csv (another copy than the one checked)
+    other_copy: bool = False
 
     @property
     def ok(self) -> bool:
@@ -99,24 +102,40 @@ class SourceReport:
 
 
 def _find_source_file(folder: Path, source_id: str, file: str) -> Path | None:
+    """The source's text in ``folder``: its ``file`` (a plain name, checked by the schema), else a
+    file named after the source id; only a regular file that lies inside the folder (a
+    symbolic link out of it is not followed)."""
+    root = folder.resolve()
     candidates = [folder / file] if file else []
     candidates += sorted(folder.glob(f"{source_id}*")) + sorted(folder.glob(f"*{source_id}*"))
-    return next((p for p in candidates if p.is_file()), None)
+    for path in candidates:
+        try:
+            inside = path.resolve().is_relative_to(root) and path.resolve().parent == root
+        except OSError:
+            continue
+        if inside and path.is_file():
+            return path
+    return None
 
 
-def verify_sources(ds: Dataset, folder: Path) -> list[SourceReport]:
-    """One report per source; a report lists each measure whose evidence or number is not found."""
+def verify_sources(ds: Dataset, folders: Path | list[Path]) -> list[SourceReport]:
+    """One report per source; a report lists each measure whose evidence or number is not
+    found. A source's text is looked up in each folder in turn."""
+    folders = [folders] if isinstance(folders, Path) else list(folders)
     reports = []
     for _, src in ds.sources.iterrows():
         report = SourceReport(src["source_id"], src["file"])
         rows = ds.measures[ds.measures["source_id"] == src["source_id"]]
         report.rows = len(rows)
-        path = _find_source_file(folder, src["source_id"], src["file"])
+        path = next((p for f in folders if (p := _find_source_file(f, src["source_id"], src["file"]))), None)
         if path is None:
             report.found = False  # reported as not checked; the other sources are still verified
             reports.append(report)
             continue
-        article = normalize_text(path.read_text(encoding="utf-8", errors="replace"))
+        raw = path.read_bytes()
+        recorded = src.get("sha256", "") if hasattr(src, "get") else ""
+        report.other_copy = bool(recorded) and hashlib.sha256(raw).hexdigest() != recorded
+        article = normalize_text(raw.decode("utf-8", errors="replace"))
         for _, m in rows.iterrows():
             evidence = normalize_text(m["evidence"])
             if evidence not in article:
