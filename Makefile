@@ -37,9 +37,9 @@ validate: setup
 # fuzzy matching, so a new string is untranslated (the tests say so), never guessed.
 catalogs: setup
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
-		-o templates/locale/briefings.pot .
+		--no-wrap -o templates/locale/briefings.pot .
 	$(BIN)/pybabel update -i templates/locale/briefings.pot -d templates/locale -D briefings \
-		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --no-wrap
 
 pack: setup
 	$(BIN)/briefings pack

@@ -453,7 +453,8 @@ def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> N
             if folder.is_symlink() or folder.exists():
                 raise OutputError(f"{display_path(folder)} is not a folder the tool made; move it away first")
             continue
-        ours = {name.split("/", 1)[1] for name in [*entry.get("analysis_outputs", {}), *entry.get("render_outputs", {})]}
+        ours = {name.split("/", 1)[1] for name in [*entry.get("analysis_outputs", {}), *entry.get("render_outputs", {})]
+                if "/" in name}
         foreign = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                          if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() not in ours)
         if foreign:

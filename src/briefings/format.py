@@ -140,8 +140,15 @@ def _apply(form: str, v: str, n: str, u: str) -> str:
 
 
 def figure(e: dict[str, Any], lang: str, *, style: str = "table") -> str:
-    """A figure with its qualifier: ``table`` (English symbols) or ``words`` (sentences)."""
+    """A figure with its qualifier: ``table`` (English symbols) or ``words`` (sentences).
+
+    A rank is 第 12 位 / 12th in a table, and 12 位 / 12 in words (the metric's sentence
+    pattern says 居全国第…, No. … nationally)."""
     v, n, u = core(e, lang)
+    if e["unit"] == "rank":
+        u = "位" if lang == "zh" else ""
+        if style == "words":
+            v = f"{n} 位" if lang == "zh" else n
     words = e.get("words") or {}
     if e["qualifier"] in ("max", "min", "approx"):
         if lang == "zh":

@@ -54,7 +54,10 @@ class Words:
         names = [instrument_label(self.results, i, self.lang) for i in sorted(set(instruments)) if i]
         if names and self.results["metrics"][metric]["section"] == "vouchers":
             sep = "、" if self.lang == "zh" else " or "
-            text += f"（{sep.join(names)}）" if self.lang == "zh" else f" ({sep.join(names)})"
+            if self.lang == "zh":
+                text = text[:-1] + f"；{sep.join(names)}）" if text.endswith("）") else text + f"（{sep.join(names)}）"
+            else:
+                text = text[:-1] + f"; {sep.join(names)})" if text.endswith(")") else text + f" ({sep.join(names)})"
         return text
 
     def level(self, claim: dict[str, Any]) -> str:
