@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
-LOCKS := requirements/runtime.txt requirements/test.txt
+LOCKS := requirements/build.txt requirements/runtime.txt requirements/test.txt
 
 .PHONY: setup test reports validate catalogs pack clean bench
 
@@ -15,9 +15,10 @@ setup: $(STAMP)
 $(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --require-hashes -r requirements/build.txt
 	$(PIP) install --require-hashes -r requirements/runtime.txt
 	$(PIP) install --require-hashes -r requirements/test.txt
-	$(PIP) install --no-deps -e .
+	$(PIP) install --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 

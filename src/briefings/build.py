@@ -85,6 +85,7 @@ class ProvinceTask:
     data_as_of: str = ""
     review: str = ""  # the editors' review record (review.py), when there is one
     analysis_key: str = ""  # recorded with the overview's results, which are reused while it holds
+    timeout: int = 600  # seconds a notebook cell may run
 
 
 def analysis_files(folder: Path) -> list[Path]:
@@ -140,7 +141,8 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
 
         report(task.slug, "analysis")
         run_analysis(task.slug, staging, project=Project(Path(task.project)), data_dir=Path(task.data_dir),
-                     cache=Path(task.cache) if task.cache else None, cache_sha256=task.cache_sha256,
+                     cache=Path(task.cache) if task.cache else None, cache_sha256=task.cache_sha256, timeout=task.timeout,
+                     data_date=task.data_as_of,
                      build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
     else:
         final = out_root / task.slug
@@ -288,7 +290,7 @@ class BuildReport:
 def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (),
               languages: tuple[str, ...] = ("zh", "en"), formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
               renderer: str = "auto", progress: BuildProgress | None = None, shard: tuple[int, int] | None = None,
-              force: bool = False, wait: bool = True, review: Path | None = None) -> BuildReport:
+              force: bool = False, wait: bool = True, review: Path | None = None, timeout: int = 600) -> BuildReport:
     """The build of ``project``'s briefings from ``data_dir`` into ``out_root`` (see the module
     docstring); ``review`` is the editors' review record to compare with."""
     check_choices(languages, formats)
@@ -301,7 +303,7 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
             return _build_locked(project, data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
-                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review)
+                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review, timeout=timeout)
         except OSError as exc:
             raise OutputError(f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
         finally:
@@ -309,9 +311,10 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
 
 
 def _build_locked(project: Project, data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer,
-                  progress, shard, review: Path | None = None) -> BuildReport:
+                  progress, shard, review: Path | None = None, timeout: int = 600) -> BuildReport:
     build = _Build(project, data_dir, out_root, languages=languages, formats=formats, jobs=jobs, renderer=renderer,
                    progress=progress, review=review if review is not None and review.is_file() else None)
+    build.timeout = timeout
     build.plan(provinces, shard)
     build.prepare()
     build.run()
@@ -390,7 +393,8 @@ class _Build:
             return
         staged = _run_provinces(self.project, self.todo_all, self.keys, self.data_dir, self.out_root, self.languages,
                                 self.formats, self.renderer, self.cache, self.jobs, self.progress,
-                                on_staged=None if self.renderer.batched else self.publish, review=self.review)
+                                on_staged=None if self.renderer.batched else self.publish, review=self.review,
+                                timeout=getattr(self, "timeout", 600))
         if self.renderer.batched:
             for outcome in sorted(_render_batch(self.renderer, staged, self.formats, self.progress, self.keys.data_as_of).values(),
                                   key=lambda o: o.slug):
@@ -508,7 +512,7 @@ def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome)
 
 def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
                    cache: tuple[str, str], jobs: int | None, progress: BuildProgress | None,
-                   on_staged=None, review: Path | None = None) -> dict[str, ProvinceOutcome]:
+                   on_staged=None, review: Path | None = None, timeout: int = 600) -> dict[str, ProvinceOutcome]:
     """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
     from .workers import WorkerDied, run_tasks
 
@@ -525,7 +529,7 @@ def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, dat
 
     tasks = [(slug, (ProvinceTask(slug, work, str(project.root), str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
                                   renderer.name, keys.build_id, cache[0], cache[1], keys.data_as_of,
-                                  str(review.resolve()) if review else "", keys.analysis),))
+                                  str(review.resolve()) if review else "", keys.analysis, timeout),))
              for slug, work in todo.items()]
     run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
               on_event=progress.stage if progress else None)
@@ -615,7 +619,7 @@ def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path 
 
 
 def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, force: bool = False, wait: bool = True,
-            notify=None) -> Path:
+            notify=None, timeout: int = 600) -> Path:
     """Run one province's notebook (``briefings analyze``) and record it in the manifest.
 
     The province's previous documents stay beside the new results until the next build
@@ -643,7 +647,7 @@ def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, forc
             kept = [n.split("/", 1)[1] for n in previous.get("render_outputs", {}) if (out_root / n).is_file()]
             try:
                 run_analysis(slug, staging, project=project, data_dir=data_dir, cache=cache, cache_sha256=cache_sha256,
-                             build_id=keys.build_id,
+                             build_id=keys.build_id, timeout=timeout, data_date=keys.data_as_of,
                              failed_copy=out_root / FAILED_NOTEBOOKS / f"{slug}.ipynb")
                 copy_into(final, kept, staging)
             except BaseException:

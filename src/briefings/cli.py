@@ -57,6 +57,10 @@ def reports_errors(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            if command.__name__ != "cli":
+                from .environment import check_environment
+
+                check_environment()  # before any work: SOURCE_DATE_EPOCH, TMPDIR, output encoding
             return command(*args, **kwargs)
         except BriefingsError as exc:
             report_error(exc)
@@ -113,9 +117,18 @@ def export(data_dir: Path, out_file: Path) -> None:
     """Write the normalized table (values in base units) to a CSV file."""
     from .fsutil import atomic_write_text
     from .normalize import export_table
+    from .staging import describe_os_error
 
-    table = export_table(load_data(data_dir))
-    atomic_write_text(out_file, table.to_csv(index=False, lineterminator="\n"))
+    ds = load_data(data_dir)
+    target = out_file.resolve()
+    if any(target == path.resolve() for path in ds.files()) or target.parent == ds.data_dir.resolve():
+        raise UsageError(f"--out {display_path(out_file)} is in the data folder the export reads: choose a file elsewhere "
+                         "(the export never replaces its own input)")
+    table = export_table(ds)
+    try:
+        atomic_write_text(out_file, table.to_csv(index=False, lineterminator="\n"))
+    except OSError as exc:
+        raise UsageError(f"cannot write the export: {describe_os_error(exc, Path(exc.filename or out_file))}") from None
     out.print(f"[green]wrote[/] {escape(display_path(out_file))} ({len(table)} measures)")
 
 
@@ -221,6 +234,9 @@ REVIEW_OPTION = click.option("--review", "review_file", type=click.Path(path_typ
 
 WAIT_OPTION = click.option("--wait/--no-wait", default=True, show_default=True,
                            help="When another build is writing to --out: wait for it, or stop at once.")
+TIMEOUT_OPTION = click.option("--timeout", "timeout", type=click.IntRange(min=1), default=600, show_default=True,
+                              help="Seconds a cell of a province's notebook may run; a notebook that hangs fails its "
+                                   "province instead of hanging the build.")
 
 
 @cli.command()
@@ -229,15 +245,17 @@ WAIT_OPTION = click.option("--wait/--no-wait", default=True, show_default=True,
 @OUT_OPTION
 @FORCE_OPTION
 @WAIT_OPTION
+@TIMEOUT_OPTION
 @reports_errors
-def analyze(slug: str, data_dir: Path, out_root: Path, force: bool, wait: bool) -> None:
+def analyze(slug: str, data_dir: Path, out_root: Path, force: bool, wait: bool, timeout: int) -> None:
     """Run the comparison notebook for one province (papermill): results.json, figures, executed notebook."""
     from .build import analyze as run_analyze
 
     if not slug:
         raise UsageError("--province needs a province slug (it was given empty)")
     with err.status(f"running the analysis notebook for {escape(slug)} ..."):
-        executed = run_analyze(current_project(), data_folder(data_dir), out_folder(out_root), slug, force=force, wait=wait, notify=lambda t: err.print(t, markup=False))
+        executed = run_analyze(current_project(), data_folder(data_dir), out_folder(out_root), slug, force=force, wait=wait,
+                               timeout=timeout, notify=lambda t: err.print(inert(t), markup=False))
     out.print(f"[green]ok[/] {escape(display_path(executed.parent))}: results.json, figures, {executed.name}")
 
 
@@ -258,9 +276,10 @@ def _split(value: str) -> tuple[str, ...]:
 @FORCE_OPTION
 @WAIT_OPTION
 @REVIEW_OPTION
+@TIMEOUT_OPTION
 @reports_errors
 def build(provinces, langs, formats, jobs, data_dir: Path | None, out_root: Path | None, renderer: str, shard: str | None,
-          force: bool, wait: bool, review_file: Path | None) -> None:
+          force: bool, wait: bool, review_file: Path | None, timeout: int) -> None:
     """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
     from .build import parse_shard, run_build
     from .progress import BuildDisplay, summary
@@ -270,7 +289,7 @@ def build(provinces, langs, formats, jobs, data_dir: Path | None, out_root: Path
     try:
         report = run_build(current_project(), data_folder(data_dir), out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
                            jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait,
-                           review=review_file)  # the build ignores a record that does not exist
+                           review=review_file, timeout=timeout)  # the build ignores a record that does not exist
     finally:
         display.stop()
     summary(report, out, display_path(out_root / "index.html"))

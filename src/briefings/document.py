@@ -65,8 +65,19 @@ def mark_runs(text: str, lang: str | None) -> str:
     if lang == "en":
         return _CJK_RUN.sub(lambda m: f"[{m.group(0)}]{{lang=\"zh-Hans\"}}", text)
     if lang == "zh":
-        return _LATIN_RUN.sub(lambda m: f"[{m.group(0)}]{{lang=\"en\"}}", text)
+        return _LATIN_RUN.sub(_latin_span, text)
     return text
+
+
+def _latin_span(m: re.Match[str]) -> str:
+    """A run of English in a Chinese page as a span; a backslash that escapes the character
+    after the run belongs to that character, not to the run (``Model\(`` stays ``Model`` +
+    ``\(``)."""
+    run = m.group(0)
+    trailing = len(run) - len(run.rstrip("\\"))
+    if trailing % 2:  # an odd backslash at the end escapes what follows the run
+        return f"[{run[:-1]}]{{lang=\"en\"}}\\"
+    return f"[{run}]{{lang=\"en\"}}"
 
 
 def yaml_string(text: Any) -> str:

@@ -55,7 +55,8 @@ def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path
 
 
 def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, cache: Path | None = None,
-                 cache_sha256: str = "", build_id: str = "", kernel: str = "python3", failed_copy: Path | None = None) -> Path:
+                 cache_sha256: str = "", build_id: str = "", kernel: str = "python3", failed_copy: Path | None = None,
+                 timeout: int = 600, data_date: str = "") -> Path:
     """Execute ``project``'s notebook for ``slug`` with ``out_dir`` as its folder; returns the
     executed notebook. The kernel is this process's warm kernel (``engine.py``).
     """
@@ -75,6 +76,7 @@ def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, 
             kernel_name=kernel, progress_bar=False, log_output=False, engine_name=ENGINE_NAME,
             request_save_on_cell_execute=False,  # saved once at the end (and on failure)
             cwd=str(out_dir),
+            execution_timeout=timeout,  # a hung cell fails this province, never hangs the build
         )
     except PapermillExecutionError as exc:
         kept = _keep(executed, failed_copy)
@@ -84,7 +86,7 @@ def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, 
     except Exception as exc:  # a dead kernel, a timeout ...: this province fails, the build goes on
         kept = _keep(executed, failed_copy)
         raise AnalysisError(slug, f"{type(exc).__name__}: {exc}".strip(), kept) from None
-    _tidy_audit_trail(executed, notebook)
+    _tidy_audit_trail(executed, notebook, data_date)
     export_html(executed, out_dir / NOTEBOOK_HTML, title=f"{slug}: analysis notebook")
     return executed
 
@@ -133,19 +135,36 @@ def export_html(executed: Path, target: Path, *, title: str) -> Path:
     return target
 
 
-def _tidy_audit_trail(executed: Path, source: Path) -> None:
-    """What papermill records that would make the audit trail machine- or run-specific: the
-    absolute input and output paths (kept as names), and the random id of the cell it
-    injects (fixed), so two identical runs differ only in their run times."""
+def _tidy_audit_trail(executed: Path, source: Path, data_date: str = "") -> None:
+    """What papermill and nbclient record that would make the audit trail machine- or
+    run-specific: the absolute input and output paths (kept as names), the random id of the
+    cell papermill injects (fixed), and the run times (the data date's first instant, like
+    every other timestamp of an output), so two identical runs give the same bytes."""
+    from .render import source_date
+
+    when = source_date(data_date or None).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     nb = json.loads(executed.read_text(encoding="utf-8"))
     record = nb.get("metadata", {}).get("papermill", {})
     if "input_path" in record:
         record["input_path"] = f"analysis/{source.name}"
     if "output_path" in record:
         record["output_path"] = executed.name
+    for key in ("start_time", "end_time"):
+        if key in record:
+            record[key] = when
+    if "duration" in record:
+        record["duration"] = 0.0
     for cell in nb.get("cells", []):
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+        metadata = cell.get("metadata", {})
+        if "injected-parameters" in metadata.get("tags", []):
             cell["id"] = "injected-parameters"
+        for key in ("start_time", "end_time"):
+            if key in metadata.get("papermill", {}):
+                metadata["papermill"][key] = when
+        if "duration" in metadata.get("papermill", {}):
+            metadata["papermill"]["duration"] = 0.0
+        for key in list(metadata.get("execution", {})):
+            metadata["execution"][key] = when
     atomic_write_text(executed, json.dumps(nb, ensure_ascii=False, indent=1) + "\n")
 
 

@@ -97,13 +97,17 @@ def _check_relations(ds: Dataset) -> list[Problem]:
     provinces = regions[regions["level"] == "province"]
     if len(provinces) != 31:
         problems.append(Problem(name["regions"], 0, "level", f"expected all 31 province-level divisions, found {len(provinces)}"))
-    parent_level = {"city": "province", "district": "city"}
+    parent_level = {"city": ("province",), "district": ("city", "province")}
     for row, r in regions.iterrows():
         wanted = parent_level.get(r["level"])
-        if wanted:
-            if level.get(r["parent"]) != wanted:
+        if r["level"] == "district" and level.get(r["parent"]) == "province" and r["parent"] not in vocab.MUNICIPALITIES:
+            problems.append(Problem(name["regions"], row, "parent",
+                                    f"a district's parent must be a city or a municipality (Beijing, Shanghai, Tianjin, "
+                                    f"Chongqing); found {r['parent']!r}"))
+        elif wanted:
+            if level.get(r["parent"]) not in wanted:
                 problems.append(Problem(name["regions"], row, "parent",
-                                        f"a {r['level']}'s parent must be a {wanted} code; found {r['parent']!r}"))
+                                        f"a {r['level']}'s parent must be a {' or '.join(wanted)} code; found {r['parent']!r}"))
         elif r["parent"]:
             problems.append(Problem(name["regions"], row, "parent", "only cities and districts have a parent"))
         if r["level"] != "country" and not r["macro_region"]:

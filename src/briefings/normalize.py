@@ -96,9 +96,22 @@ def normalized_measures(ds: Dataset) -> pd.DataFrame:
     return frame
 
 
+#: What a spreadsheet reads as the start of a formula (CWE-1236): such a text cell is
+#: exported with a leading apostrophe, which spreadsheets show as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = ("locality_zh", "locality_en", "evidence", "summary_en", "note_en")
+
+
+def spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def export_table(ds: Dataset) -> pd.DataFrame:
-    """The normalized table as exported by ``briefings export`` (exact values as text)."""
+    """The normalized table as exported by ``briefings export`` (exact values as text; text
+    cells that a spreadsheet would run as a formula are prefixed with an apostrophe)."""
     frame = normalized_measures(ds)
     out = frame.assign(value=frame["value_text"], value_high=frame["value_high_text"])
     out["year"] = out["year"].astype("string").fillna("")
+    for column in TEXT_COLUMNS:
+        out[column] = out[column].map(spreadsheet_safe)
     return out[EXPORT_COLUMNS]

@@ -24,7 +24,7 @@ DATE_BASES: tuple[str, ...] = ("printed", "address", "document_number", "inferre
 SOURCE_KINDS: tuple[str, ...] = ("policy_text", "reprint", "news_report")
 MACRO_REGIONS: tuple[str, ...] = ("east", "central", "west", "northeast")
 POLICY_KINDS: tuple[str, ...] = ("policy", "plan", "work_report", "proposal", "report")
-BASE_UNITS: tuple[str, ...] = ("CNY", "FLOPS", "percent", "count", "TB", "ms", "kW", "ratio", "rank", "bps")
+BASE_UNITS: tuple[str, ...] = ("CNY", "FLOPS", "percent", "count", "TB", "ms", "kW", "ratio", "rank", "bps", "card_hour")
 TITLE_KINDS: tuple[str, ...] = ("printed", "descriptive")
 
 #: Briefing sections, in the order a briefing prints them.
