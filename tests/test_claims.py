@@ -38,7 +38,8 @@ def dataset(tmp_path: Path, rows: list[dict[str, str]], *, policies: list[dict[s
     """The mini fixture with these measures (defaults filled; the evidence states the figure)."""
     data = tmp_path / "data"
     shutil.copytree(MINI, data)
-    shutil.copyfile(DATA / "qualifiers.csv", data / "qualifiers.csv")  # every qualifier word    header = (MINI / "measures.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    shutil.copyfile(DATA / "qualifiers.csv", data / "qualifiers.csv")  # every qualifier word
+    header = (MINI / "measures.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
     writer.writeheader()
