@@ -56,7 +56,7 @@ def truncate_row(d: Path):
     lines = path.read_text(encoding="utf-8").split("\n")
     lines[3] = ",".join(lines[3].split(",")[:4])  # row 4 keeps 4 fields
     path.write_text("\n".join(lines), encoding="utf-8")
-    return "measures.csv", 4, "category"
+    return "measures.csv", 4, "policy"
 
 
 def extra_field(d: Path):
