@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Install the Debian packages the briefings need (CJK fonts, poppler's pdftotext/pdffonts,
+# Install the Debian packages the briefings need (CJK fonts, DejaVu Sans for English headings, poppler's pdftotext/pdffonts,
 # Chromium for the browser test). As root it installs what is missing; otherwise it prints
 # the exact command and stops, so nothing half-works for lack of a font.
 set -euo pipefail
 # --no-browser: skip Chromium (only the tests need it, not a build of the reports)
-packages=(fonts-noto-cjk poppler-utils)
+packages=(fonts-noto-cjk fonts-dejavu-core poppler-utils)
 [ "${1:-}" = "--no-browser" ] || packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do

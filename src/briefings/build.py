@@ -64,6 +64,7 @@ class ProvinceOutcome:
     error: str = ""
     staging: str = ""
     digests: dict[str, str] = field(default_factory=dict)  # name -> sha256, computed where the files were made
+    warnings: list[str] = field(default_factory=list)  # the renderer's (typst's) warnings, shown by the build
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
     analysis = [p.name for p in analysis_files(staging)]
     rendered = write_documents(task, staging)
     digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
-    return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests)
+    return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests,
+                           warnings=_take_warnings(task))
 
 
 def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
@@ -166,7 +168,14 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
     documents = write_overview_documents(staging, results, task.build_id, task.languages)
     files = [d.name for d in documents] + analysis_files_ + _render_here(task, documents, task.data_as_of)
     # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
-    return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging))
+    return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging),
+                           warnings=_take_warnings(task))
+
+
+def _take_warnings(task: ProvinceTask) -> list[str]:
+    """The warnings the worker's renderer collected while rendering this task's documents."""
+    take = getattr(_worker_renderer(task.renderer), "take_warnings", None)
+    return take() if take else []
 
 
 def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> list[str]:
@@ -388,6 +397,9 @@ def publish_overview(outcome: ProvinceOutcome, out_root: Path, progress: BuildPr
         if progress:
             progress.message(f"the national overview failed: {outcome.error}")
         return
+    if progress:
+        for warning in outcome.warnings:
+            progress.message(f"{OVERVIEW}: {warning}")
     staging = Path(outcome.staging)
     pages = [name for name in outcome.render_outputs if name.endswith((".html", ".pdf"))]
     for name in pages:  # pages first, each renamed into place whole
@@ -461,6 +473,7 @@ def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[s
         else:
             made = [p.name for d in documents if d.parent == folder for p in results.get(d, [])]
             outcome.render_outputs = sorted(set(outcome.render_outputs) | set(made))
+            outcome.warnings += [w for d in documents if d.parent == folder for w in getattr(renderer, "warnings", {}).get(d, [])]
     return staged
 
 

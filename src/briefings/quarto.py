@@ -56,6 +56,8 @@ class QuartoRenderer:
             raise UsageError("the quarto renderer was requested but `quarto` is not on PATH; "
                              "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
         self.settings = settings or Settings.load()
+        #: document -> the warnings Quarto printed while rendering it (Typst's among them)
+        self.warnings: dict[Path, list[str]] = {}
 
     @cached_property
     def version(self) -> str:
@@ -127,7 +129,10 @@ class QuartoRenderer:
             attempt = 0
             while remaining:
                 attempt += 1
-                failed_doc, message = self._run(stage, [staged[d] for d in remaining], formats, attempt, data_date)
+                failed_doc, message, warned = self._run(stage, [staged[d] for d in remaining], formats, attempt, data_date)
+                for doc in remaining:
+                    if warned.get(staged[doc]):
+                        self.warnings.setdefault(doc, []).extend(f"{doc.name}: {w}" for w in warned[staged[doc]])
                 for doc in remaining:
                     outputs = self._collect(stage, staged[doc], doc, formats)
                     if outputs is not None:
@@ -149,8 +154,9 @@ class QuartoRenderer:
         return results
 
     def _run(self, stage: Path, render: list[str], formats: tuple[str, ...], attempt: int,
-             data_date: str) -> tuple[str | None, str | None]:
-        """One quarto render; returns (the staged document that failed, the error) or (None, None)."""
+             data_date: str) -> tuple[str | None, str | None, dict[str, list[str]]]:
+        """One quarto render; returns the staged document that failed and the error (or None,
+        None), and the warnings printed for each staged document."""
         import yaml
 
         (stage / "_quarto.yml").write_text(yaml.safe_dump(self.project_config(render), allow_unicode=True, sort_keys=False),
@@ -161,15 +167,16 @@ class QuartoRenderer:
             proc = subprocess.run(self.command(stage, formats, log), cwd=stage, env=env, capture_output=True, text=True,
                                   timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            return None, f"quarto render took more than {TIMEOUT} s and was stopped"
+            return None, f"quarto render took more than {TIMEOUT} s and was stopped", {}
         except OSError as exc:
-            return None, f"cannot run {self.executable}: {exc}"
-        if proc.returncode == 0:
-            return None, None
+            return None, f"cannot run {self.executable}: {exc}", {}
         console = plain(proc.stderr + proc.stdout)
+        warned = warnings_by_document(console)
+        if proc.returncode == 0:
+            return None, None, warned
         logged = plain(log.read_text(encoding="utf-8", errors="replace")) if log.is_file() else ""
         progress = _PROGRESS.findall(console) or _PROGRESS.findall(logged)
-        return (progress[-1] if progress else None), error_paragraph(console or logged)
+        return (progress[-1] if progress else None), error_paragraph(console or logged), warned
 
     def _collect(self, stage: Path, staged: str, doc: Path, formats: tuple[str, ...]) -> list[Path] | None:
         """Copy a document's outputs beside it; None unless every format's output exists."""
@@ -182,6 +189,20 @@ class QuartoRenderer:
         for output, target in found:
             atomic_write_bytes(target, output.read_bytes())
         return [target for _, target in found]
+
+
+def warnings_by_document(console: str) -> dict[str, list[str]]:
+    """The warning lines Quarto (and the Typst it runs) printed, under the document whose
+    progress line came before them."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in console.splitlines():
+        progress = _PROGRESS.search(line)
+        if progress:
+            current = progress.group(1)
+        elif current and re.match(r"\s*(WARN(ING)?\b|warning:)", line, re.IGNORECASE):
+            found.setdefault(current, []).append(line.strip())
+    return found
 
 
 def error_paragraph(text: str, limit: int = 1200) -> str:
