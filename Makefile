@@ -39,7 +39,7 @@ catalogs: setup
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
 		-o templates/locale/briefings.pot .
 	$(BIN)/pybabel update -i templates/locale/briefings.pot -d templates/locale -D briefings \
-		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --no-wrap
 
 pack: setup
 	$(BIN)/briefings pack

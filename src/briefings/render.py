@@ -51,6 +51,9 @@ FIGURE_NAME = re.compile(r"^fig-[a-z0-9_-]+\.[a-z]+\.svg$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 #: format.typst keys of _quarto.yml that the Typst partials read (the rest are Quarto's own).
 TYPST_METADATA = ("papersize", "margin", "mainfont", "sansfont", "fontsize")
+#: Top-level keys of _quarto.yml that are document metadata (Quarto merges them into every
+#: document; a document's front matter wins): the publication metadata and the base address.
+PROJECT_METADATA = ("author", "copyright", "license", "citation", "base-url")
 BATCH_SCRIPT = Path(__file__).resolve().parent / "pandoc_batch.lua"
 #: pandoc's markdown without the extensions the generated documents never use (data is
 #: escaped, so no citation, TeX, raw HTML or raw block can come from it): reading is about
@@ -188,11 +191,21 @@ class BuiltinRenderer:
 
     @cached_property
     def typst_metadata(self) -> Path:
-        """format.typst settings as a pandoc metadata file, as Quarto passes them to the partials."""
+        """format.typst settings and the project's metadata as a pandoc metadata file, as Quarto
+        passes them to the partials."""
         import yaml
 
         path = self._scratch / "typst.yaml"
         path.write_text(yaml.safe_dump(self._typst_settings(), allow_unicode=True), encoding="utf-8")
+        return path
+
+    @cached_property
+    def html_metadata(self) -> Path:
+        """The project's metadata as a pandoc metadata file, for the HTML writer."""
+        import yaml
+
+        path = self._scratch / "html.yaml"
+        path.write_text(yaml.safe_dump(self._project_metadata(), allow_unicode=True), encoding="utf-8")
         return path
 
     @cached_property
@@ -284,12 +297,16 @@ class BuiltinRenderer:
             html = self.settings.html
             return {"template": str(self.settings.path(html.get("template", "templates/briefing.html"))),
                     "variables": {"header-includes": self.style_header.read_text(encoding="utf-8")},
+                    "metadata": self._project_metadata(),
                     "toc": bool(html.get("toc", True)), "toc_depth": int(html.get("toc-depth", 2)),
                     "number_sections": bool(html.get("number-sections", False))}
         return {"template": str(self.typst_template), "metadata": self._typst_settings(), "toc": False}
 
     def _typst_settings(self) -> dict[str, Any]:
-        return {k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}
+        return {**self._project_metadata(), **{k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}}
+
+    def _project_metadata(self) -> dict[str, Any]:
+        return {k: self.settings.raw[k] for k in PROJECT_METADATA if self.settings.raw.get(k) not in (None, "")}
 
     def _finish(self, qmd: Path, fmt: str, written: bytes, data_date: str) -> Path:
         """Embed the figures of an HTML page, or keep the Typst source and compile the PDF."""
@@ -315,7 +332,8 @@ class BuiltinRenderer:
         """HTML of one document by pandoc's command line (the reference ``render_documents`` equals)."""
         html = self.settings.html
         template = self.settings.path(html.get("template", "templates/briefing.html"))
-        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header)]
+        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header),
+                "--metadata-file", str(self.html_metadata)]
         if html.get("toc", True):
             args += ["--toc", f"--toc-depth={html.get('toc-depth', 2)}"]
         if html.get("number-sections"):
