@@ -127,6 +127,13 @@ local function join_runs(inlines)
     -- a figure: [qualifier] [currency] number [unit], separated by spaces
     if el.t == "Str" and (QUALIFIER[el.text] or CURRENCY[el.text] or is_number(el.text))
         and inlines[i + 1] and inlines[i + 1].t == "Space" then
+      -- only the number itself joins the run: the text before it ("（2025") stays breakable
+      local head, number = el.text:match("^(.-)(%d[%d,%.]*)$")
+      if head and head ~= "" then
+        out:insert(pandoc.Str(head))
+        el = pandoc.Str(number)
+        inlines[i] = el
+      end
       local run = pandoc.List({ el })
       local j = i -- the last element taken into the run
       local rest = nil -- what follows the unit in the Str the unit starts
@@ -138,8 +145,21 @@ local function join_runs(inlines)
             break
           end
           run:insert(pandoc.Str(NBSP))
-          run:insert(inlines[j + 2])
           j = j + 2
+          local number, after = nxt:match("^(%d[%d,%.]*)(.*)$")
+          if not number or after == "" then
+            run:insert(inlines[j]) -- "CNY", or a number alone
+          else
+            -- "50%：据……": the number and a unit written onto it join; the text after does not
+            run:insert(pandoc.Str(number))
+            local unit, remainder = unit_prefix(after)
+            if unit then
+              run:insert(pandoc.Str(unit))
+            end
+            rest = (unit and remainder or after)
+            rest = rest ~= "" and rest or nil
+            break
+          end
         elseif is_number(prev) then
           local unit, after = unit_prefix(nxt)
           if unit then
