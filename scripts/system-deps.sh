@@ -6,6 +6,8 @@ set -euo pipefail
 # --no-browser: skip Chromium (only the tests need it, not a build of the reports)
 packages=(fonts-noto-cjk fonts-dejavu-core poppler-utils)
 [ "${1:-}" = "--no-browser" ] || packages+=(chromium)
+# npm installs axe-core for the accessibility tests (make setup); Debian's when none is on PATH
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
