@@ -165,8 +165,11 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
 
         copy_into(Path(task.out_root) / OVERVIEW, analysis_files_, staging)
         results = read_results(staging)
+    from .quarto import write_hand_render_config
+
     documents = write_overview_documents(staging, results, task.build_id, task.languages)
-    files = [d.name for d in documents] + analysis_files_ + _render_here(task, documents, task.data_as_of)
+    files = [d.name for d in documents] + analysis_files_ + [write_hand_render_config(staging)] \
+        + _render_here(task, documents, task.data_as_of)
     # no digests: the overview is not a manifest entry (publish_overview swaps it in whole)
     return ProvinceOutcome(OVERVIEW, True, task.work, [], sorted(set(files)), staging=str(staging),
                            warnings=_take_warnings(task))
@@ -217,7 +220,10 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
         documents.append(qmd)
     if not _worker_renderer(task.renderer).batched:
         report(task.slug, "render " + " ".join(task.languages))
-    return sorted({qmd.name for qmd in documents} | set(_render_here(task, documents, results["data_as_of"])))
+    from .quarto import write_hand_render_config
+
+    hand = write_hand_render_config(folder)  # `quarto render briefing.zh.qmd` there works by hand
+    return sorted({qmd.name for qmd in documents} | {hand} | set(_render_here(task, documents, results["data_as_of"])))
 
 
 def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:

@@ -191,6 +191,59 @@ class QuartoRenderer:
         return [target for _, target in found]
 
 
+#: Where ``quarto render`` of a generated document, by hand, writes (inside its folder, so a
+#: hand render never overwrites the build's own HTML and PDF).
+HAND_RENDER_DIR = "quarto-render"
+HAND_RENDER_CONFIG = "_quarto.yml"
+
+
+def hand_render_config(folder: Path, settings: Settings | None = None) -> str:
+    """The ``_quarto.yml`` written beside a province's (or the overview's) documents, so that
+    ``quarto render briefing.zh.qmd`` where it lies gives the build's document: the project's
+    settings (A4, SC fonts, self-contained HTML, the project's template, stylesheet, partials
+    and filter, named relative to this folder) and an output folder of its own.
+
+    Without it Quarto applies no settings to a document inside the project's output-dir
+    (its default look, US Letter, Japanese glyph forms, not self-contained) and writes its
+    outputs over the build's."""
+    import yaml
+
+    settings = settings or Settings.load()
+    root = QUARTO_CONFIG.parent
+
+    def here(name: str) -> str:
+        return Path(os.path.relpath(root / name, folder)).as_posix()
+
+    config = json_copy(settings.raw)
+    config["project"] = {"type": "default", "output-dir": HAND_RENDER_DIR}
+    config["filters"] = [here(f) for f in _as_list(config.get("filters"))]
+    html = config.get("format", {}).get("html", {})
+    for key in ("css", "template"):
+        if key in html:
+            html[key] = [here(f) for f in html[key]] if isinstance(html[key], list) else here(html[key])
+    typst = config.get("format", {}).get("typst", {})
+    for key in ("template-partials", "template"):
+        if key in typst:
+            typst[key] = [here(f) for f in typst[key]] if isinstance(typst[key], list) else here(typst[key])
+    head = ("# Written by `briefings build` from the project's _quarto.yml: `quarto render FILE.qmd` here\n"
+            f"# gives the build's document in {HAND_RENDER_DIR}/ (the build's own outputs are left alone).\n")
+    return head + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def json_copy(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+def write_hand_render_config(folder: Path) -> str:
+    """Write ``hand_render_config`` into ``folder``; returns its file name."""
+    from .fsutil import atomic_write_text
+
+    atomic_write_text(folder / HAND_RENDER_CONFIG, hand_render_config(folder))
+    return HAND_RENDER_CONFIG
+
+
 def warnings_by_document(console: str) -> dict[str, list[str]]:
     """The warning lines Quarto (and the Typst it runs) printed, under the document whose
     progress line came before them."""
