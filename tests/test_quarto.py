@@ -53,6 +53,7 @@ SCHEMA = {
     "format.typst.section-numbering": (str,),  # a string only: never null
     "format.typst.template-partials": (str, list),
     "format.typst.keep-typ": (bool,),
+    "format.typst.pdf-standard": (str, list),  # Quarto 1.9 and later; 1.7 passes it by
     # publication metadata: Quarto's document keys (author, copyright, license, citation)
     "author": (str, list, dict),
     "copyright": (str, dict),

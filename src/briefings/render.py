@@ -168,6 +168,11 @@ class BuiltinRenderer:
         check_fonts(self.required_fonts(), book.families())
         return book
 
+    @property
+    def pdf_standards(self) -> list[str]:
+        """_quarto.yml's format.typst pdf-standard (Quarto 1.9 reads the same key)."""
+        return [str(s) for s in _as_list(self.settings.typst.get("pdf-standard"))]
+
     def take_warnings(self) -> list[str]:
         """typst's warnings since the last call (the build shows them with the province)."""
         found, self.warnings = self.warnings, []
@@ -351,10 +356,10 @@ class BuiltinRenderer:
         when = int(source_date(data_date).timestamp())
         try:
             if typst_pdf.compiles_in_process():
-                pdf, warnings = typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts)
+                pdf, warnings = typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts, self.pdf_standards)
             else:
                 pdf, warnings = typst_pdf.compile_in_fresh_process(str(typ), str(typ.parent), when, self.font_dirs,
-                                                                   self.required_fonts())
+                                                                   self.required_fonts(), self.pdf_standards)
         except RenderError:
             raise
         except Exception as exc:  # typst raises its own error types with the message we need

@@ -32,7 +32,8 @@ import sys
 from typing import Any
 
 #: Every PDF is tagged and conforms to PDF/UA-1 (typst checks it: a missing title or alt
-#: text is an error, not a silently inaccessible file).
+#: text is an error, not a silently inaccessible file); _quarto.yml's format.typst
+#: pdf-standard says so for both renderers (the renderer passes it here).
 PDF_STANDARDS = ["ua-1"]
 #: The fresh-process compile prints its warnings on stderr after this marker, one JSON list.
 _WARNINGS = "briefings-typst-warnings:"
@@ -66,7 +67,8 @@ def warning_text(warning: Any) -> str:
     return message + (f" ({where})" if where and where not in message else "") + (f" hint: {hints}" if hints else "")
 
 
-def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any) -> tuple[bytes, list[str]]:
+def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any,
+                       standards: list[str] | None = None) -> tuple[bytes, list[str]]:
     """One new compiler (never a reused one: it printed wrong glyphs) on the shared fonts;
     returns the PDF and typst's warnings."""
     global _started_in
@@ -74,7 +76,7 @@ def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any) -> t
 
     _started_in = os.getpid()
     pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
-        input=typ, root=root, timestamp=timestamp, pdf_standards=PDF_STANDARDS)
+        input=typ, root=root, timestamp=timestamp, pdf_standards=PDF_STANDARDS if standards is None else standards)
     if _worker:
         _age_out_memo_cache(font_book)
     return pdf, [warning_text(w) for w in warnings]
@@ -91,9 +93,11 @@ def _age_out_memo_cache(font_book: Any) -> None:
 
 
 def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: list[str],
-                             required: dict[str, str] | None = None) -> tuple[bytes, list[str]]:
+                             required: dict[str, str] | None = None,
+                             standards: list[str] | None = None) -> tuple[bytes, list[str]]:
     cmd = [sys.executable, "-m", "briefings.typst_pdf", typ, "--root", root, "--timestamp", str(timestamp),
-           "--require-fonts", json.dumps(required or {})]
+           "--require-fonts", json.dumps(required or {}),
+           "--pdf-standards", json.dumps(PDF_STANDARDS if standards is None else standards)]
     for d in font_dirs:
         cmd += ["--font-dir", d]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -115,13 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timestamp", type=int, required=True)
     parser.add_argument("--font-dir", action="append", default=[])
     parser.add_argument("--require-fonts", default="{}", help="JSON: font family -> the package that has it")
+    parser.add_argument("--pdf-standards", default=json.dumps(PDF_STANDARDS), help="JSON list, e.g. [\"ua-1\"]")
     args = parser.parse_args(argv)
     try:
         book = fonts(args.font_dir)
         from .render import check_fonts
 
         check_fonts(json.loads(args.require_fonts), book.families())
-        pdf, warnings = compile_in_process(args.typ, args.root, args.timestamp, book)
+        pdf, warnings = compile_in_process(args.typ, args.root, args.timestamp, book, json.loads(args.pdf_standards))
     except Exception as exc:  # typst's own error types carry the message
         print(exc, file=sys.stderr)
         return 1
