@@ -144,7 +144,7 @@ local function join_runs(inlines)
           if not (nxt:match("^%d") or CURRENCY[nxt]) then
             break
           end
-          run:insert(pandoc.Str(NBSP))
+          run:insert(pandoc.Space())
           j = j + 2
           local number, after = nxt:match("^(%d[%d,%.]*)(.*)$")
           if not number or after == "" then
@@ -163,7 +163,7 @@ local function join_runs(inlines)
         elseif is_number(prev) then
           local unit, after = unit_prefix(nxt)
           if unit then
-            run:insert(pandoc.Str(NBSP))
+            run:insert(pandoc.Space())
             run:insert(pandoc.Str(unit))
             j = j + 2
             rest = after ~= "" and after or nil
