@@ -29,7 +29,8 @@ from briefings.render import BuiltinRenderer, source_date
 typ, date, out = sys.argv[1:4]
 compiler = typst.Compiler(font_paths=BuiltinRenderer().font_dirs, ignore_system_fonts=True)
 open(out, "wb").write(compiler.compile(input=typ, root=str(__import__("pathlib").Path(typ).parent),
-                                       timestamp=int(source_date(date).timestamp())))
+                                       timestamp=int(source_date(date).timestamp()),
+                                       pdf_standards=BuiltinRenderer().pdf_standards))
 """
 
 
