@@ -11,8 +11,10 @@ LOCKS := requirements/build.txt requirements/runtime.txt requirements/test.txt
 setup: $(STAMP)
 
 # Debian packages, a venv, and the exact, hash-checked versions of both locks; then the
-# project itself (editable) and a consistency check.
-$(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
+# project itself (editable) and a consistency check; then axe-core for the accessibility
+# tests, at the version and integrity package-lock.json records (npm ci: nothing is
+# fetched when the tests run).
+$(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh package.json package-lock.json
 	bash scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --require-hashes -r requirements/build.txt
@@ -20,6 +22,7 @@ $(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
 	$(PIP) install --require-hashes -r requirements/test.txt
 	$(PIP) install --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 test: setup
@@ -49,5 +52,5 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf reports/* reports/.briefings* build .pytest_cache
+	rm -rf reports/* reports/.briefings* build .pytest_cache node_modules
 	git checkout -- reports 2>/dev/null || true

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install the Debian packages the briefings need (CJK fonts, poppler's pdftotext/pdffonts,
+# Install the Debian packages the briefings need (CJK fonts, DejaVu Sans for English headings, poppler's pdftotext/pdffonts,
 # Chromium for the browser test). As root it installs what is missing; otherwise it prints
 # the exact command and stops, so nothing half-works for lack of a font.
 set -euo pipefail
 # --no-browser: skip Chromium (only the tests need it, not a build of the reports)
-packages=(fonts-noto-cjk poppler-utils)
+packages=(fonts-noto-cjk fonts-dejavu-core poppler-utils)
 [ "${1:-}" = "--no-browser" ] || packages+=(chromium)
+# npm installs axe-core for the accessibility tests (make setup); Debian's when none is on PATH
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

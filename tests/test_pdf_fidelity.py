@@ -28,7 +28,8 @@ from briefings.render import CJK_FONT_DIRS, source_date
 typ, date, out = sys.argv[1:4]
 compiler = typst.Compiler(font_paths=[d for d in CJK_FONT_DIRS if __import__("pathlib").Path(d).is_dir()], ignore_system_fonts=True)
 open(out, "wb").write(compiler.compile(input=typ, root=str(__import__("pathlib").Path(typ).parent),
-                                       timestamp=int(source_date(date).timestamp())))
+                                       timestamp=int(source_date(date).timestamp()),
+                                       pdf_standards=BuiltinRenderer().pdf_standards))
 """
 
 

@@ -52,6 +52,17 @@ SCHEMA = {
     "format.typst.section-numbering": (str,),  # a string only: never null
     "format.typst.template-partials": (str, list),
     "format.typst.keep-typ": (bool,),
+    "format.typst.pdf-standard": (str, list),  # Quarto 1.9 and later; 1.7 passes it by
+    # publication metadata: Quarto's document keys (author, copyright, license, citation)
+    "author": (str, list, dict),
+    "copyright": (str, dict),
+    "copyright.holder": (str,),
+    "copyright.year": (str, int),
+    "license": (str, dict, list),
+    "citation": (bool, dict),
+    "citation.type": (str,),
+    "citation.publisher": (str,),
+    "base-url": (str,),  # not Quarto's: read by the Lua filter (PDF links)
 }
 PROJECT_KEYS = {"type", "output-dir", "render", "title", "execute-dir", "lib-dir", "resources", "preview",
                 "pre-render", "post-render", "detect", "brand"}  # project: is a closed object
@@ -89,6 +100,39 @@ def test_quarto_yml_has_the_types_quartos_schema_gives():
         + config["format"]["typst"]["template-partials"]
     for path in named:
         assert (ROOT / path).is_file(), path
+    assert config["base-url"] == "" or re.match(r"^https?://.+/$", config["base-url"])
+
+
+def test_a_generated_document_renders_by_hand_where_it_lies(tmp_path):
+    """Each province folder gets a _quarto.yml: the project's settings with paths from there,
+    and an output folder of its own, so `quarto render briefing.zh.qmd` there gives the
+    build's document and never overwrites the build's outputs. The date is one Quarto parses."""
+    import datetime
+
+    from briefings.quarto import HAND_RENDER_DIR, hand_render_config
+
+    out = tmp_path / "reports"
+    assert all(o.ok for o in build(DATA, out, provinces=("henan",), formats=("html",), jobs=1, renderer="builtin"))
+    root = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    for folder in (out / "henan", out / "overview"):
+        text = (folder / "_quarto.yml").read_text(encoding="utf-8")
+        assert text == hand_render_config(folder)
+        config = yaml.safe_load(text)
+        assert config["project"] == {"type": "default", "output-dir": HAND_RENDER_DIR}
+        for name in config["filters"] + [config["format"]["html"]["css"], config["format"]["html"]["template"]] \
+                + config["format"]["typst"]["template-partials"]:
+            assert (folder / name).resolve().is_file(), name
+        same = {k: v for k, v in config.items() if k not in ("project", "filters", "format")}
+        assert same == {k: v for k, v in root.items() if k not in ("project", "filters", "format")}
+        assert config["format"]["typst"]["papersize"] == "a4" and config["format"]["html"]["embed-resources"] is True
+        assert config["format"]["typst"]["mainfont"] == "Noto Serif CJK SC"
+        for qmd in folder.glob("*.qmd"):
+            front = yaml.safe_load(qmd.read_text(encoding="utf-8").split("---")[1])
+            datetime.date.fromisoformat(front["date"])  # Quarto parses it; the display date is data-as-of
+            assert front["data-as-of"] in ("2025 年下半年", "second half of 2025")
+            # the author in the front matter is _quarto.yml's, translated
+            if ".en." in qmd.name:
+                assert front["author"].replace("\\", "") == root["author"]
 
 
 STAND_IN = r'''#!{python}

@@ -81,7 +81,7 @@ BUILD_AFTER_A_PDF = textwrap.dedent(
 
     here, data, root = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     project = Project.at(root)
-    (here / "x.typ").write_text("= 工程\\n大模型", encoding="utf-8")
+    (here / "x.typ").write_text("#set document(title: [x])\\n= 工程\\n大模型", encoding="utf-8")
     BuiltinRenderer(Settings.load(project.quarto_config)).compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
     outcomes = run_build(project, data, here / "out", provinces=("hebei",), jobs=1, renderer="builtin").outcomes
     print(all(o.ok for o in outcomes))
@@ -103,7 +103,7 @@ def test_a_build_after_a_pdf_in_the_same_process_never_hangs(tmp_path):
 def test_a_compile_in_a_worker_equals_one_in_a_fresh_process(tmp_path):
     renderer = builtin_renderer()
     typ = tmp_path / "x.typ"
-    typ.write_text("#set text(font: \"Noto Serif CJK SC\")\n= 人工智能+工程\n大模型 EFLOPS 10¹⁸", encoding="utf-8")
+    typ.write_text("#set document(title: [x])\n#set text(font: \"Noto Serif CJK SC\")\n= 人工智能+工程\n大模型 EFLOPS 10¹⁸", encoding="utf-8")
     fresh = renderer.compile_typst(typ, "2025-H2")  # this test process is no worker: a fresh process
     assert not typst_pdf.compiles_in_process()
     results: dict[str, object] = {}

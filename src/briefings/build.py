@@ -65,6 +65,7 @@ class ProvinceOutcome:
     error: str = ""
     staging: str = ""
     digests: dict[str, str] = field(default_factory=dict)  # name -> sha256, computed where the files were made
+    warnings: list[str] = field(default_factory=list)  # the renderer's (typst's) warnings, shown by the build
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
     analysis = [p.name for p in analysis_files(staging)]
     rendered = write_documents(task, staging)
     digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
-    return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests)
+    return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests,
+                           warnings=_take_warnings(task))
 
 
 def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
@@ -173,16 +175,25 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
 
         copy_into(Path(task.out_root) / OVERVIEW, analysis_files_, staging)
         results = read_results(staging)
+    from .quarto import write_hand_render_config
+
     documents = write_overview_documents(staging, results, task.build_id, task.languages, Project(Path(task.project)).templates,
                                          links=links_for(task.languages, task.formats))
-    files = [d.name for d in documents] + _render_here(task, documents, task.data_as_of)
+    files = [d.name for d in documents] + [write_hand_render_config(staging)] + _render_here(task, documents, task.data_as_of)
     digests = {name: sha256(staging / name) for name in files + analysis_files_}
-    return ProvinceOutcome(OVERVIEW, True, task.work, analysis_files_, sorted(set(files)), staging=str(staging), digests=digests)
+    return ProvinceOutcome(OVERVIEW, True, task.work, analysis_files_, sorted(set(files)), staging=str(staging), digests=digests,
+                           warnings=_take_warnings(task))
 
 
 def links_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> dict[str, bool]:
     """Which sibling outputs a page may link to: only those this build makes."""
     return {"other_language": len(languages) > 1, "pdf": "pdf" in formats, "html": "html" in formats}
+
+
+def _take_warnings(task: ProvinceTask) -> list[str]:
+    """The warnings the worker's renderer collected while rendering this task's documents."""
+    take = getattr(_worker_renderer(task.renderer, task.project), "take_warnings", None)
+    return take() if take else []
 
 
 def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> list[str]:
@@ -226,7 +237,10 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
         documents.append(qmd)
     if not _worker_renderer(task.renderer, task.project).batched:
         report(task.slug, "render " + " ".join(task.languages))
-    return sorted({qmd.name for qmd in documents} | set(_render_here(task, documents, results["data_as_of"])))
+    from .quarto import write_hand_render_config
+
+    hand = write_hand_render_config(folder)  # `quarto render briefing.zh.qmd` there works by hand
+    return sorted({qmd.name for qmd in documents} | {hand} | set(_render_here(task, documents, results["data_as_of"])))
 
 
 def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
@@ -407,6 +421,8 @@ class _Build:
             if outcome.ok:
                 publish_overview(outcome, self.out_root, self.overview_entry)
                 self.overview_entry = _overview_entry(self.out_root, self.keys, outcome)
+                for warning in outcome.warnings if self.progress else []:
+                    self.progress.message(f"{OVERVIEW}: {warning}")
             elif self.progress:
                 self.progress.message(f"the national overview failed: {outcome.error}")
             if not outcome.ok and self.overview_entry:
@@ -556,6 +572,7 @@ def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[s
         else:
             made = [p.name for d in documents if d.parent == folder for p in results.get(d, [])]
             outcome.render_outputs = sorted(set(outcome.render_outputs) | set(made))
+            outcome.warnings += [w for d in documents if d.parent == folder for w in getattr(renderer, "warnings", {}).get(d, [])]
     return staged
 
 

@@ -439,6 +439,8 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
         "province": province,
         "cities": [edition.name({**c, "is_city": True}) for c in province["cities"]],
         "data_as_of": display(results["data_as_of"], lang),
+        "date_iso": iso_date(results["data_as_of"]),
+        "figure_text": figure_text(results, lang),
         "build_id": build_id,
         "counts": results["counts"],
         "short": thin,
@@ -456,6 +458,23 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
         "changes": changes if changes and changes.get("changed") else None,
         "changes_labels": {m: edition.metric_label(m) for m in results["metrics"]},
     }
+
+
+def figure_text(results: dict[str, Any], lang: str) -> dict[str, dict[str, str]]:
+    """Chart file -> its alt text and caption in ``lang`` (``figures.draw_figures`` documents
+    results["figures"]); the front matter passes them to the renderers' filter."""
+    figures = results.get("figures") or {}
+    entries = [figures] if isinstance(figures.get(lang), str) else list(figures.values())
+    return {e[lang]: e["text"][lang] for e in entries
+            if isinstance(e, dict) and isinstance(e.get(lang), str) and lang in (e.get("text") or {})}
+
+
+def iso_date(data_as_of: str) -> str:
+    """The publication date as YYYY-MM-DD (front matter ``date``, which Quarto parses): the
+    date the build stamps its outputs with (``dates.timestamp`` of the data date)."""
+    from .dates import timestamp
+
+    return timestamp(data_as_of).date().isoformat()
 
 
 def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str]]:
@@ -516,7 +535,8 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     return {
         "lang": lang, "lang_tag": LANG_TAGS[lang], "other": other, "other_tag": LANG_TAGS[other],
         "other_label": "English edition" if other == "en" else "中文版",
-        "data_as_of": display(results["data_as_of"], lang), "build_id": build_id,
+        "data_as_of": display(results["data_as_of"], lang), "date_iso": iso_date(results["data_as_of"]), "build_id": build_id,
+        "figure_text": figure_text(results, lang),
         "coverage_sentence": edition.prose(sentence),
         "coverage": {k: names(v) for k, v in results["coverage"].items()},
         "coverage_rows": coverage_rows,

@@ -123,40 +123,10 @@ def _metric_record(m) -> dict[str, Any]:
 
 
 def heatmap(results: dict[str, Any], lang: str) -> bytes:
-    """The region × instrument matrix as an SVG (text as paths, deterministic)."""
-    import matplotlib
+    """The region × instrument matrix as an SVG (``figures.heatmap_svg``: text as paths, deterministic)."""
+    from .figures import heatmap_svg
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    from .figures import STYLE, ensure_cjk_font
-    from .i18n import gettext_for
-    from .titles import instrument_label
-
-    ensure_cjk_font()
-    _ = gettext_for(lang)
-    rows = results["matrix"]
-    instruments = [instrument_label(results, i, lang) for i in results["instrument_order"]]
-    values = [r["cells"] for r in rows] or [[0] * len(instruments)]
-    with plt.rc_context({**STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(6.3, 0.32 * max(len(rows), 3) + 1.9), layout="constrained")
-        cmap = ListedColormap(["#f4f4f4", "#e6a19a", "#b03a2e"])
-        ax.imshow(values, cmap=cmap, vmin=0, vmax=2, aspect="auto")
-        ax.set_xticks(range(len(instruments)), instruments, rotation=40, ha="right")
-        ax.set_yticks(range(len(rows)), [r["name_zh" if lang == "zh" else "name_en"] for r in rows])
-        ax.tick_params(length=0)
-        ax.set_xticks([x - 0.5 for x in range(1, len(instruments))], minor=True)
-        ax.set_yticks([y - 0.5 for y in range(1, len(rows))], minor=True)
-        ax.grid(which="minor", color="white", linewidth=1.5)
-        ax.set_title(_("Which region has which instrument"), loc="left")
-        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in ("#b03a2e", "#e6a19a")]
-        fig.legend(handles, [_("with a figure"), _("named without a figure")], loc="outside lower center", ncol=2,
-                   frameon=False, fontsize=7)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(fig)
-    return buffer.getvalue()
+    return heatmap_svg(results, lang)
 
 
 def write_overview_analysis(folder: Path, prepared, languages: tuple[str, ...], analysis_key: str) -> dict[str, Any]:
@@ -166,11 +136,14 @@ def write_overview_analysis(folder: Path, prepared, languages: tuple[str, ...], 
     from .fsutil import atomic_write_bytes, atomic_write_text
 
     results = overview_results(prepared.dataset, prepared.table)
-    figures = {}
+    from .figures import heatmap_text
+
+    figures: dict[str, Any] = {"text": {}}
     for lang in languages:
         name = f"fig-matrix.{lang}.svg"
         atomic_write_bytes(folder / name, heatmap(results, lang))
         figures[lang] = name
+        figures["text"][lang] = heatmap_text(results, lang)
     results["figures"] = figures
     results["analysis_key"] = analysis_key
     atomic_write_text(folder / "results.json", results_json(results))

@@ -92,6 +92,8 @@ def build_pack(project: Project, out_root: Path, lang: str, *, changed_first: bo
         "title": _("AI policy briefings: review pack"), "subtitle": _("Every province's briefing, in one document"),
         "lang": "zh" if lang == "zh" else "en", "contents": _("Contents"), "running_title": _("AI policy briefing"),
         "changed_mark": _("changed"), "cover": cover,
+        "author": _("Provincial AI-policy briefings"),
+        "keywords": [_("artificial intelligence"), _("AI policy"), _("China"), _("provincial AI policy")],
         "settings": {"papersize": settings.get("papersize", "a4"), "margin_x_pt": points(margin.get("x", "2cm")),
                      "margin_y_pt": points(margin.get("y", "2.2cm")), "fontsize_pt": points(settings.get("fontsize", "10pt")),
                      "mainfont": settings.get("mainfont", "Noto Serif CJK SC"),

@@ -51,6 +51,8 @@ class BuildDisplay:
     def done(self, outcome: ProvinceOutcome) -> None:
         self.running.pop(outcome.slug, None)
         self.finished.append(outcome)
+        for warning in outcome.warnings:
+            self.line(f"{outcome.slug}: {warning}")
         if outcome.work is Work.NONE:
             return
         result = outcome.work.value if outcome.ok else f"failed: {outcome.error}"
@@ -89,7 +91,8 @@ def summary(report: BuildReport, console: Console, index: str) -> None:
         table = Table("province", "result", "reason", title=f"Build {report.build_id}", title_justify="left")
         table.columns[0].overflow = table.columns[2].overflow = "fold"
         for o in changed:
-            table.add_row(escape(o.slug), o.work.value if o.ok else "[red]failed[/]", escape(o.error) if not o.ok else "")
+            reason = o.error if not o.ok else "; ".join(o.warnings)
+            table.add_row(escape(o.slug), o.work.value if o.ok else "[red]failed[/]", escape(reason))
         console.print(table)
     parts = [f"{counts[k]} {k}" for k in ("built", "re-rendered", "up to date", "failed") if counts[k]]
     console.print(inert(f"{', '.join(parts) or 'nothing to build'} · build {report.build_id} · index: {index}"),

@@ -56,6 +56,8 @@ class QuartoRenderer:
             raise UsageError("the quarto renderer was requested but `quarto` is not on PATH; "
                              "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
         self.settings = settings
+        #: document -> the warnings Quarto printed while rendering it (Typst's among them)
+        self.warnings: dict[Path, list[str]] = {}
 
     @cached_property
     def version(self) -> str:
@@ -127,7 +129,10 @@ class QuartoRenderer:
             attempt = 0
             while remaining:
                 attempt += 1
-                failed_doc, message = self._run(stage, [staged[d] for d in remaining], formats, attempt, data_date)
+                failed_doc, message, warned = self._run(stage, [staged[d] for d in remaining], formats, attempt, data_date)
+                for doc in remaining:
+                    if warned.get(staged[doc]):
+                        self.warnings.setdefault(doc, []).extend(f"{doc.name}: {w}" for w in warned[staged[doc]])
                 for doc in remaining:
                     outputs = self._collect(stage, staged[doc], doc, formats)
                     if outputs is not None:
@@ -149,8 +154,9 @@ class QuartoRenderer:
         return results
 
     def _run(self, stage: Path, render: list[str], formats: tuple[str, ...], attempt: int,
-             data_date: str) -> tuple[str | None, str | None]:
-        """One quarto render; returns (the staged document that failed, the error) or (None, None)."""
+             data_date: str) -> tuple[str | None, str | None, dict[str, list[str]]]:
+        """One quarto render; returns the staged document that failed and the error (or None,
+        None), and the warnings printed for each staged document."""
         import yaml
 
         (stage / "_quarto.yml").write_text(yaml.safe_dump(self.project_config(render), allow_unicode=True, sort_keys=False),
@@ -161,15 +167,16 @@ class QuartoRenderer:
             proc = subprocess.run(self.command(stage, formats, log), cwd=stage, env=env, capture_output=True, text=True,
                                   timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            return None, f"quarto render took more than {TIMEOUT} s and was stopped"
+            return None, f"quarto render took more than {TIMEOUT} s and was stopped", {}
         except OSError as exc:
-            return None, f"cannot run {self.executable}: {exc}"
-        if proc.returncode == 0:
-            return None, None
+            return None, f"cannot run {self.executable}: {exc}", {}
         console = plain(proc.stderr + proc.stdout)
+        warned = warnings_by_document(console)
+        if proc.returncode == 0:
+            return None, None, warned
         logged = plain(log.read_text(encoding="utf-8", errors="replace")) if log.is_file() else ""
         progress = _PROGRESS.findall(console) or _PROGRESS.findall(logged)
-        return (progress[-1] if progress else None), error_paragraph(console or logged)
+        return (progress[-1] if progress else None), error_paragraph(console or logged), warned
 
     def _collect(self, stage: Path, staged: str, doc: Path, formats: tuple[str, ...]) -> list[Path] | None:
         """Copy a document's outputs beside it; None unless every format's output exists."""
@@ -182,6 +189,73 @@ class QuartoRenderer:
         for output, target in found:
             atomic_write_bytes(target, output.read_bytes())
         return [target for _, target in found]
+
+
+#: Where ``quarto render`` of a generated document, by hand, writes (inside its folder, so a
+#: hand render never overwrites the build's own HTML and PDF).
+HAND_RENDER_DIR = "quarto-render"
+HAND_RENDER_CONFIG = "_quarto.yml"
+
+
+def hand_render_config(folder: Path, settings: Settings | None = None) -> str:
+    """The ``_quarto.yml`` written beside a province's (or the overview's) documents, so that
+    ``quarto render briefing.zh.qmd`` where it lies gives the build's document: the project's
+    settings (A4, SC fonts, self-contained HTML, the project's template, stylesheet, partials
+    and filter, named relative to this folder) and an output folder of its own.
+
+    Without it Quarto applies no settings to a document inside the project's output-dir
+    (its default look, US Letter, Japanese glyph forms, not self-contained) and writes its
+    outputs over the build's."""
+    import yaml
+
+    settings = settings or Settings.load()
+    root = QUARTO_CONFIG.parent
+
+    def here(name: str) -> str:
+        return Path(os.path.relpath(root / name, folder)).as_posix()
+
+    config = json_copy(settings.raw)
+    config["project"] = {"type": "default", "output-dir": HAND_RENDER_DIR}
+    config["filters"] = [here(f) for f in _as_list(config.get("filters"))]
+    html = config.get("format", {}).get("html", {})
+    for key in ("css", "template"):
+        if key in html:
+            html[key] = [here(f) for f in html[key]] if isinstance(html[key], list) else here(html[key])
+    typst = config.get("format", {}).get("typst", {})
+    for key in ("template-partials", "template"):
+        if key in typst:
+            typst[key] = [here(f) for f in typst[key]] if isinstance(typst[key], list) else here(typst[key])
+    head = ("# Written by `briefings build` from the project's _quarto.yml: `quarto render FILE.qmd` here\n"
+            f"# gives the build's document in {HAND_RENDER_DIR}/ (the build's own outputs are left alone).\n")
+    return head + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def json_copy(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+def write_hand_render_config(folder: Path) -> str:
+    """Write ``hand_render_config`` into ``folder``; returns its file name."""
+    from .fsutil import atomic_write_text
+
+    atomic_write_text(folder / HAND_RENDER_CONFIG, hand_render_config(folder))
+    return HAND_RENDER_CONFIG
+
+
+def warnings_by_document(console: str) -> dict[str, list[str]]:
+    """The warning lines Quarto (and the Typst it runs) printed, under the document whose
+    progress line came before them."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in console.splitlines():
+        progress = _PROGRESS.search(line)
+        if progress:
+            current = progress.group(1)
+        elif current and re.match(r"\s*(WARN(ING)?\b|warning:)", line, re.IGNORECASE):
+            found.setdefault(current, []).append(line.strip())
+    return found
 
 
 def error_paragraph(text: str, limit: int = 1200) -> str:

@@ -34,14 +34,25 @@ from .dates import timestamp
 from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
 
-CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
+#: Where the Debian packages put the fonts the Typst partials name; typst loads only these
+#: (and its own embedded fonts: Libertinus Serif, New Computer Modern, DejaVu Sans Mono).
+FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/truetype/dejavu")
+CJK_FONT_DIRS = FONT_DIRS[:2]
 FORMATS = ("html", "pdf")
 INSTALL_FONTS = "apt-get install fonts-noto-cjk (or run make setup as root)"
+#: Every font family the Typst partials name (besides _quarto.yml's mainfont and sansfont),
+#: with the Debian package that has it. A family typst cannot find is a build error: typst
+#: itself would only warn and set the text in another font.
+TEMPLATE_FONTS = {"Libertinus Serif": "typst (embedded)", "DejaVu Sans": "fonts-dejavu-core",
+                  "Noto Serif CJK SC": "fonts-noto-cjk", "Noto Sans CJK SC": "fonts-noto-cjk"}
 #: The only resources an HTML briefing may embed: its own figures, by file name.
 FIGURE_NAME = re.compile(r"^fig-[a-z0-9_-]+\.[a-z]+\.svg$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
 #: format.typst keys of _quarto.yml that the Typst partials read (the rest are Quarto's own).
 TYPST_METADATA = ("papersize", "margin", "mainfont", "sansfont", "fontsize")
+#: Top-level keys of _quarto.yml that are document metadata (Quarto merges them into every
+#: document; a document's front matter wins): the publication metadata and the base address.
+PROJECT_METADATA = ("author", "copyright", "license", "citation", "base-url")
 BATCH_SCRIPT = Path(__file__).resolve().parent / "pandoc_batch.lua"
 #: pandoc's markdown without the extensions the generated documents never use (data is
 #: escaped, so no citation, TeX, raw HTML or raw block can come from it): reading is about
@@ -131,6 +142,7 @@ class BuiltinRenderer:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.warnings: list[str] = []
 
     @cached_property
     def pandoc(self) -> str:
@@ -140,16 +152,36 @@ class BuiltinRenderer:
 
     @cached_property
     def font_dirs(self) -> list[str]:
-        dirs = [d for d in CJK_FONT_DIRS if any(Path(d).glob("NotoS*CJK*"))]
-        if not dirs:
+        if not any(any(Path(d).glob("NotoS*CJK*")) for d in CJK_FONT_DIRS):
             raise RenderError(f"no Noto CJK font found in {', '.join(CJK_FONT_DIRS)}: Chinese text would print as boxes. "
                               f"Install it with: {INSTALL_FONTS}")
-        return dirs
+        return [d for d in FONT_DIRS if Path(d).is_dir()]
+
+    def required_fonts(self) -> dict[str, str]:
+        """Font family -> the package that has it: every family the partials and _quarto.yml name."""
+        named = dict(TEMPLATE_FONTS)
+        for key in ("mainfont", "sansfont"):
+            if self.settings.typst.get(key):
+                named.setdefault(str(self.settings.typst[key]), "fonts-noto-cjk")
+        return named
 
     @cached_property
     def fonts(self):
-        """The font book, loaded once and shared by every compile of this renderer."""
-        return typst_pdf.fonts(self.font_dirs)
+        """The font book, loaded once and shared by every compile of this renderer; every
+        family the templates name must be in it."""
+        book = typst_pdf.fonts(self.font_dirs)
+        check_fonts(self.required_fonts(), book.families())
+        return book
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        """_quarto.yml's format.typst pdf-standard (Quarto 1.9 reads the same key)."""
+        return [str(s) for s in _as_list(self.settings.typst.get("pdf-standard"))]
+
+    def take_warnings(self) -> list[str]:
+        """typst's warnings since the last call (the build shows them with the province)."""
+        found, self.warnings = self.warnings, []
+        return found
 
     @cached_property
     def _scratch(self) -> Path:
@@ -169,11 +201,21 @@ class BuiltinRenderer:
 
     @cached_property
     def typst_metadata(self) -> Path:
-        """format.typst settings as a pandoc metadata file, as Quarto passes them to the partials."""
+        """format.typst settings and the project's metadata as a pandoc metadata file, as Quarto
+        passes them to the partials."""
         import yaml
 
         path = self._scratch / "typst.yaml"
         path.write_text(yaml.safe_dump(self._typst_settings(), allow_unicode=True), encoding="utf-8")
+        return path
+
+    @cached_property
+    def html_metadata(self) -> Path:
+        """The project's metadata as a pandoc metadata file, for the HTML writer."""
+        import yaml
+
+        path = self._scratch / "html.yaml"
+        path.write_text(yaml.safe_dump(self._project_metadata(), allow_unicode=True), encoding="utf-8")
         return path
 
     @cached_property
@@ -265,12 +307,16 @@ class BuiltinRenderer:
             html = self.settings.html
             return {"template": str(self.settings.path(html.get("template", "templates/briefing.html"))),
                     "variables": {"header-includes": self.style_header.read_text(encoding="utf-8")},
+                    "metadata": self._project_metadata(),
                     "toc": bool(html.get("toc", True)), "toc_depth": int(html.get("toc-depth", 2)),
                     "number_sections": bool(html.get("number-sections", False))}
         return {"template": str(self.typst_template), "metadata": self._typst_settings(), "toc": False}
 
     def _typst_settings(self) -> dict[str, Any]:
-        return {k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}
+        return {**self._project_metadata(), **{k: self.settings.typst[k] for k in TYPST_METADATA if k in self.settings.typst}}
+
+    def _project_metadata(self) -> dict[str, Any]:
+        return {k: self.settings.raw[k] for k in PROJECT_METADATA if self.settings.raw.get(k) not in (None, "")}
 
     def _finish(self, qmd: Path, fmt: str, written: bytes, data_date: str) -> Path:
         """Embed the figures of an HTML page, or keep the Typst source and compile the PDF."""
@@ -296,7 +342,8 @@ class BuiltinRenderer:
         """HTML of one document by pandoc's command line (the reference ``render_documents`` equals)."""
         html = self.settings.html
         template = self.settings.path(html.get("template", "templates/briefing.html"))
-        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header)]
+        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header),
+                "--metadata-file", str(self.html_metadata)]
         if html.get("toc", True):
             args += ["--toc", f"--toc-depth={html.get('toc-depth', 2)}"]
         if html.get("number-sections"):
@@ -314,14 +361,32 @@ class BuiltinRenderer:
         when = int(source_date(data_date).timestamp())
         try:
             if typst_pdf.compiles_in_process():
-                return typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts)
-            return typst_pdf.compile_in_fresh_process(str(typ), str(typ.parent), when, self.font_dirs)
+                pdf, warnings = typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts, self.pdf_standards)
+            else:
+                pdf, warnings = typst_pdf.compile_in_fresh_process(str(typ), str(typ.parent), when, self.font_dirs,
+                                                                   self.required_fonts(), self.pdf_standards)
+        except RenderError:
+            raise
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
+        self.warnings += [f"{typ.with_suffix('.pdf').name}: typst warning: {w}" for w in warnings]
+        return pdf
 
     def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
                      data_date: str) -> dict[Path, list[Path] | Exception]:
         raise NotImplementedError("the built-in renderer renders each document in the build's workers")
+
+
+def check_fonts(required: dict[str, str], families: list[str]) -> None:
+    """A RenderError naming every required family that is not installed, and its package
+    (also run by ``typst_pdf`` in a fresh process, which loads its own font book)."""
+    have = {f.casefold() for f in families}
+    missing = {family: package for family, package in required.items() if family.casefold() not in have}
+    if missing:
+        packages = sorted({p for p in missing.values() if not p.startswith("typst")})
+        raise RenderError(f"font famil{'y' if len(missing) == 1 else 'ies'} {', '.join(sorted(missing))} not installed: "
+                          f"the PDF would be set in another font. Install with: apt-get install {' '.join(packages)} "
+                          "(or run make setup as root)")
 
 
 def _stop(server: subprocess.Popen) -> None:

@@ -11,8 +11,9 @@ PDF before starting the build's workers). So:
   interpreter, ``python -m briefings.typst_pdf``, and so never starts the pool in a process
   that may fork later.
 
-Both paths run the same typst with the same fonts and options; the PDF fidelity test
-checks that they give the same bytes.
+Both paths run the same typst with the same fonts and options (PDF/UA-1, ``PDF_STANDARDS``);
+the PDF fidelity test checks that they give the same bytes. Both return typst's warnings
+with the PDF: the build shows them (a warning is never dropped).
 
 Memory: typst memoizes layout work across compiles and, in typst-py, ages that cache by
 one step per compile, dropping what went unused for ten steps; it offers no other way to
@@ -24,10 +25,18 @@ which keeps its typst memory near the font book (about 180 MB instead of 550 MB 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 from typing import Any
+
+#: Every PDF is tagged and conforms to PDF/UA-1 (typst checks it: a missing title or alt
+#: text is an error, not a silently inaccessible file); _quarto.yml's format.typst
+#: pdf-standard says so for both renderers (the renderer passes it here).
+PDF_STANDARDS = ["ua-1"]
+#: The fresh-process compile prints its warnings on stderr after this marker, one JSON list.
+_WARNINGS = "briefings-typst-warnings:"
 
 _started_in: int | None = None  # the process whose typst thread pool is running, if any
 _worker = False
@@ -50,16 +59,27 @@ def fonts(font_dirs: list[str]) -> Any:
     return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs)
 
 
-def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any) -> bytes:
-    """One new compiler (never a reused one: it printed wrong glyphs) on the shared fonts."""
+def warning_text(warning: Any) -> str:
+    """One typst warning as one line: its message, where it is, and typst's hints."""
+    message = getattr(warning, "message", None) or str(warning)
+    where = " ".join(str(getattr(warning, "diagnostic", "") or "").split())
+    hints = "; ".join(getattr(warning, "hints", None) or [])
+    return message + (f" ({where})" if where and where not in message else "") + (f" hint: {hints}" if hints else "")
+
+
+def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any,
+                       standards: list[str] | None = None) -> tuple[bytes, list[str]]:
+    """One new compiler (never a reused one: it printed wrong glyphs) on the shared fonts;
+    returns the PDF and typst's warnings."""
     global _started_in
     import typst
 
     _started_in = os.getpid()
-    pdf = typst.Compiler(font_paths=font_book).compile(input=typ, root=root, timestamp=timestamp)
+    pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
+        input=typ, root=root, timestamp=timestamp, pdf_standards=PDF_STANDARDS if standards is None else standards)
     if _worker:
         _age_out_memo_cache(font_book)
-    return pdf
+    return pdf, [warning_text(w) for w in warnings]
 
 
 _MEMO_MAX_AGE = 10  # typst-py calls comemo::evict(10) after every compile
@@ -72,15 +92,24 @@ def _age_out_memo_cache(font_book: Any) -> None:
         typst.Compiler(font_paths=font_book).compile(input=b"", format="svg")
 
 
-def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: list[str]) -> bytes:
-    cmd = [sys.executable, "-m", "briefings.typst_pdf", typ, "--root", root, "--timestamp", str(timestamp)]
+def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: list[str],
+                             required: dict[str, str] | None = None,
+                             standards: list[str] | None = None) -> tuple[bytes, list[str]]:
+    cmd = [sys.executable, "-m", "briefings.typst_pdf", typ, "--root", root, "--timestamp", str(timestamp),
+           "--require-fonts", json.dumps(required or {}),
+           "--pdf-standards", json.dumps(PDF_STANDARDS if standards is None else standards)]
     for d in font_dirs:
         cmd += ["--font-dir", d]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     proc = subprocess.run(cmd, capture_output=True, env=env)
+    stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip()[-2000:] or f"exit status {proc.returncode}")
-    return proc.stdout
+        raise RuntimeError(stderr.strip()[-2000:] or f"exit status {proc.returncode}")
+    warnings = []
+    for line in stderr.splitlines():
+        if line.startswith(_WARNINGS):
+            warnings = json.loads(line[len(_WARNINGS):])
+    return proc.stdout, warnings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,12 +118,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", required=True)
     parser.add_argument("--timestamp", type=int, required=True)
     parser.add_argument("--font-dir", action="append", default=[])
+    parser.add_argument("--require-fonts", default="{}", help="JSON: font family -> the package that has it")
+    parser.add_argument("--pdf-standards", default=json.dumps(PDF_STANDARDS), help="JSON list, e.g. [\"ua-1\"]")
     args = parser.parse_args(argv)
     try:
-        pdf = compile_in_process(args.typ, args.root, args.timestamp, fonts(args.font_dir))
+        book = fonts(args.font_dir)
+        from .render import check_fonts
+
+        check_fonts(json.loads(args.require_fonts), book.families())
+        pdf, warnings = compile_in_process(args.typ, args.root, args.timestamp, book, json.loads(args.pdf_standards))
     except Exception as exc:  # typst's own error types carry the message
         print(exc, file=sys.stderr)
         return 1
+    print(_WARNINGS + json.dumps(warnings, ensure_ascii=False), file=sys.stderr)
     sys.stdout.buffer.write(pdf)
     return 0
 

@@ -1,4 +1,6 @@
--- Quarto conventions for plain pandoc, and what the Typst writer leaves out.
+-- Quarto conventions for plain pandoc, what the Typst writer leaves out, and the rules of
+-- print and phone layout that belong to the markup. Both renderers run this filter, so
+-- they give the same markup.
 --
 -- 1. Conditional content: keep a div marked .content-visible when-format="X" only when
 --    rendering format X (html or typst).
@@ -7,15 +9,28 @@
 --    other way round). Only the two languages of the briefings are recognised.
 -- 3. Small print: remarks under a table and metric definitions are set smaller in Typst;
 --    the box of changes since the editors' review is set apart.
--- 4. Tables: columns sized by their content in both formats; in HTML each table sits in its
---    own box that scrolls sideways on a narrow screen (scrolling the table itself would need
---    display: block, which splits its header and body into two tables whose columns no
---    longer line up).
+-- 4. Tables: columns sized by their content in both formats. In HTML each table sits in its
+--    own box, and every body cell carries its column's header (data-label) so that on a
+--    phone the stylesheet can show each row as a card with every column labelled. In
+--    Typst, the paragraph just before a table is kept with it (sticky), so a table's
+--    introduction never ends a page.
+-- 5. Unbreakable runs: a figure and its unit ("≥ CNY 5 billion", "19.63 万个") and a
+--    citation mark with the word before it are kept on one line (a span .nowrap in HTML,
+--    a box in Typst).
+-- 6. Charts: an image whose file the front matter describes (figure-text: file -> alt,
+--    caption) becomes one figure markup in both renderers: <figure><img alt><figcaption>
+--    in HTML (the caption is not the alt text, so nothing is read twice), and
+--    #figure(image(alt: ...), caption: ...) in Typst (PDF/UA needs the alt text).
+-- 7. Links in a PDF: a relative link (../overview.en.html) is dead in a mailed PDF; it is
+--    made absolute with base-url (_quarto.yml) and the page's page-path, or set as plain
+--    text when no base-url is set.
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
 local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
 local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
 local BOX = '#block(width: 100%, fill: rgb("#fbf1e6"), stroke: (left: 3pt + rgb("#8e2a1f")), inset: 8pt, radius: 2pt, below: 1em)['
+local NBSP = "\u{a0}"
 
+local meta = {}
 
 -- content between a raw Typst opening (`#text(...)[`, `#block(...)[`) and its `]`
 local function in_typst_call(open, content, raw)
@@ -25,7 +40,231 @@ local function in_typst_call(open, content, raw)
   return wrapped
 end
 
-function Div(el)
+local function html_escape(text)
+  return (text:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
+local function typst_string(text)
+  return '"' .. text:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " ") .. '"'
+end
+
+-- a run kept on one line
+local function nowrap(inlines)
+  if target == "typst" then
+    return in_typst_call("#box[", inlines, pandoc.RawInline)
+  end
+  return { pandoc.Span(inlines, pandoc.Attr("", { "nowrap" })) }
+end
+
+-- 5. figures with their units, citation marks with their word ---------------------------
+local QUALIFIER = { ["≥"] = true, ["≤"] = true, ["≈"] = true, ["~"] = true, ["约"] = true }
+local CURRENCY = { CNY = true, RMB = true, USD = true }
+local UNIT_WORDS = {
+  billion = true, million = true, thousand = true, trillion = true, yuan = true, percent = true,
+  FLOPS = true, PFLOPS = true, EFLOPS = true, TFLOPS = true, P = true, E = true, T = true,
+  GW = true, MW = true, kW = true, PB = true, TB = true, km = true,
+}
+-- Chinese units and measure words that follow a number (万 亿 个 家 ...)
+local CJK_UNITS = "万亿千百元个家项条座所名人次张卡块台套件倍年月日%%"
+
+local function is_number(text)
+  return text:match("%d[%d,%.]*$") ~= nil
+end
+
+local function unit_prefix(text)
+  -- the unit at the start of a Str: a unit word, or a run of Chinese units
+  local word = text:match("^([%a]+)")
+  if word and UNIT_WORDS[word] then
+    return word, text:sub(#word + 1)
+  end
+  local prefix = ""
+  for _, code in utf8.codes(text) do
+    local ch = utf8.char(code)
+    if CJK_UNITS:find(ch, 1, true) then
+      prefix = prefix .. ch
+    else
+      break
+    end
+  end
+  if prefix ~= "" then
+    return prefix, text:sub(#prefix + 1)
+  end
+  return nil, text
+end
+
+local function has_cjk(text)
+  for _, code in utf8.codes(text) do
+    if code >= 0x3000 and code <= 0x9fff or code >= 0xff00 and code <= 0xffef then
+      return true
+    end
+  end
+  return false
+end
+
+local function last_chars(text, n)
+  -- split a Str into (head, its last n characters)
+  local positions = {}
+  for pos in utf8.codes(text) do
+    positions[#positions + 1] = pos
+  end
+  if #positions <= n then
+    return "", text
+  end
+  local cut = positions[#positions - n + 1]
+  return text:sub(1, cut - 1), text:sub(cut)
+end
+
+local function is_cite(el)
+  return el and el.t == "Superscript"
+end
+
+local function join_runs(inlines)
+  local out = pandoc.List()
+  local i = 1
+  local n = #inlines
+  while i <= n do
+    local el = inlines[i]
+    -- a figure: [qualifier] [currency] number [unit], separated by spaces
+    if el.t == "Str" and (QUALIFIER[el.text] or CURRENCY[el.text] or is_number(el.text))
+        and inlines[i + 1] and inlines[i + 1].t == "Space" then
+      -- only the number itself joins the run: the text before it ("（2025") stays breakable
+      local head, number = el.text:match("^(.-)(%d[%d,%.]*)$")
+      if head and head ~= "" then
+        out:insert(pandoc.Str(head))
+        el = pandoc.Str(number)
+        inlines[i] = el
+      end
+      local run = pandoc.List({ el })
+      local j = i -- the last element taken into the run
+      local rest = nil -- what follows the unit in the Str the unit starts
+      while j + 2 <= n and inlines[j + 1].t == "Space" and inlines[j + 2].t == "Str" do
+        local prev, nxt = inlines[j].text, inlines[j + 2].text
+        if QUALIFIER[prev] or CURRENCY[prev] then
+          -- "≥ 5", "CNY 5", "≥ CNY"
+          if not (nxt:match("^%d") or CURRENCY[nxt]) then
+            break
+          end
+          run:insert(pandoc.Space())
+          j = j + 2
+          local number, after = nxt:match("^(%d[%d,%.]*)(.*)$")
+          if not number or after == "" then
+            run:insert(inlines[j]) -- "CNY", or a number alone
+          else
+            -- "50%：据……": the number and a unit written onto it join; the text after does not
+            run:insert(pandoc.Str(number))
+            local unit, remainder = unit_prefix(after)
+            if unit then
+              run:insert(pandoc.Str(unit))
+            end
+            rest = (unit and remainder or after)
+            rest = rest ~= "" and rest or nil
+            break
+          end
+        elseif is_number(prev) then
+          local unit, after = unit_prefix(nxt)
+          if unit then
+            run:insert(pandoc.Space())
+            run:insert(pandoc.Str(unit))
+            j = j + 2
+            rest = after ~= "" and after or nil
+          end
+          break
+        else
+          break
+        end
+      end
+      if #run > 1 then
+        -- a citation mark right after the figure stays with it too
+        if not rest then
+          while is_cite(inlines[j + 1]) do
+            run:insert(inlines[j + 1])
+            j = j + 1
+          end
+        end
+        out:extend(nowrap(run))
+        if rest then
+          out:insert(pandoc.Str(rest))
+        end
+        i = j + 1
+      else
+        out:insert(el)
+        i = i + 1
+      end
+    -- a citation mark (superscript) kept with the word (or the last Chinese characters) before it
+    elseif el.t == "Strong" and is_cite(inlines[i + 1]) then
+      -- a bold figure in a table and its remark letter
+      local run = pandoc.List({ el })
+      local j = i + 1
+      while is_cite(inlines[j]) do
+        run:insert(inlines[j])
+        j = j + 1
+      end
+      out:extend(nowrap(run))
+      i = j
+    elseif el.t == "Str" and is_cite(inlines[i + 1]) then
+      local head, tail
+      if has_cjk(el.text) then
+        head, tail = last_chars(el.text, 2)
+      else
+        head, tail = "", el.text
+      end
+      if head ~= "" then
+        out:insert(pandoc.Str(head))
+      end
+      local run = pandoc.List({ pandoc.Str(tail) })
+      local j = i + 1
+      while is_cite(inlines[j]) do
+        run:insert(inlines[j])
+        j = j + 1
+      end
+      out:extend(nowrap(run))
+      i = j
+    else
+      out:insert(el)
+      i = i + 1
+    end
+  end
+  return out
+end
+
+-- 7. links in a PDF --------------------------------------------------------------------
+local function resolve(base, page, href)
+  -- href relative to the page's folder, on the site at base
+  local folder = page:match("^(.*)/[^/]*$") or ""
+  local parts = {}
+  for part in folder:gmatch("[^/]+") do
+    parts[#parts + 1] = part
+  end
+  for part in href:gmatch("[^/]+") do
+    if part == ".." then
+      table.remove(parts)
+    elseif part ~= "." then
+      parts[#parts + 1] = part
+    end
+  end
+  return base:gsub("/*$", "/") .. table.concat(parts, "/")
+end
+
+local function relative(href)
+  return not href:match("^#") and not href:match("^%a[%w+.-]*:")
+end
+
+-- filters -------------------------------------------------------------------------------
+local function Meta(m)
+  meta.base = m["base-url"] and pandoc.utils.stringify(m["base-url"]) or ""
+  meta.page = m["page-path"] and pandoc.utils.stringify(m["page-path"]) or ""
+  meta.figures = {}
+  if m["figure-text"] then
+    for file, text in pairs(m["figure-text"]) do
+      meta.figures[file] = {
+        alt = text.alt and pandoc.utils.stringify(text.alt) or "",
+        caption = text.caption and (pandoc.utils.type(text.caption) == "Inlines" and text.caption or pandoc.Inlines(pandoc.utils.stringify(text.caption))) or pandoc.Inlines({}),
+      }
+    end
+  end
+end
+
+local function Div(el)
   if el.classes:includes("content-visible") then
     local when = el.attributes["when-format"]
     if when and when ~= target then
@@ -41,7 +280,7 @@ function Div(el)
   end
 end
 
-function Span(el)
+local function Span(el)
   if target ~= "typst" then
     return nil
   end
@@ -54,14 +293,101 @@ function Span(el)
   end
 end
 
-function Table(el)
+local function Link(el)
+  if target ~= "typst" or not relative(el.target) then
+    return nil
+  end
+  if meta.base ~= "" then
+    el.target = resolve(meta.base, meta.page, el.target)
+    return el
+  end
+  return el.content -- no address to link to: the text alone
+end
+
+local function header_labels(el)
+  local labels = {}
+  local head = el.head and el.head.rows and el.head.rows[#el.head.rows]
+  if head then
+    for i, cell in ipairs(head.cells) do
+      labels[i] = pandoc.utils.stringify(cell.contents)
+    end
+  end
+  return labels
+end
+
+local function Table(el)
   -- columns sized by their content (a long pipe-table line would otherwise give every
   -- column the same fixed share, squeezing the text columns)
   for i, spec in ipairs(el.colspecs) do
     el.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
   end
   if target == "html" then
+    local labels = header_labels(el)
+    for _, body in ipairs(el.bodies) do
+      for _, row in ipairs(body.body) do
+        for i, cell in ipairs(row.cells) do
+          if labels[i] and labels[i] ~= "" then
+            cell.attributes["data-label"] = labels[i]
+          end
+          if #cell.contents == 0 or pandoc.utils.stringify(cell.contents) == "" then
+            cell.classes:insert("empty")
+          end
+        end
+      end
+    end
     return pandoc.Div({ el }, pandoc.Attr("", { "table-scroll" }))
   end
   return el
 end
+
+local function chart(el)
+  -- a Figure (or a paragraph holding only an image) whose image the front matter describes
+  local image
+  if el.t == "Para" then
+    if #el.content ~= 1 or el.content[1].t ~= "Image" then
+      return nil
+    end
+    image = el.content[1]
+  else
+    el:walk({ Image = function(img) image = image or img end })
+  end
+  if not image or not meta.figures or not meta.figures[image.src] then
+    return nil
+  end
+  local text = meta.figures[image.src]
+  if target == "html" then
+    local caption = pandoc.write(pandoc.Pandoc({ pandoc.Plain(text.caption) }), "html"):gsub("\n$", "")
+    return pandoc.RawBlock("html", '<figure class="chart">\n<img src="' .. html_escape(image.src) .. '" alt="'
+      .. html_escape(text.alt) .. '" />\n<figcaption>' .. caption .. "</figcaption>\n</figure>")
+  end
+  if target == "typst" then
+    local open = "#figure(image(" .. typst_string(image.src) .. ", alt: " .. typst_string(text.alt) .. "), caption: ["
+    return { pandoc.RawBlock("typst", open), pandoc.Plain(text.caption), pandoc.RawBlock("typst", "])") }
+  end
+end
+
+local function Blocks(blocks)
+  -- 4. in Typst, the paragraph that introduces a table stays with it
+  if target ~= "typst" then
+    return nil
+  end
+  local out = pandoc.List()
+  for i, block in ipairs(blocks) do
+    local nxt = blocks[i + 1]
+    if block.t == "Para" and nxt and nxt.t == "Table" then
+      out:extend(in_typst_call("#block(sticky: true)[", { block }, pandoc.RawBlock))
+    else
+      out:insert(block)
+    end
+  end
+  return out
+end
+
+return {
+  { Meta = Meta },
+  { Div = Div },
+  { Figure = chart, Para = chart },
+  { Inlines = join_runs },
+  { Span = Span, Link = Link, Table = Table },
+  { Blocks = Blocks },
+}

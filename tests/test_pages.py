@@ -1,0 +1,260 @@
+"""Pages ready to publish, read as an editor and a reader would.
+
+- PDFs: PDF/UA-1 (tagged, a title, a language, alt text), document info, bookmarks, a short
+  contents past four pages, no heading at a page foot, no last page under a fifth full,
+  page-relative links absolute or plain text, a colophon with the build id (and no build id
+  under the title), the review pack's cover and contents unnumbered.
+- HTML in Debian's Chromium (Playwright): axe-core's WCAG 2.1 A and AA rules report nothing
+  on a briefing in both languages, the index and the overview; at 390 px every table
+  column is visible (cards labelled with their header), no value breaks from its unit, the
+  page never scrolls sideways, and chart text is at least 9 px.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from briefings.build import build
+from briefings.figures import MIN_FONT_PT, WIDTH_IN
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PROVINCES = ("henan", "guangdong", "beijing", "hubei", "hebei", "shanghai")
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pages") / "reports"
+    outcomes = build(DATA, out, provinces=PROVINCES, jobs=2, renderer="builtin")
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert not [w for o in outcomes for w in o.warnings], "typst warned"
+    return out
+
+
+def pdfs(reports: Path) -> list[Path]:
+    return sorted(reports.glob("*/briefing.*.pdf")) + sorted(reports.glob("overview.*.pdf"))
+
+
+def pdfinfo(pdf: Path) -> dict[str, str]:
+    text = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines()) if v}
+
+
+def words(pdf: Path, page: int) -> list[tuple[float, float, str]]:
+    """(yMin, yMax, word) of one page's words, from pdftotext's bounding boxes."""
+    html = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+                          capture_output=True, text=True).stdout
+    return [(float(a), float(b), w) for a, b, w in
+            re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)]
+
+
+# -- PDF -------------------------------------------------------------------------------------
+def test_pdfs_carry_document_info_and_conform_to_pdf_ua(reports):
+    from pypdf import PdfReader
+
+    for pdf in pdfs(reports):
+        info = pdfinfo(pdf)
+        assert info["Title"] and info["Author"] and info["Subject"] and info["Keywords"], (pdf, info)
+        assert info["Tagged"] == "yes"
+        reader = PdfReader(pdf)
+        catalog = reader.trailer["/Root"]
+        assert catalog["/Lang"] in ("zh", "zh-CN", "en", "en-GB"), catalog.get("/Lang")
+        assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+        metadata = reader.xmp_metadata
+        assert metadata is not None and b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+        assert reader.outline, pdf  # bookmarks, always
+        lang = "zh" if ".zh." in pdf.name else "en"
+        assert ("省级人工智能政策简报" if lang == "zh" else "Provincial AI-policy briefings") in info["Author"]
+
+
+def test_figures_in_pdfs_have_alt_text(reports):
+    from pypdf import PdfReader
+
+    typ = (reports / "overview" / "overview.en.typ").read_text(encoding="utf-8")
+    assert re.search(r'image\("fig-matrix\.en\.svg", alt: "Heat map', typ)
+    reader = PdfReader(reports / "overview.en.pdf")
+    data = b"".join(o.get_object().get_data() if hasattr(o.get_object(), "get_data") else b"" for o in [])
+    assert data == b""
+    # the figure's structure element carries the alt text
+    found = []
+
+    def walk(node, depth=0):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                found.append(str(node.get("/Alt", "")))
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in (kids if isinstance(kids, list) else [kids]):
+                    if depth < 60:
+                        walk(kid, depth + 1)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert found and all(alt.startswith("Heat map") for alt in found), found
+
+
+def test_no_heading_ends_a_page_and_no_last_page_is_near_empty(reports):
+    headings = {"zh": ["参考数字", "数据", "产业", "方法说明", "来源与证据", "未见于来源的数字"],
+                "en": ["Reference figures", "Methodology", "Sources and evidence", "Industry", "Data"]}
+    for pdf in pdfs(reports):
+        pages = int(pdfinfo(pdf)["Pages"])
+        height = float(pdfinfo(pdf)["Page size"].split("x")[1].split()[0])
+        top, bottom = 2.2 / 2.54 * 72, height - 2.2 / 2.54 * 72
+        for page in range(1, pages + 1):
+            body = [(y0, y1, w) for y0, y1, w in words(pdf, page) if top - 2 < y0 and y1 < bottom + 2]
+            if not body:
+                continue
+            last_line = max(y1 for _, y1, _ in body)
+            tail = " ".join(w for y0, y1, w in body if y1 > last_line - 4)
+            lang = "zh" if ".zh." in pdf.name else "en"
+            if page < pages:
+                assert not any(tail.strip() == h for h in headings[lang]), (pdf.name, page, tail)
+            elif pages > 1:
+                fill = (last_line - top) / (bottom - top)
+                assert fill >= 0.2, (pdf.name, page, round(fill, 2))
+
+
+def test_long_briefings_open_with_a_contents(reports):
+    for pdf in pdfs(reports):
+        pages = int(pdfinfo(pdf)["Pages"])
+        first = " ".join(w for _, _, w in words(pdf, 1))
+        has_contents = "目录" in first.replace(" ", "") or "Contents" in first
+        assert has_contents == (pages > 4), (pdf.name, pages)
+
+
+def test_page_links_in_pdfs_are_plain_text_without_a_base_address(reports):
+    from pypdf import PdfReader
+
+    for pdf in pdfs(reports):
+        for page in PdfReader(pdf).pages:
+            for annot in page.get("/Annots") or []:
+                uri = annot.get_object().get("/A", {}).get("/URI")
+                assert uri is None or re.match(r"^[a-z]+:", str(uri)), (pdf.name, uri)
+
+
+def test_the_colophon_has_the_build_id_and_the_title_line_does_not(reports):
+    manifest = json.loads((reports / "manifest.json").read_text())
+    build_id = manifest["build_id"]
+    for pdf in pdfs(reports):
+        pages = int(pdfinfo(pdf)["Pages"])
+        first = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+        head = first.split("\n\n")[:3]
+        assert build_id not in " ".join(head), pdf.name
+        last = subprocess.run(["pdftotext", "-f", str(pages), str(pdf), "-"], capture_output=True, text=True).stdout
+        compact = last.replace(" ", "")
+        assert build_id in last and ("建议引用" in compact or "Suggested citation" in last), pdf.name
+        assert ("免责声明" in compact or "Disclaimer" in last) and "CC BY 4.0" in last
+
+
+def test_a_base_address_makes_pdf_links_absolute(reports, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    from briefings.render import BuiltinRenderer, Settings
+
+    settings = Settings.load()
+    settings.raw["base-url"] = "https://example.org/briefings/"
+    folder = tmp_path / "hubei"
+    shutil.copytree(reports / "hubei", folder)
+    renderer = BuiltinRenderer(settings)
+    typ = renderer.typst_source(folder / "briefing.en.qmd").decode()
+    assert '#link("https://example.org/briefings/overview.en.html")' in typ
+    assert "../overview" not in typ
+    (folder / "briefing.en.typ").write_text(typ, encoding="utf-8")
+    pdf = renderer.compile_typst(folder / "briefing.en.typ", "2025-H2")
+    (folder / "x.pdf").write_bytes(pdf)
+    uris = [str(a.get_object()["/A"]["/URI"]) for p in PdfReader(folder / "x.pdf").pages for a in p.get("/Annots") or []
+            if "/URI" in a.get_object().get("/A", {})]
+    assert "https://example.org/briefings/overview.en.html" in uris
+
+
+def test_the_review_pack_cover_and_contents_are_unnumbered(reports):
+    from pypdf import PdfReader
+
+    from briefings.pack import build_pack
+
+    result = build_pack(reports, "en")
+    reader = PdfReader(result.pdf)
+    for number in (1, 2):
+        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(result.pdf), "-"],
+                              capture_output=True, text=True).stdout
+        assert not re.search(r"\b\d+ / \d+\b", text), (number, text[-200:])
+    assert reader.page_labels[2] == "1"
+    assert pdfinfo(result.pdf)["Author"] == "Provincial AI-policy briefings"
+
+
+# -- HTML ------------------------------------------------------------------------------------
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists() or not AXE.exists(),
+                                   reason="Debian chromium and axe-core (npm ci) come with make setup")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, path: Path, width: int):
+    # the pages forbid scripts (Content-Security-Policy); the test's own axe-core is let in
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort())
+    page.goto(path.as_uri())
+    return page
+
+
+@needs_browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_wcag21_aa_violation(reports, browser, width):
+    pages = [reports / "index.html", reports / "overview.zh.html", reports / "overview.en.html"]
+    pages += [reports / slug / f"briefing.{lang}.html" for slug in ("henan", "hubei") for lang in ("zh", "en")]
+    for path in pages:
+        page = open_page(browser, path, width)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG21_AA}})
+        violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        assert not violations, (path.relative_to(reports), width, violations)
+        page.context.close()
+
+
+@needs_browser
+def test_phone_tables_show_every_column_and_values_never_break(reports, browser):
+    for slug in ("henan", "guangdong", "beijing"):
+        for lang in ("zh", "en"):
+            page = open_page(browser, reports / slug / f"briefing.{lang}.html", 390)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, (slug, lang)
+            hidden = page.evaluate("""Array.from(document.querySelectorAll('tbody td')).filter(td => {
+                const r = td.getBoundingClientRect();
+                return td.textContent.trim() && (r.width === 0 || r.left < 0 || r.right > window.innerWidth
+                        || !td.dataset.label || getComputedStyle(td, '::before').content.replace(/"/g, '') !== td.dataset.label);
+            }).length""")
+            assert hidden == 0, (slug, lang)
+            broken = page.evaluate("""Array.from(document.querySelectorAll('.nowrap')).filter(s => s.getClientRects().length > 1
+                                       || s.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(s).lineHeight || 20)).length""")
+            assert broken == 0, (slug, lang)
+            assert page.locator("td .nowrap").count() > 0  # the values are marked
+            page.context.close()
+
+
+@needs_browser
+def test_chart_text_is_readable_on_a_phone(reports, browser):
+    page = open_page(browser, reports / "overview.zh.html", 390)
+    width = page.evaluate("document.querySelector('figure.chart img').getBoundingClientRect().width")
+    # the chart's smallest text (MIN_FONT_PT at WIDTH_IN) as drawn on the phone, in CSS px
+    assert MIN_FONT_PT * 96 / 72 * width / (WIDTH_IN * 96) >= 9, width
+    alt = page.evaluate("document.querySelector('figure.chart img').alt")
+    caption = page.evaluate("document.querySelector('figure.chart figcaption').textContent")
+    assert alt.startswith("热力图") and caption and caption != alt
+    assert page.evaluate("document.querySelector('figure.chart figcaption').getAttribute('aria-hidden')") is None
+    page.context.close()
