@@ -13,6 +13,7 @@ as a whole; a failure leaves its previous briefing untouched and the others stil
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from enum import Enum
@@ -26,7 +27,7 @@ from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_i
 
 from .project import Project
 from .render import FORMATS, Settings, choose_renderer
-from .staging import (CACHE_DIR, OVERVIEW, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
+from .staging import (CACHE_DIR, OUTPUT_MARKER, OVERVIEW, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
                       publish, remove_leftovers)
 
 # The heavy modules (pandas, Babel, jinja2 documents) are imported where they are used, so
@@ -179,7 +180,7 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
 
     documents = write_overview_documents(staging, results, task.build_id, task.languages, Project(Path(task.project)).templates,
                                          links=links_for(task.languages, task.formats))
-    files = [d.name for d in documents] + [write_hand_render_config(staging)] + _render_here(task, documents, task.data_as_of)
+    files = [d.name for d in documents] + [write_hand_render_config(staging, _worker_renderer(task.renderer, task.project).settings)] + _render_here(task, documents, task.data_as_of)
     digests = {name: sha256(staging / name) for name in files + analysis_files_}
     return ProvinceOutcome(OVERVIEW, True, task.work, analysis_files_, sorted(set(files)), staging=str(staging), digests=digests,
                            warnings=_take_warnings(task))
@@ -239,7 +240,7 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
         report(task.slug, "render " + " ".join(task.languages))
     from .quarto import write_hand_render_config
 
-    hand = write_hand_render_config(folder)  # `quarto render briefing.zh.qmd` there works by hand
+    hand = write_hand_render_config(folder, _worker_renderer(task.renderer, task.project).settings)  # a hand render works there
     return sorted({qmd.name for qmd in documents} | {hand} | set(_render_here(task, documents, results["data_as_of"])))
 
 
@@ -464,6 +465,11 @@ class _Build:
         return BuildReport([self.outcomes[s] for s in sorted(self.outcomes)], self.keys.build_id, index)
 
 
+#: The names the tool gives the files of a province's (or the overview's) folder.
+OUTPUT_NAME = re.compile(r"^(_quarto\.yml|results\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
+                         r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf))$")
+
+
 def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> None:
     """A province folder about to be replaced holds only what the manifest says the tool
     wrote there: anything else (a user's notes) is never deleted; the build stops first."""
@@ -475,8 +481,12 @@ def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> N
             continue
         ours = {name.split("/", 1)[1] for name in [*entry.get("analysis_outputs", {}), *entry.get("render_outputs", {})]
                 if "/" in name}
+        # without a record (a manifest of an older version, a build cut short before it recorded
+        # this folder), files named as the tool names its outputs are taken as the tool's
         foreign = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                         if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() not in ours)
+                         if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() not in ours
+                         and not (not entry and (out_root / OUTPUT_MARKER).is_file() and not p.is_symlink()
+                                  and OUTPUT_NAME.match(p.relative_to(folder).as_posix())))
         if foreign:
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
             raise OutputError(f"{display_path(folder)} holds files the tool did not write ({shown}); rebuilding it would "

@@ -369,15 +369,19 @@ def _comparison(key: ComparisonKey, rows: list[dict[str, Any]], field: Field, su
 
 
 def _beside(comparisons: list[dict[str, Any]], field: Field, subject: Subject) -> None:
-    """Figures of the same metric and level that differ in status or year: listed beside the
-    first comparison of that metric, labelled, never ranked."""
+    """Figures of the same kind (metric, instrument group, period) and level that differ in
+    status or year: listed beside the first comparison of that kind, labelled, never ranked.
+    Only figures the data marks as comparable: the rest belong to their own briefings."""
     shown = {e["measure_id"] for c in comparisons for e in c["entries"] + c["also"]}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str, str]] = set()
     for c in comparisons:
-        if (c["metric"], c["level"]) in seen:
+        kind = (c["metric"], c["group"] or "", c["period"] or "", c["level"])
+        if kind in seen or c["kind"] == "alone" and not c["comparable"]:
             continue
-        seen.add((c["metric"], c["level"]))
-        rows = [r for r in field.by_metric_level.get((c["metric"], c["level"]), []) if r["measure_id"] not in shown]
+        seen.add(kind)
+        rows = [r for r in field.by_metric_level.get((c["metric"], c["level"]), [])
+                if r["measure_id"] not in shown and r["comparable"] == "yes"
+                and (field.vocabulary.group(r["instrument"]), r["period"] or "") == kind[1:3]]
         unique = {r["measure_id"]: r for r in rows}
         c["beside"] = sorted((entry(r, field.regions, subject, field.vocabulary, field.data_year) for r in unique.values()),
                              key=lambda e: (e["status"], -(e["year"] or 0), e["holder"]["code"], e["measure_id"]))

@@ -367,18 +367,33 @@ def _references(results: dict[str, Any], edition: Edition) -> tuple[list[dict[st
     return rows, _remarks(rows, edition)
 
 
+#: The not-reported paragraph names the figures at least this many other holders report.
+NOT_REPORTED_MIN_HOLDERS = 3
+
+
 def not_reported_text(results: dict[str, Any], edition: Edition) -> str:
-    """What other regions report and this province does not, as one compact paragraph."""
+    """What other regions commonly report and this province does not, as one compact
+    paragraph (figures reported by ``NOT_REPORTED_MIN_HOLDERS`` holders or more; the rest
+    counted)."""
+    common = [n for n in results["not_reported"] if len(n["reported_by"]) >= NOT_REPORTED_MIN_HOLDERS]
     parts = []
     for key in SECTIONS:
-        items = [edition.metric_label(n["metric"]) for n in results["not_reported"] if n["section"] == key]
+        items = [edition.metric_label(n["metric"]) for n in common if n["section"] == key]
         if items:
             parts.append(f"{label(key, edition.lang)}{edition.punct['colon']}{edition.punct['list'].join(items)}")
-    return edition.md(edition.punct["semicolon"].join(parts))
+    rest = len(results["not_reported"]) - len(common)
+    text = edition.punct["semicolon"].join(parts)
+    if rest:
+        more = edition.ngettext("and %(num)s figure fewer than three other regions report",
+                                "and %(num)s figures fewer than three other regions report", rest) % {"num": rest}
+        text = f"{text}{edition.punct['semicolon']}{more}" if text else more
+    return edition.md(text)
 
 
 def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
-    """Sources in order of first citation, each with the evidence of every figure cited from it."""
+    """Sources in order of first citation, each with the evidence of this province's figures
+    cited from it (another region's figure is cited by its source; its evidence is in that
+    region's briefing and in the proof sheet)."""
     lang = edition.lang
     sources = []
     for number, source_id in enumerate(edition.cite.order, start=1):
@@ -386,7 +401,7 @@ def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
         evidence = []
         for measure_id in sorted(edition.cite.cited):
             m = results["measures"][measure_id]
-            if m["source_id"] != source_id:
+            if m["source_id"] != source_id or not m["holder"]["is_subject"]:
                 continue
             evidence.append({
                 "measure_id": measure_id, "region": edition.md(edition.name(m["holder"])),

@@ -283,7 +283,7 @@ def _valid_entry(slug: Any, entry: Any) -> bool:
             and all(_safe_name(slug, name) for name in [*entry["analysis_outputs"], *entry["render_outputs"]]))
 
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"^(_quarto\.yml|[A-Za-z0-9][A-Za-z0-9._-]*)$")
 
 
 def _safe_name(slug: str, name: str) -> bool:

@@ -197,7 +197,7 @@ HAND_RENDER_DIR = "quarto-render"
 HAND_RENDER_CONFIG = "_quarto.yml"
 
 
-def hand_render_config(folder: Path, settings: Settings | None = None) -> str:
+def hand_render_config(folder: Path, settings: Settings) -> str:
     """The ``_quarto.yml`` written beside a province's (or the overview's) documents, so that
     ``quarto render briefing.zh.qmd`` where it lies gives the build's document: the project's
     settings (A4, SC fonts, self-contained HTML, the project's template, stylesheet, partials
@@ -208,8 +208,7 @@ def hand_render_config(folder: Path, settings: Settings | None = None) -> str:
     outputs over the build's."""
     import yaml
 
-    settings = settings or Settings.load()
-    root = QUARTO_CONFIG.parent
+    root = settings.root
 
     def here(name: str) -> str:
         return Path(os.path.relpath(root / name, folder)).as_posix()
@@ -236,11 +235,11 @@ def json_copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def write_hand_render_config(folder: Path) -> str:
+def write_hand_render_config(folder: Path, settings: Settings) -> str:
     """Write ``hand_render_config`` into ``folder``; returns its file name."""
     from .fsutil import atomic_write_text
 
-    atomic_write_text(folder / HAND_RENDER_CONFIG, hand_render_config(folder))
+    atomic_write_text(folder / HAND_RENDER_CONFIG, hand_render_config(folder, settings))
     return HAND_RENDER_CONFIG
 
 
