@@ -92,6 +92,15 @@ def finite_number(*, positive: bool = False) -> pa.Check:
     return pa.Check(lambda s: s.map(ok), error=f"must be {what} of reasonable size (below 10^30)")
 
 
+#: A keyword list: ``;``-separated words or phrases, none blank, no space around a ``;``
+#: (``算力券;智能算力券``). Blank when a metric or instrument has no keywords yet.
+KEYWORDS_RE = r"^[^;\s](?:[^;]*[^;\s])?(?:;[^;\s](?:[^;]*[^;\s])?)*$"
+
+
+def keyword_list() -> pa.Check:
+    return matches(KEYWORDS_RE, "keywords separated by ; (no blank keyword, no space around ;)", blank=True)
+
+
 def text(*checks: pa.Check, unique: bool = False) -> pa.Column:
     return pa.Column(str, checks=list(checks), unique=unique, nullable=False)
 
@@ -170,6 +179,9 @@ METRICS = pa.DataFrameSchema(
         "label_en": text(required()),
         "definition_zh": text(required()),
         "definition_en": text(required()),
+        # words that name this metric in a source text, for ``briefings extract``
+        "keywords_zh": text(keyword_list()),
+        "keywords_en": text(keyword_list()),
     },
     name="metrics",
 )
@@ -183,6 +195,9 @@ INSTRUMENTS = pa.DataFrameSchema(
         "label_en": text(required()),
         "pays_for_zh": text(required()),
         "pays_for_en": text(required()),
+        # words that name this instrument in a source text, for ``briefings extract``
+        "keywords_zh": text(keyword_list()),
+        "keywords_en": text(keyword_list()),
     },
     name="instruments",
 )
@@ -216,7 +231,12 @@ MEASURES = pa.DataFrameSchema(
 )
 
 #: Columns a file may leave out of its header.
-OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"measures": frozenset({"note_zh", "note_en"}), "sources": frozenset({"url"})}
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
+    "measures": frozenset({"note_zh", "note_en"}),
+    "sources": frozenset({"url"}),
+    "metrics": frozenset({"keywords_zh", "keywords_en"}),
+    "instruments": frozenset({"keywords_zh", "keywords_en"}),
+}
 
 
 def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str) -> list[Problem]:
