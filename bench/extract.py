@@ -18,7 +18,7 @@ Writes the section "Extraction" of BENCHMARKS.md (between its markers) and print
 from __future__ import annotations
 
 import argparse
-import csv
+import os
 import platform
 import re
 import sys
@@ -27,7 +27,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefings.extract import Candidate, extract, lexicon_from_dataset, matches_row, read_text_file
+from briefings.extract import (
+    Candidate,
+    extract,
+    lexicon_from_dataset,
+    matches_row,
+    read_text_file,
+)
 from briefings.load import load_dataset
 from briefings.sources import normalize_text, number_in_text
 
@@ -37,6 +43,7 @@ CLASSES = ("money", "compute", "rates")
 FIELDS = ("qualifier", "qualifier_word", "period", "year", "status", "region", "locality", "instrument", "metric",
           "category", "policy")
 COMPUTE_COUNTS = {"张", "万张", "卡", "万卡"}
+CONFIDENT = 0.5
 
 
 def figure_class(unit: str, base: str) -> str:
@@ -56,12 +63,19 @@ class Tally:
     recalled: int = 0
     candidates: int = 0
     precise: int = 0
+    confident: int = 0  # candidates with confidence >= 0.5
+    confident_precise: int = 0
 
     def recall(self) -> str:
         return f"{self.recalled}/{self.rows} = {100 * self.recalled / self.rows:.1f}%" if self.rows else "—"
 
     def precision(self) -> str:
         return f"{self.precise}/{self.candidates} = {100 * self.precise / self.candidates:.1f}%" if self.candidates else "—"
+
+    def confident_precision(self) -> str:
+        if not self.confident:
+            return "—"
+        return f"{self.confident_precise}/{self.confident} = {100 * self.confident_precise / self.confident:.1f}%"
 
 
 @dataclass
@@ -135,9 +149,12 @@ def _score(report: Report, cands: list[Candidate], rows: list[dict[str, str]], b
         for c in cands:
             cls = figure_class(c.row["unit_reported"], c.figure.unit.base_unit)
             ok = any(hit(c, r) for r in rows)
+            confident = float(c.row["confidence"]) >= CONFIDENT
             for key in ("all", cls):
                 report.tallies[key].candidates += 1
                 report.tallies[key].precise += ok
+                report.tallies[key].confident += confident
+                report.tallies[key].confident_precise += ok and confident
     return recalled
 
 
@@ -147,26 +164,28 @@ def markdown(report: Report, folders: list[Path], command: str) -> str:
         START,
         "## Extraction (`make bench-extract`)",
         "",
-        f"`{command}` on {platform.machine()}, Python {platform.python_version()}, one run over "
-        f"{len(report.texts)} source text(s) in {', '.join(f'`{f}`' for f in folders)}. A row is recalled when a "
-        "candidate has its value and unit (as written, or the same amount in the base unit) and the candidate's "
-        "number lies inside the row's evidence clause; a candidate is precise when it matches a row. Precision "
-        "counts only texts whose source has rows in `data/measures.csv` (texts of sources not yet in the data "
-        "have candidates but nothing to score them against).",
+        (f"`{command}` on {platform.machine()}, Python {platform.python_version()}, one run over "
+         f"{len(report.texts)} source text(s) in {', '.join(f'`{f}`' for f in folders)}. A row is recalled when a "
+         "candidate has its value and unit (as written, or the same amount in the base unit) and the candidate's "
+         "number lies inside the row's evidence clause; a candidate is precise when it matches a row. Precision "
+         "counts only texts whose source has rows in `data/measures.csv` (texts of sources not yet in the data "
+         "have candidates but nothing to score them against); the last column counts the candidates an analyst "
+         f"reads first, those with confidence ≥ {CONFIDENT} (the rest are mostly figures of paragraphs about "
+         "other things: economy briefs, company rounds)."),
         "",
-        "| figures | recall (rows found) | precision (candidates that are rows) |",
-        "|---|---:|---:|",
+        "| figures | recall (rows found) | precision (candidates that are rows) | precision, confidence ≥ 0.5 |",
+        "|---|---:|---:|---:|",
     ]
     names = {"all": "all", "money": "money (CNY)", "compute": "compute (FLOPS, cards)", "rates": "rates (%, 成, 半)",
              "other": "other (counts, ranks, TB, ms ...)"}
     for key in ("all", *CLASSES, "other"):
-        lines.append(f"| {names[key]} | {t[key].recall()} | {t[key].precision()} |")
+        lines.append(f"| {names[key]} | {t[key].recall()} | {t[key].precision()} | {t[key].confident_precision()} |")
     total_cands = sum(x[3] for x in report.texts)
     lines += [
         "",
-        f"Every candidate's evidence holds its number: {'yes' if not report.number_misses else 'no'} "
-        f"({total_cands - len(report.number_misses)}/{total_cands}). "
-        f"Extraction time: {sum(x[5] for x in report.texts):.2f} s for all texts.",
+        (f"Every candidate's evidence holds its number: {'yes' if not report.number_misses else 'no'} "
+         f"({total_cands - len(report.number_misses)}/{total_cands}). "
+         f"Extraction time: {sum(x[5] for x in report.texts):.2f} s for all texts."),
         "",
         f"Fields of the best matching candidate equal to the row's ({report.compared} matched rows): "
         + ", ".join(f"{f} {100 * report.agree[f] / report.fields[f]:.0f}%" for f in FIELDS if report.fields[f])
@@ -211,13 +230,13 @@ def main() -> None:
     if missing:
         sys.exit(f"error: source texts folder not found: {', '.join(map(str, missing))}")
     report = run(folders, args.data)
-    command = "make bench-extract" + (f" EXTRACT_FOLDERS=\"{' '.join(map(str, folders))}\"" if args.folder else "")
-    section = markdown(report, folders, command)
+    shown = [os.path.relpath(f, ROOT) if f.is_absolute() else str(f) for f in folders]
+    command = "make bench-extract" + ("" if shown == ["../shared/seeds"] else f" EXTRACT_FOLDERS=\"{' '.join(shown)}\"")
+    section = markdown(report, [Path(x) for x in shown], command)
     print(section)
     if not args.no_write:
         write_section(args.out, section)
 
 
 if __name__ == "__main__":
-    csv.field_size_limit(1 << 20)
     main()

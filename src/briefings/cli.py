@@ -213,11 +213,11 @@ def _report_append(result, out_file: Path, data_dir: Path) -> None:
         err.print(f"  [yellow]note:[/] {measures} has no column {escape(', '.join(result.left_out))} yet: left out")
     if not result.appended:
         out.print(f"nothing appended to {measures}: no confirmed candidate"
-                  + (" that is new" if result.duplicates else " (set confirmed to yes)"))
+                  + (" that is new" if result.duplicates else " (set confirmed to yes)"), soft_wrap=True)
         return
     ids = ", ".join(f"{new} (row {row})" for row, new in result.appended)
     out.print(f"[green]appended[/] {len(result.appended)} row(s) to {measures}: {escape(ids)}; "
-              "validation passed; run briefings verify-sources next")
+              "validation passed; run briefings verify-sources next", soft_wrap=True)
 
 
 @cli.command("data-date")

@@ -218,6 +218,10 @@ _NOT_A_UNIT_AFTER: dict[str, str] = {
     "卡": "片|脖子", "宗": "旨|教", "万": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里|余人",
     "亿": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里", "千万": "人|户|次|吨|辆|套|件|名",
 }
+#: Words that make a paragraph about AI, compute or data; a figure in a paragraph without
+#: any (nor an instrument's keyword) is kept with a low confidence (economy briefs, ads).
+_TOPIC = re.compile(r"人工智能|(?<![A-Za-z])AI(?![A-Za-z])|算力|智算|超算|大模型|模型|语料|数据|数字经济|数字产业|智能体|"
+                    r"芯片|云计算|5G|PUE|机架|机柜|独角兽|券")
 #: A bare 亿 or 万 (no 元) is an amount only in a clause with one of these words.
 _MONEY_WORDS = re.compile(r"元|资金|基金|投资|融资|估值|补贴|补助|奖励|资助|产值|营收|收入|交易额|金额|总额|预算|规模")
 _COUNT_UNITS = frozenset({"个", "家", "项", "支", "条", "宗", "张", "台", "卡"})
@@ -1127,6 +1131,10 @@ def _candidate(body: str, f: Figure, ctx: Context, lex: Lexicon, source_id: str,
     why.append(policy_why)
     if f.numeral == "chinese" or f.unit.base_unit == "count":
         confidence -= 0.1
+    paragraph = body[ctx.paragraph[0]:ctx.paragraph[1]]
+    if not _TOPIC.search(paragraph) and not any(w in paragraph for i in lex.instruments for w in i.keywords):
+        confidence = min(confidence, 0.1)
+        why.append("off topic: the paragraph names no AI, compute or data term")
     if basis == "stated":
         confidence += 0.05
     span = evidence_span(body, f, ctx)
@@ -1213,18 +1221,38 @@ def matches_row(value: str, unit: str, evidence: str, figure_span: tuple[int, in
     return any(a <= figure_span[0] and figure_span[1] <= b for a, b in evidence_spans(body, row["evidence"]))
 
 
+_RESTATED = ("region", "locality", "instrument", "metric", "qualifier", "source_id")
+
+
+def restates(candidate: Mapping[str, str], row: Mapping[str, str], units: Mapping[str, Unit]) -> bool:
+    """Whether a candidate states a row's figure again elsewhere in the same source: same
+    source, holder, instrument, metric, qualifier and figure (a text that sums up its
+    measures twice)."""
+    return bool(candidate["metric"]) and all(candidate[k] == row.get(k, "") for k in _RESTATED) and \
+        same_figure(candidate["value_reported"], candidate["unit_reported"], row["value_reported"], row["unit_reported"],
+                    units)
+
+
 def mark_duplicates(candidates: Sequence[Candidate], rows: Sequence[Mapping[str, str]], body: str,
                     units: Mapping[str, Unit]) -> int:
-    """Set ``duplicate_of`` on each candidate that repeats an existing row; returns how many."""
+    """Set ``duplicate_of`` on each candidate that repeats an existing row: the same figure
+    and evidence (``matches_row``; by position only for rows of the candidate's source), or
+    the same figure of the same source restated (``restates``); returns how many."""
     marked = 0
     for c in candidates:
         for r in rows:
+            same_source = r.get("source_id") == c.row["source_id"]
             if matches_row(c.row["value_reported"], c.row["unit_reported"], c.row["evidence"],
-                           (c.figure.start, c.figure.end), r, body, units):
-                c.row["duplicate_of"] = r["measure_id"]
-                c.row["why"] = f"repeats {r['measure_id']}; " + c.row["why"]
-                marked += 1
-                break
+                           (c.figure.start, c.figure.end) if same_source else None, r, body, units):
+                how = "repeats"
+            elif r.get("value_reported") and restates(c.row, r, units):
+                how = "restates"
+            else:
+                continue
+            c.row["duplicate_of"] = r["measure_id"]
+            c.row["why"] = f"{how} {r['measure_id']}; " + c.row["why"]
+            marked += 1
+            break
     return marked
 
 
@@ -1306,10 +1334,12 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
     ``data_dir/measures.csv`` with fresh ids (``<slug of the city or region>-<nnn>``).
 
     Each confirmed row's evidence must occur in the source text and its number in the
-    evidence; one that repeats an existing row is skipped (reported). The whole dataset is
-    then validated with the new rows, and measures.csv replaced atomically only when it
-    passes: on any problem nothing changes and DataError names the candidates file, row and
-    column. Columns the dataset does not have yet are left out (reported).
+    evidence; one that repeats an existing row (same figure; its number inside the row's
+    evidence, for a row of this source, or the same evidence) is skipped and reported. The
+    whole dataset is then validated with the new rows, and measures.csv replaced
+    atomically only when every check passes: on any problem nothing changes and DataError
+    lists them all, each naming the candidates file, row and column. Candidate columns the
+    dataset has no column for yet are left out (reported).
     """
     from .fsutil import atomic_write_text
     from .load import TABLES, load_dataset
@@ -1331,10 +1361,10 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
         if decision != "yes":
             result.unconfirmed += 1
             continue
-        problems.extend(_confirmed_problems(name, int(row_number), row, body, source_id))
-        confirmed.append((int(row_number), row))
-    if problems:
-        raise DataError(problems)
+        found = _confirmed_problems(name, int(row_number), row, body, source_id)
+        problems.extend(found)
+        if not found:
+            confirmed.append((int(row_number), row))
 
     measures_path = data_dir / "measures.csv"
     header = _csv_header(measures_path)
@@ -1344,7 +1374,8 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
     for row_number, row in confirmed:
         same = next((m["measure_id"] for m in existing
                      if matches_row(row["value_reported"], row["unit_reported"], row["evidence"],
-                                    _figure_span(body, row), m, body, lex.units)), None)
+                                    _figure_span(body, row) if m["source_id"] == source_id else None, m, body, lex.units)),
+                    None)
         if same:
             result.duplicates.append((row_number, same))
             continue
@@ -1357,10 +1388,10 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
         row = {**row, "measure_id": f"{prefix}-{top[prefix]:03d}"}
         existing.append(row)
         new_rows.append((row_number, row))
-    if problems:
-        raise DataError(problems)
     result.left_out = sorted({c for _, r in new_rows for c in MEASURE_COLUMNS if c not in header and r.get(c)})
     if not new_rows:
+        if problems:
+            raise DataError(problems)
         return result
 
     text = measures_path.read_text(encoding="utf-8")
@@ -1370,7 +1401,10 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
         writer.writerow([row.get(col, "") for col in header])
     new_text = (text if text.endswith("\n") else text + "\n") + buf.getvalue()
     first_new = text.rstrip("\n").count("\n") + 2  # spreadsheet row of the first new line
-    _validate_with(data_dir, new_text, TABLES, {first_new + i: n for i, (n, _) in enumerate(new_rows)}, name)
+    problems.extend(_validate_with(data_dir, new_text, TABLES, {first_new + i: n for i, (n, _) in enumerate(new_rows)},
+                                   name))
+    if problems:
+        raise DataError(problems)
     atomic_write_text(measures_path, new_text)
     result.appended = [(n, row["measure_id"]) for n, row in new_rows]
     return result
@@ -1406,9 +1440,9 @@ def _confirmed_problems(name: str, row_number: int, row: Mapping[str, str], body
 
 
 def _validate_with(data_dir: Path, measures_text: str, tables: Mapping[str, tuple[str, str]],
-                   new_rows: Mapping[int, int], candidates_name: str) -> None:
-    """Validate the dataset as it would be with ``measures_text``, in a scratch copy; raise
-    DataError naming the candidates file's row for a problem in a new row."""
+                   new_rows: Mapping[int, int], candidates_name: str) -> list[Problem]:
+    """Validate the dataset as it would be with ``measures_text``, in a scratch copy; each
+    problem of a new row names the candidates file's row instead."""
     from .load import load_dataset
 
     with tempfile.TemporaryDirectory(prefix="briefings-append-") as tmp:
@@ -1420,6 +1454,7 @@ def _validate_with(data_dir: Path, measures_text: str, tables: Mapping[str, tupl
         (scratch / "measures.csv").write_text(measures_text, encoding="utf-8")
         try:
             load_dataset(scratch)
+            return []
         except DataError as err:
             scratch_measures = display_path(scratch / "measures.csv")
             real = display_path(data_dir / "measures.csv")
@@ -1431,4 +1466,4 @@ def _validate_with(data_dir: Path, measures_text: str, tables: Mapping[str, tupl
                 else:
                     mapped.append(Problem(p.file.replace(display_path(scratch), display_path(data_dir)), p.row,
                                           p.column, p.message))
-            raise DataError(mapped) from None
+            return mapped
