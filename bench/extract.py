@@ -122,7 +122,8 @@ def run(folders: list[Path], data_dir: Path) -> Report:
     return report
 
 
-def _score(report: Report, cands: list[Candidate], rows: list[dict[str, str]], body: str, units) -> int:
+def _score(report: Report, cands: list[Candidate], rows: list[dict[str, str]], body: str, units: dict[str, Unit]
+           ) -> int:
     """Count recall and precision for one text; returns how many rows were recalled."""
     def hit(c: Candidate, r: dict[str, str]) -> bool:
         return matches_row(c.row["value_reported"], c.row["unit_reported"], c.row["evidence"],

@@ -31,9 +31,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import DataError, Problem, UsageError, display_path
 from .sources import normalize_text, number_in_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .load import Dataset
 
 #: The columns of ``measures.csv`` a candidate carries, in order (the widened dataset).
 MEASURE_COLUMNS: tuple[str, ...] = (
@@ -172,6 +178,8 @@ def chinese_number(numeral: str) -> int | None:
         return int("".join(str(_CN_DIGITS[c]) for c in numeral))
     total, digit = 0, None
     for c in numeral:
+        if c in "零〇":
+            continue  # 一百零五: a zero only marks a skipped place
         if c in _CN_DIGITS:
             if digit is not None:
                 return None  # two digits in a row inside a place numeral: not a number
@@ -375,8 +383,10 @@ def _figure(body: str, start: int, end: int, value: str, unit: Unit, numeral: st
     return Figure(start, end, value, unit, "eq", "", start, end, numeral)
 
 
-def _quantity_at(body: str, pos: int, units: Mapping[str, Unit], unit_re: re.Pattern[str]):
-    """(numeral match, value, numeral kind, unit or None, end) of the quantity at ``pos``."""
+def _quantity_at(body: str, pos: int, units: Mapping[str, Unit], unit_re: re.Pattern[str]
+                 ) -> tuple[re.Match[str], str, str, Unit | None, int] | None:
+    """(numeral match, value, numeral kind, unit or None, end offset) of the quantity at
+    ``pos``: 1.5万台 -> (…, "1.5", "arabic", 万台, end of 台)."""
     m = _QUANT.match(body, pos)
     if not m:
         return None
@@ -385,8 +395,6 @@ def _quantity_at(body: str, pos: int, units: Mapping[str, Unit], unit_re: re.Pat
         return None
     value, kind = parsed
     end = m.end()
-    if not m["mult"] and m["more1"] and not m["more2"]:
-        pass
     u = unit_re.match(body, end + 1 if body[end:end + 1] == " " else end)
     mult = m["mult"] or ""
     unit = None
@@ -455,7 +463,8 @@ def _ascending(low: str, high: str) -> bool:
         return False
 
 
-def _range_from(body: str, pos: int, low: str, kind: str, units: Mapping[str, Unit], unit_re: re.Pattern[str]):
+def _range_from(body: str, pos: int, low: str, kind: str, units: Mapping[str, Unit], unit_re: re.Pattern[str]
+                ) -> tuple[str, Unit, int] | None:
     """(high value, unit, end) when ``pos`` continues a range (2—3个): a separator, then a
     number with the unit both ends share; None otherwise."""
     sep = _RANGE_SEP.match(body, pos)
@@ -568,7 +577,7 @@ def _keywords(row: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
-def lexicon_from_dataset(ds) -> Lexicon:
+def lexicon_from_dataset(ds: Dataset) -> Lexicon:
     """The extractor's vocabularies from a validated ``load.Dataset``."""
     records = {name: getattr(ds, name).to_dict("records") for name in
                ("units", "regions", "metrics", "instruments", "policies", "measures", "sources")}
@@ -705,7 +714,7 @@ def _nearest_cue(body: str, a: int, b: int) -> tuple[str, str] | None:
     for m in _TARGET_VERBS.finditer(text):
         if best is None or m.end() > best[0]:
             best = (m.end(), "target", m.group())
-    for m in re.finditer(r"(?:到|至) ?20[0-4]\d ?年", text):
+    for m in re.finditer(r"(?:(?<!止)到|(?<!截)至) ?20[0-4]\d ?年", text):
         if best is None or m.end() > best[0]:
             best = (m.end(), "target", m.group())
     return (best[1], best[2]) if best else None
@@ -967,12 +976,6 @@ def _title_pattern(title: str) -> re.Pattern[str]:
     return re.compile(" ?".join(same.get(c, re.escape(c)) for c in normalize_text(title) if c != " "))
 
 
-def _title_pattern(title: str) -> re.Pattern[str]:
-    """A policy title as a source may print it: spaces anywhere, （） or (), “” or \"."""
-    same = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "“": "[“\"]", "”": "[”\"]"}
-    return re.compile(" ?".join(same.get(c, re.escape(c)) for c in normalize_text(title) if c != " "))
-
-
 _SHORT_TITLE = re.compile(r"[（(] ?(?:以下简称|以下称|下称|简称) ?(?P<short>《[^》]{1,20}》|“[^”]{1,20}”)")
 
 
@@ -1083,7 +1086,8 @@ def candidates_from(body: str, lex: Lexicon, source_id: str, doc_date: str | Non
     for f in figures:
         ctx = context_of(body, f.start, f.end, starts)
         place, joint, place_why = place_of(body, f, ctx, mentions, topics.get(ctx.paragraph[0], doc))
-        for holder in (joint or [place]):
+        holders: list[Place | None] = list(joint) if joint else [place]
+        for holder in holders:
             others = [p for p in joint if p.code != (holder.code if holder else None)]
             out.append(_candidate(body, f, ctx, lex, source_id, doc_year, holder, others, place_why,
                                   named_policies, head_end))
@@ -1306,7 +1310,7 @@ class AppendResult:
     left_out: list[str] = field(default_factory=list)
 
 
-def _read_candidates(path: Path):
+def _read_candidates(path: Path) -> pd.DataFrame:
     from .tables import read_table
 
     if not path.is_file():

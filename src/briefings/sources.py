@@ -74,7 +74,9 @@ def number_forms(value_reported: str, unit_reported: str) -> list[str]:
     """Ways the source may write a reported value: 12000, 12,000, 一百, 2—3 ..."""
     if "-" in value_reported:
         low, high = value_reported.split("-")
-        return [f"{low}{sep}{high}" for sep in ("-", "—", "–", "~", "～", "至", "到")]
+        # 2—3, and with the unit at both ends: 20%—50%
+        return [f"{low}{unit}{sep}{high}" for unit in dict.fromkeys(("", unit_reported))
+                for sep in ("-", "—", "–", "~", "～", "至", "到")]
     forms = [value_reported]
     if "." not in value_reported:
         n = int(value_reported)
