@@ -29,6 +29,7 @@ from pathlib import Path
 
 from briefings.extract import (
     Candidate,
+    Unit,
     extract,
     lexicon_from_dataset,
     matches_row,
