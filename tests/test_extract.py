@@ -146,7 +146,7 @@ def test_ranges(lex, text, value, unit):
 # --- qualifier words -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("word", "qualifier"), [
-    ("最高", "max"), ("不超过", "max"), ("不高于", "max"), ("小于", "max"), ("不到", "max"), ("低于", "max"),
+    ("最高", "max"), ("不超过", "max"), ("不超", "max"), ("不高于", "max"), ("小于", "max"), ("不到", "max"), ("低于", "max"),
     ("超过", "min"), ("超", "min"), ("突破", "min"), ("不少于", "min"), ("不低于", "min"),
     ("约", "approx"), ("近", "approx"),
 ])
@@ -179,6 +179,8 @@ def test_a_plain_figure_is_eq(lex):
     ("郑州数据交易中心累计交易额超30亿元。", "total", "data_trade_volume"),
     ("全省人工智能产业规模年均增长15%。", "per_year", "ai_industry_growth_rate"),
     ("东莞设立最高3000万元算力券。", "total", "pool_total"),
+    ("对通过模型备案的企业给予100万元一次性奖励。", "one_time", "grant_per_recipient"),
+    ("每家企业每年累计可领取最高500万元算力券。", "per_year", "cap_per_recipient"),
 ])
 def test_periods(lex, text, period, metric):
     has(only(text, lex), period=period, metric=metric)

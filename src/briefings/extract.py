@@ -223,7 +223,7 @@ _MULTIPLIERS: dict[str, Decimal] = {"万亿": Decimal("1e12"), "千万": Decimal
 _NOT_A_UNIT_AFTER: dict[str, str] = {
     "个": "百分点|月|工作日|小时|季度|人|体", "家": "庭|电|居|用|乡|长", "项": "目", "支": "持|付|撑|出|柱",
     "条": "件|例|款|线|链", "台": "阶|湾", "张": "家口", "元": "化|素|宇宙|器件|件|旦|年|月", "成": "为|立|果|本|效|员|就|熟|长|功|交|型|都|绩|品|像|套|熟",
-    "卡": "片|脖子", "宗": "旨|教", "万": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里|余人",
+    "卡": "片|脖子|时", "宗": "旨|教", "万": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里|余人",
     "亿": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里", "千万": "人|户|次|吨|辆|套|件|名",
 }
 #: Words that make a paragraph about AI, compute or data; a figure in a paragraph without
@@ -287,7 +287,7 @@ _IMPLICIT_ONE = re.compile(r"(?:突破|超过|达到|迈上|跨越|超|逾|近|�
 #: Qualifier words before a number: word -> qualifier. Longest first when matching.
 PREFIX_WORDS: dict[str, str] = {
     "最高": "max", "最多": "max", "不超过": "max", "不高于": "max", "不大于": "max", "小于": "max", "低于": "max",
-    "不到": "max", "不足": "max",
+    "不到": "max", "不足": "max", "不超": "max", "不多于": "max",
     "超过": "min", "超": "min", "突破": "min", "不少于": "min", "不低于": "min", "多于": "min", "大于": "min",
     "逾": "min", "至少": "min", "最低": "min",
     "约": "approx", "近": "approx", "接近": "approx", "大约": "approx", "将近": "approx",
@@ -620,8 +620,7 @@ def lexicon_from_records(t: Mapping[str, Sequence[Mapping[str, str]]]) -> Lexico
 
 _YEAR = re.compile(r"(?P<pre>到|至|截至|截止到|截止|于)? ?(?P<year>20[0-4]\d) ?年(?![\d—–-])")
 _RELATIVE_YEARS = {"今年": 0, "去年": -1, "明年": 1, "前年": -2, "上年": -1}
-_PERIOD_WORDS: dict[str, str] = {"每年": "per_year", "年均": "per_year", "年度": "per_year", "一次性": "one_time",
-                                 "累计": "total"}
+_PERIOD_WORDS: dict[str, str] = {"每年": "per_year", "年均": "per_year", "一次性": "one_time", "累计": "total"}
 _STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "proposal": ("建议", "提议", "呼吁"),
     "projection": ("预计", "预期", "有望"),
@@ -665,15 +664,20 @@ def _years_in(body: str, a: int, b: int, doc_year: int | None) -> list[tuple[int
 
 
 def period_of(body: str, f: Figure, ctx: Context) -> tuple[str, str]:
-    """(period, word): the period word nearest before the figure in its clause (每年,
-    年均, 年度 -> per_year; 一次性 -> one_time; 累计 -> total), or blank."""
-    text = body[ctx.clause[0]:f.start]
-    best = ("", "", -1)
-    for word, period in _PERIOD_WORDS.items():
-        at = text.rfind(word)
-        if at > best[2]:
-            best = (period, word, at)
-    return best[0], best[1]
+    """(period, word): the period word of the figure's clause: before the figure (每年,
+    年均 -> per_year; 一次性 -> one_time; 累计 -> total; the nearest, but 每年 or 一次性 over
+    累计: 每年累计最高500万元 is yearly), else right after it (100万元一次性奖励); or blank."""
+    before = body[ctx.clause[0]:f.start]
+    found = [(before.rfind(w), p, w) for w, p in _PERIOD_WORDS.items() if w in before]
+    if found:
+        specific = [x for x in found if x[1] != "total"]
+        _, period, word = max(specific or found)
+        return period, word
+    after = body[f.end:min(ctx.clause[1], f.end + 6)]
+    for word in ("一次性", "每年"):
+        if word in after:
+            return _PERIOD_WORDS[word], word
+    return "", ""
 
 
 def status_of(body: str, f: Figure, ctx: Context, year: str, basis: str, doc_year: int | None) -> tuple[str, str]:
@@ -1050,6 +1054,8 @@ def evidence_span(body: str, f: Figure, ctx: Context) -> tuple[int, int]:
         a += 1
     while b > a and body[b - 1] in " ":
         b -= 1
+    while a < min(b, wa) and body[a] in "=+-@":
+        a += 1  # a clause a spreadsheet would read as a formula: start past the sign
     return a, b
 
 
