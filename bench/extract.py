@@ -191,7 +191,9 @@ def markdown(report: Report, folders: list[Path], command: str) -> str:
         "",
         f"Fields of the best matching candidate equal to the row's ({report.compared} matched rows): "
         + ", ".join(f"{f} {100 * report.agree[f] / report.fields[f]:.0f}%" for f in FIELDS if report.fields[f])
-        + "."
+        + ". (Where a source states no year the dataset leaves it blank, the extractor gives the document's year "
+        "with year_basis `document`; policy ids often name a document the text calls by a phrase.) The seed "
+        "texts were the extractor's development set."
         if report.compared else "",
         "",
         "| text | source | rows with a value | candidates | rows recalled | seconds |",
