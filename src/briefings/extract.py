@@ -232,7 +232,6 @@ _TOPIC = re.compile(r"人工智能|(?<![A-Za-z])AI(?![A-Za-z])|算力|智算|超
                     r"芯片|云计算|5G|PUE|机架|机柜|独角兽|券")
 #: A bare 亿 or 万 (no 元) is an amount only in a clause with one of these words.
 _MONEY_WORDS = re.compile(r"元|资金|基金|投资|融资|估值|补贴|补助|奖励|资助|产值|营收|收入|交易额|金额|总额|预算|规模")
-_COUNT_UNITS = frozenset({"个", "家", "项", "支", "条", "宗", "张", "台", "卡"})
 
 
 def units_from_table(rows: Iterable[Mapping[str, str]]) -> dict[str, Unit]:
