@@ -1,4 +1,4 @@
-# Verbs: setup (everything, once), test, reports, validate, catalogs, pack, bench (on demand), clean.
+# Verbs: setup (everything, once), test, reports, validate, catalogs, pack, bench and bench-extract (on demand), clean.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 LOCKS := requirements/build.txt requirements/runtime.txt requirements/test.txt
 
-.PHONY: setup test reports validate catalogs pack clean bench
+.PHONY: setup test reports validate catalogs pack clean bench bench-extract
 
 setup: $(STAMP)
 
@@ -50,6 +50,12 @@ pack: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# The extractor against data/measures.csv: recall and precision over every source text in
+# EXTRACT_FOLDERS (space separated), written to BENCHMARKS.md.
+EXTRACT_FOLDERS ?= ../shared/seeds
+bench-extract: setup
+	$(BIN)/python bench/extract.py $(foreach folder,$(EXTRACT_FOLDERS),--folder $(folder))
 
 clean:
 	rm -rf reports/* reports/.briefings* build .pytest_cache node_modules

@@ -186,6 +186,97 @@ def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, requir
               + (f"; {len(absent)} source(s) not checked (text absent)" if absent else ""))
 
 
+@cli.command()
+@click.argument("text_file", metavar="TEXT", type=click.Path(path_type=Path))
+@click.option("--source-id", "source_id", required=True, help="The source's id (a source_id of sources.csv, or the one it will have).")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="Candidates CSV to write (with --append: the reviewed file to read) [default: standard output].")
+@click.option("--append", is_flag=True,
+              help="Add the candidates of --out whose confirmed column is yes to measures.csv (fresh ids, validated first).")
+@click.option("--date", "doc_date", default=None, metavar="DATE",
+              help="The document's date (2025, 2025-07, 2025-07-29) [default: the source's date in sources.csv, "
+                   "else the first date printed in the text].")
+@click.option("--force", is_flag=True, help="Overwrite an --out file in which candidates are already confirmed.")
+@DATA_OPTION
+@reports_errors
+def extract(text_file: Path, source_id: str, out_file: Path | None, append: bool, doc_date: str | None, force: bool,
+            data_dir: Path) -> None:
+    """Propose candidate rows of measures.csv from a source TEXT (never written into data/),
+    or with --append add the confirmed ones."""
+    from . import extract as ex
+    from .dates import parse as parse_date
+
+    if not source_id.strip():
+        raise UsageError("--source-id needs the source's id (it was given empty)")
+    if doc_date is not None:
+        try:
+            parse_date(doc_date)
+        except ValueError:
+            raise UsageError(f"--date {doc_date!r} is not a date (2025, 2025-H2, 2025-07, 2025-07-29)") from None
+    raw = ex.read_text_file(text_file)
+    if append:
+        if out_file is None:
+            raise UsageError("--append reads the reviewed candidates: give them with --out FILE")
+        result = ex.append_confirmed(out_file, raw, source_id, data_dir)
+        _report_append(result, out_file, data_dir)
+        return
+    if out_file is not None:
+        _check_candidates_target(out_file, data_dir, force)
+    dataset = load_data(data_dir)
+    if source_id not in set(dataset.sources["source_id"]):
+        err.print(f"[yellow]note:[/] source {escape(source_id)} is not in sources.csv yet: add it before --append"
+                  + ("" if doc_date else "; the document date is read from the text"))
+    _, candidates = ex.extract(raw, ex.lexicon_from_dataset(dataset), source_id, doc_date)
+    text = ex.candidates_csv(candidates)
+    duplicates = sum(bool(c.row["duplicate_of"]) for c in candidates)
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        from .fsutil import atomic_write_text
+
+        atomic_write_text(out_file, text)
+    where = escape(display_path(out_file)) if out_file else "standard output"
+    err.print(f"[green]ok[/] {len(candidates)} candidate(s) from {escape(display_path(text_file))} to {where}"
+              + (f"; {duplicates} repeat existing rows (duplicate_of)" if duplicates else "")
+              + "; review them, set confirmed to yes, then run again with --append")
+
+
+def _check_candidates_target(out_file: Path, data_dir: Path, force: bool) -> None:
+    """Candidates never go into the data folder, and never over an analyst's confirmations."""
+    target = out_file.resolve()
+    if target.is_relative_to(data_dir.resolve()):
+        raise UsageError(f"--out {display_path(out_file)} is inside the data folder {display_path(data_dir)}: "
+                         "candidates are written elsewhere and added with --append")
+    if out_file.is_dir():
+        raise UsageError(f"--out {display_path(out_file)} is a folder: give a CSV file name")
+    if out_file.is_file() and not force:
+        import csv
+        import io
+
+        try:
+            rows = list(csv.DictReader(io.StringIO(out_file.read_text(encoding="utf-8"), newline="")))
+        except (UnicodeDecodeError, csv.Error):
+            rows = []
+        if any((r.get("confirmed") or "").strip() for r in rows):
+            raise UsageError(f"{display_path(out_file)} already has confirmed candidates: run with --append to add them, "
+                             "write to another --out, or --force to overwrite")
+
+
+def _report_append(result, out_file: Path, data_dir: Path) -> None:
+    measures = escape(display_path(data_dir / "measures.csv"))
+    for row, same in result.duplicates:
+        err.print(f"  [yellow]skipped[/] {escape(display_path(out_file))}, row {row}: repeats {escape(same)} (duplicate)")
+    if result.left_out:
+        err.print(f"  [yellow]note:[/] {measures} has no column {escape(', '.join(result.left_out))} yet: left out")
+    if not result.appended:
+        out.print(f"nothing appended to {measures}: no confirmed candidate"
+                  + (" that is new" if result.duplicates else " (set confirmed to yes)"), soft_wrap=True)
+        return
+    ids = ", ".join(f"{new} (row {row})" for row, new in result.appended)
+    out.print(f"[green]appended[/] {len(result.appended)} row(s) to {measures}: {escape(ids)}; "
+              "validation passed; run briefings verify-sources next", soft_wrap=True)
+
+
 @cli.command("data-date")
 @DATA_OPTION
 @click.option("--epoch", is_flag=True, help="As seconds since 1970 (for SOURCE_DATE_EPOCH).")

@@ -94,6 +94,15 @@ def finite_number(*, positive: bool = False) -> pa.Check:
     return pa.Check(lambda s: s.map(ok), error=f"must be {what} of reasonable size (below 10^30)")
 
 
+#: A keyword list: ``;``-separated words or phrases, none blank, no space around a ``;``
+#: (``算力券;智能算力券``). Blank when a metric or instrument has no keywords yet.
+KEYWORDS_RE = r"^[^;\s](?:[^;]*[^;\s])?(?:;[^;\s](?:[^;]*[^;\s])?)*$"
+
+
+def keyword_list() -> pa.Check:
+    return matches(KEYWORDS_RE, "keywords separated by ; (no blank keyword, no space around ;)", blank=True)
+
+
 def text(*checks: pa.Check, unique: bool = False) -> pa.Column:
     return pa.Column(str, checks=list(checks), unique=unique, nullable=False)
 
@@ -186,6 +195,9 @@ METRICS = pa.DataFrameSchema(
         "definition_en": text(required()),
         "sentence_zh": optional_text(),  # sentence patterns (sentences.py); checked in load
         "sentence_en": optional_text(),
+        # words that name this metric in a source text, for ``briefings extract``
+        "keywords_zh": text(keyword_list()),
+        "keywords_en": text(keyword_list()),
     },
     name="metrics",
 )
@@ -201,6 +213,9 @@ INSTRUMENTS = pa.DataFrameSchema(
         "pays_for_en": text(required()),
         "sentence_zh": optional_text(),
         "sentence_en": optional_text(),
+        # words that name this instrument in a source text, for ``briefings extract``
+        "keywords_zh": text(keyword_list()),
+        "keywords_en": text(keyword_list()),
     },
     name="instruments",
 )
@@ -253,8 +268,8 @@ MEASURES = pa.DataFrameSchema(
 OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
     "measures": frozenset({"note_zh", "note_en", "curator_note", "joint_with"}),
     "sources": frozenset({"url", "sha256", "issuer_zh", "issuer_en", "accessed", "curator_note"}),
-    "metrics": frozenset({"sentence_zh", "sentence_en"}),
-    "instruments": frozenset({"sentence_zh", "sentence_en"}),
+    "metrics": frozenset({"sentence_zh", "sentence_en", "keywords_zh", "keywords_en"}),
+    "instruments": frozenset({"sentence_zh", "sentence_en", "keywords_zh", "keywords_en"}),
 }
 
 

@@ -1,14 +1,17 @@
 """Check every evidence clause against the source articles (``briefings verify-sources``).
 
 Both sides are normalized the way the seeds README describes: pinyin in parentheses
-dropped, Traditional converted to Simplified with OpenCC, whitespace folded, 「」 as “”.
-Then the evidence must occur in the article, and the reported number in the evidence.
+dropped, Traditional converted to Simplified with OpenCC, whitespace folded, 「」 as “”;
+and full-width digits, Latin letters and number signs (１２％, ＰＵＥ) as their ASCII
+forms (Unicode NFKC, one character for one). Then the evidence must occur in the
+article, and the reported number in the evidence.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +25,9 @@ from .load import Dataset
 _PINYIN = re.compile(r"\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 _SPACE = re.compile(r"\s+")
 _DIGITS = "零一二三四五六七八九"
+#: Full-width forms folded to ASCII: digits, Latin letters and the signs a number is
+#: written with (％ ． ＋ － ～ ／). Chinese punctuation (，。：；（）“”) stays as written.
+_WIDE = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e\uff0b\uff0d\uff5e\uff0f]")
 
 
 @lru_cache(maxsize=1)
@@ -29,9 +35,14 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def fold_width(text: str) -> str:
+    """Full-width digits, letters and number signs as ASCII (１２．５％ -> 12.5%); same length."""
+    return _WIDE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
 def normalize_text(text: str) -> str:
     """Normalize source text or evidence for matching."""
-    text = _PINYIN.sub("", text)
+    text = _PINYIN.sub("", fold_width(text))
     text = _t2s().convert(text)
     text = text.replace("「", "“").replace("」", "”")
     return _SPACE.sub(" ", text).strip()
@@ -64,7 +75,9 @@ def number_forms(value_reported: str, unit_reported: str) -> list[str]:
     """Ways the source may write a reported value: 12000, 12,000, 一百, 2—3 ..."""
     if "-" in value_reported:
         low, high = value_reported.split("-")
-        return [f"{low}{sep}{high}" for sep in ("-", "—", "–", "~", "～", "至", "到")]
+        # 2—3, and with the unit at both ends: 20%—50%
+        return [f"{low}{unit}{sep}{high}" for unit in dict.fromkeys(("", unit_reported))
+                for sep in ("-", "—", "–", "~", "～", "至", "到")]
     forms = [value_reported]
     if "." not in value_reported:
         n = int(value_reported)
