@@ -47,6 +47,7 @@ catalogs: setup
 
 pack: setup
 	$(BIN)/briefings pack
+	$(BIN)/briefings proof
 
 bench: setup
 	$(BIN)/python bench/run.py

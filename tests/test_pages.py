@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from briefings.build import build
+
 from briefings.figures import MIN_FONT_PT, WIDTH_IN
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, PROJECT, ROOT, build
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -159,7 +159,7 @@ def test_a_base_address_makes_pdf_links_absolute(reports, tmp_path, monkeypatch)
 
     from briefings.render import BuiltinRenderer, Settings
 
-    settings = Settings.load()
+    settings = Settings.load(PROJECT.quarto_config)
     settings.raw["base-url"] = "https://example.org/briefings/"
     folder = tmp_path / "hubei"
     shutil.copytree(reports / "hubei", folder)

@@ -18,18 +18,21 @@ from pathlib import Path
 import pytest
 
 
-from .conftest import DATA, build, builtin_renderer
+from .conftest import DATA, PROJECT, build, builtin_renderer
 
 PROVINCES = ("henan", "jiangsu", "guangdong", "hebei")
 
 FRESH_COMPILE = """
 import sys, typst
-from briefings.render import CJK_FONT_DIRS, source_date
-typ, date, out = sys.argv[1:4]
-compiler = typst.Compiler(font_paths=[d for d in CJK_FONT_DIRS if __import__("pathlib").Path(d).is_dir()], ignore_system_fonts=True)
-open(out, "wb").write(compiler.compile(input=typ, root=str(__import__("pathlib").Path(typ).parent),
+from pathlib import Path
+from briefings.project import Project
+from briefings.render import BuiltinRenderer, Settings, source_date
+typ, date, out, root = sys.argv[1:5]
+renderer = BuiltinRenderer(Settings.load(Project.at(Path(root)).quarto_config))
+compiler = typst.Compiler(font_paths=renderer.font_dirs, ignore_system_fonts=True)
+open(out, "wb").write(compiler.compile(input=typ, root=str(Path(typ).parent),
                                        timestamp=int(source_date(date).timestamp()),
-                                       pdf_standards=BuiltinRenderer().pdf_standards))
+                                       pdf_standards=renderer.pdf_standards))
 """
 
 
@@ -58,7 +61,7 @@ def test_every_pdf_equals_a_fresh_compile_of_its_source(single_worker_build, tmp
     for pdf in pdfs:
         data_date = json.loads((pdf.parent / "results.json").read_text(encoding="utf-8"))["data_as_of"]
         fresh = tmp_path / f"{pdf.parent.name}.{pdf.name}"
-        subprocess.run([sys.executable, "-c", FRESH_COMPILE, str(pdf.with_suffix(".typ")), data_date, str(fresh)], check=True)
+        subprocess.run([sys.executable, "-c", FRESH_COMPILE, str(pdf.with_suffix(".typ")), data_date, str(fresh), str(PROJECT.root)], check=True)
         if fresh.read_bytes() != pdf.read_bytes():
             assert pdf_text(fresh) == pdf_text(pdf), f"{pdf} prints other characters than a fresh compile of its source"
             pytest.fail(f"{pdf} differs from a fresh compile of its source (same text, other bytes)")

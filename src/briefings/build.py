@@ -12,6 +12,7 @@ as a whole; a failure leaves its previous briefing untouched and the others stil
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -224,24 +225,30 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     from .analysis import read_results
     from .document import render_document
     from .fsutil import atomic_write_text
-    from .review import province_changes, read_baseline
+    from .review import CHANGES_FILE, editorial_state, province_changes, read_baseline
     from .workers import report
 
     results = read_results(folder)
-    changes = province_changes(results, read_baseline(Path(task.review))) if task.review else None
+    baseline = read_baseline(Path(task.review)) if task.review else None
+    changes = province_changes(results, baseline)  # once per build: the box, the index, diff and pack read it
+    editorial = editorial_state(results, baseline)
     documents = []
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
         atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes,
                                                templates=Project(Path(task.project)).templates,
-                                               links=links_for(task.languages, task.formats)))
+                                               links=links_for(task.languages, task.formats), editorial=editorial))
         documents.append(qmd)
+    extra = []
+    if changes is not None:
+        atomic_write_text(folder / CHANGES_FILE, json.dumps(changes, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+        extra.append(CHANGES_FILE)
     if not _worker_renderer(task.renderer, task.project).batched:
         report(task.slug, "render " + " ".join(task.languages))
     from .quarto import write_hand_render_config
 
     hand = write_hand_render_config(folder, _worker_renderer(task.renderer, task.project).settings)  # a hand render works there
-    return sorted({qmd.name for qmd in documents} | {hand} | set(_render_here(task, documents, results["data_as_of"])))
+    return sorted({qmd.name for qmd in documents} | {hand} | set(extra) | set(_render_here(task, documents, results["data_as_of"])))
 
 
 def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
@@ -466,7 +473,7 @@ class _Build:
 
 
 #: The names the tool gives the files of a province's (or the overview's) folder.
-OUTPUT_NAME = re.compile(r"^(_quarto\.yml|results\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
+OUTPUT_NAME = re.compile(r"^(_quarto\.yml|results\.json|changes\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
                          r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf))$")
 
 
@@ -594,7 +601,7 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
     from .analysis import read_results
     from .dates import display
     from .document import index_figures
-    from .review import province_changes
+    from .review import read_changes
 
     entries = []
     for slug in slugs:
@@ -602,7 +609,7 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
             results = read_results(out_root / slug)
         except (OSError, ValueError):
             continue
-        report = province_changes(results, baseline)
+        report = read_changes(out_root / slug) if baseline is not None else None  # the build's own report
         dates = results.get("source_dates") or []
         entries.append({"slug": slug, "province": results["province"], "figures": index_figures(results),
                         "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"],

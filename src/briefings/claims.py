@@ -43,7 +43,8 @@ Claim = dict[str, Any]
 
 
 def claim_id(kind: str, measure_ids: list[str], variant: str = "") -> str:
-    """Stable across builds: the kind and the measures (and the comparison) it rests on."""
+    """Stable across builds: the kind and what it is about (the subject's measure, and its
+    comparison or the other measure of a pair), and the variant."""
     digest = hashlib.sha256("|".join([kind, variant, *measure_ids]).encode()).hexdigest()[:10]
     return f"{kind}-{measure_ids[0]}-{digest}"
 
@@ -271,8 +272,10 @@ def comparison_claims(c: dict[str, Any], subject_entry: dict[str, Any] | None, d
             factor = _factor(me, runner, c["lower_is_stronger"])
             if factor is not None and factor >= WIDE_FACTOR and not me["tie"]:
                 with_ratio = {**claim, "variant": "rank+ratio", "ratio": factor}
-                variants.append({**with_ratio, "id": claim_id("rank", ids, "ratio")})
-        variants.append({**claim, "id": claim_id("rank", ids)})
+                variants.append({**with_ratio, "id": claim_id("rank", [me["measure_id"], c["id"]], "ratio")})
+        # the id names the figure and its comparison, not every holder in it: a region added
+        # to the comparison changes the claim's rank, not which claim it is
+        variants.append({**claim, "id": claim_id("rank", [me["measure_id"], c["id"]])})
         return variants
     if c["kind"] == "pair":
         (other,) = others

@@ -397,16 +397,65 @@ def review() -> None:
 @review.command("accept")
 @OUT_OPTION
 @REVIEW_OPTION
+@click.option("--province", "provinces", multiple=True, help="Sign off only this province (repeatable) [default: all].")
 @click.option("--date", "on", default=None, metavar="YYYY-MM-DD", help="Date of the review [default: today].")
 @reports_errors
-def review_accept(out_root: Path | None, review_file: Path | None, on: str | None) -> None:
-    """Record the briefings in OUT as reviewed (commit the record with the project)."""
+def review_accept(out_root: Path | None, review_file: Path | None, provinces: tuple[str, ...], on: str | None) -> None:
+    """Sign the briefings in OUT off, claim by claim (commit the record with the project)."""
     from .review import accept
 
     out_root, review_file = out_folder(out_root), review_record(review_file)
-    baseline = accept(out_root, review_file, on=on)
-    out.print(f"[green]ok[/] {len(baseline.provinces)} briefing(s) of build {escape(baseline.build_id)} recorded as reviewed "
-              f"on {escape(baseline.date)} in {escape(display_path(review_file))}")
+    baseline = accept(out_root, review_file, on=on, provinces=provinces)
+    which = ", ".join(provinces) if provinces else f"{len(baseline.provinces)} briefing(s)"
+    claims = sum(len(baseline.provinces[s]["claims"]) for s in (provinces or baseline.provinces))
+    out.print(f"[green]ok[/] {escape(which)} signed off ({claims} claims) in {escape(display_path(review_file))}")
+
+
+CLAIM_ARGUMENT = click.argument("claim_id", metavar="CLAIM")
+
+
+@review.command("hold")
+@CLAIM_ARGUMENT
+@OUT_OPTION
+@REVIEW_OPTION
+@click.option("--note", default="", help="Why (kept in the record).")
+@reports_errors
+def review_hold(claim_id: str, out_root: Path | None, review_file: Path | None, note: str) -> None:
+    """Hold a claim back: the next build does not print it until it is released."""
+    from .review import set_editorial
+
+    slug = set_editorial(out_folder(out_root), review_record(review_file), claim_id, "hold", note=note)
+    out.print(f"[green]ok[/] {escape(claim_id)} ({escape(slug)}) held back; rebuild to apply")
+
+
+@review.command("release")
+@CLAIM_ARGUMENT
+@OUT_OPTION
+@REVIEW_OPTION
+@reports_errors
+def review_release(claim_id: str, out_root: Path | None, review_file: Path | None) -> None:
+    """Release a held-back or rephrased claim: the generated sentence is printed again."""
+    from .review import set_editorial
+
+    slug = set_editorial(out_folder(out_root), review_record(review_file), claim_id, None)
+    out.print(f"[green]ok[/] {escape(claim_id)} ({escape(slug)}) released; rebuild to apply")
+
+
+@review.command("rephrase")
+@CLAIM_ARGUMENT
+@OUT_OPTION
+@REVIEW_OPTION
+@click.option("--zh", default="", help="The editor's Chinese sentence.")
+@click.option("--en", default="", help="The editor's English sentence.")
+@click.option("--note", default="", help="Why (kept in the record).")
+@reports_errors
+def review_rephrase(claim_id: str, out_root: Path | None, review_file: Path | None, zh: str, en: str, note: str) -> None:
+    """Print an editor's wording of a claim instead of the generated sentence, while the
+    claim's basis stays the one it was written for (a changed basis is flagged)."""
+    from .review import set_editorial
+
+    slug = set_editorial(out_folder(out_root), review_record(review_file), claim_id, "rephrase", zh=zh, en=en, note=note)
+    out.print(f"[green]ok[/] {escape(claim_id)} ({escape(slug)}) rephrased; rebuild to apply")
 
 
 @review.command("status")
@@ -451,6 +500,22 @@ def diff_command(out_root: Path | None, review_file: Path | None, as_json: bool)
     else:
         click.echo(inert(diff_text(report)))
     sys.exit(1 if report["changed"] or report["removed"] else 0)
+
+
+@cli.command()
+@click.option("--province", "provinces", multiple=True, help="Province slug (repeatable) [default: every province built].")
+@OUT_OPTION
+@REVIEW_OPTION
+@reports_errors
+def proof(provinces: tuple[str, ...], out_root: Path | None, review_file: Path | None) -> None:
+    """Proof sheets: every claim each briefing prints beside its source clauses, in both
+    languages (OUT/proof/<slug>.html|.pdf, and OUT/proof/proofs.pdf with them all)."""
+    from .proof import build_proofs
+
+    out_root, review_file = out_folder(out_root), review_record(review_file)
+    result = build_proofs(current_project(), out_root, provinces, review=review_file if review_file.is_file() else None)
+    out.print(f"[green]wrote[/] {escape(display_path(result.folder))}: {len(result.provinces)} proof sheet(s), "
+              f"{result.claims} claims, and proofs.pdf")
 
 
 @cli.command()

@@ -157,8 +157,10 @@ class Citations:
 class Edition:
     """One language's wording of one province's results."""
 
-    def __init__(self, results: dict[str, Any], lang: str):
+    def __init__(self, results: dict[str, Any], lang: str, editorial: dict[str, dict[str, Any]] | None = None):
         self.results, self.lang = results, lang
+        #: the review record's decisions on this province's claims (review.editorial_state)
+        self.editorial = editorial or {}
         self.punct = PUNCTUATION[lang]
         self._ = gettext_for(lang)
         self.ngettext = ngettext_for(lang)
@@ -261,15 +263,31 @@ def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]
     }
 
 
+def claim_text(claim: dict[str, Any], edition: Edition) -> str:
+    """A claim's sentence (plain text): an editor's wording when the review record holds one
+    for the claim's current basis, else the generated sentence."""
+    state = edition.editorial.get(claim["id"], {})
+    if state.get("action") == "rephrase" and state.get(edition.lang, "").strip():
+        return state[edition.lang]
+    return edition.words.sentence(claim)
+
+
+def printed(claim: dict[str, Any], edition: Edition) -> bool:
+    """False for a claim an editor holds back: it is not printed until released."""
+    return edition.editorial.get(claim["id"], {}).get("action") != "hold"
+
+
 def claim_sentence(claim: dict[str, Any], edition: Edition) -> str:
-    """A claim's sentence, escaped for markdown, with the citation marks of its measures."""
-    return edition.md(edition.words.sentence(claim)) + edition.cite.marker(*claim["measure_ids"])
+    """A claim's sentence, escaped for markdown (an editor's wording too: it is data), with
+    the citation marks of its measures."""
+    return edition.md(claim_text(claim, edition)) + edition.cite.marker(*claim["measure_ids"])
 
 
 def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
     """The sentences above a comparison: its sound claims about this province's figures."""
-    claims = [k for k in edition.results["claims"] if k.get("where") == "lead" and k.get("comparison_id") == c["id"]]
-    return edition.punct["gap"].join(edition.md(edition.words.sentence(k)) for k in claims)
+    claims = [k for k in edition.results["claims"] if k.get("where") == "lead" and k.get("comparison_id") == c["id"]
+              and printed(k, edition)]
+    return edition.punct["gap"].join(edition.md(claim_text(k, edition)) for k in claims)
 
 
 #: Rows of a ranking's table; beyond them only this province's rows are added (with a note).
@@ -318,7 +336,7 @@ def alone_view(comparisons: list[dict[str, Any]], edition: Edition) -> dict[str,
 def findings_sentences(results: dict[str, Any], edition: Edition) -> list[str]:
     """The key findings: the chosen claims, each as its sentence with its citations."""
     by_id = {c["id"]: c for c in results["claims"]}
-    return [claim_sentence(by_id[i], edition) for i in results["findings"]]
+    return [claim_sentence(by_id[i], edition) for i in results["findings"] if printed(by_id[i], edition)]
 
 
 def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:
@@ -428,15 +446,18 @@ def _methodology(results: dict[str, Any], edition: Edition) -> dict[str, Any]:
     return {"words": words}
 
 
-def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything the template prints for one language."""
-    edition = Edition(results, lang)
+def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None,
+                     editorial: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything the template prints for one language (``editorial``: held-back and
+    rephrased claims, from the review record)."""
+    edition = Edition(results, lang, editorial)
     province = results["province"]
     name = province["name_zh"] if lang == "zh" else province["name_en"]
     findings = findings_sentences(results, edition)
     thin = results.get("profile") == "thin"
     statements = [claim_sentence(c, edition) for c in results["claims"]
-                  if c["kind"] in ("statement", "reference") and c["id"] not in results["findings"]] if thin else []
+                  if c["kind"] in ("statement", "reference") and c["id"] not in results["findings"] and printed(c, edition)] \
+        if thin else []
     sections = _sections(results, edition)
     references, reference_remarks = _references(results, edition)
     priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
@@ -507,13 +528,15 @@ ALL_LINKS = {"other_language": True, "pdf": True, "html": True}
 
 
 def render_document(results: dict[str, Any], lang: str, *, build_id: str, templates: Path,
-                    changes: dict[str, Any] | None = None, links: dict[str, bool] | None = None) -> str:
+                    changes: dict[str, Any] | None = None, links: dict[str, bool] | None = None,
+                    editorial: dict[str, dict[str, Any]] | None = None) -> str:
     """The Quarto-markdown text of one briefing in one language (``templates``: the project's;
     ``links``: which sibling outputs the build makes, the page links nothing else)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     template = environment(lang, templates).get_template("briefing.qmd.j2")
-    return template.render(**document_context(results, lang, build_id=build_id, changes=changes), links=links or ALL_LINKS)
+    return template.render(**document_context(results, lang, build_id=build_id, changes=changes, editorial=editorial),
+                           links=links or ALL_LINKS)
 
 
 def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def build_pack(project: Project, out_root: Path, lang: str, *, changed_first: bo
     from .format import cjk_spacing
     from .i18n import gettext_for, ngettext_for
     from .manifest import read_manifest
-    from .review import province_changes, read_baseline
+    from .review import province_changes, read_baseline, read_changes
 
     manifest = read_manifest(out_root)
     slugs = sorted(manifest.get("provinces", {}))
@@ -67,7 +67,7 @@ def build_pack(project: Project, out_root: Path, lang: str, *, changed_first: bo
     provinces = []
     for slug in slugs:
         results = read_results(out_root / slug)
-        report = province_changes(results, baseline)
+        report = (read_changes(out_root / slug) or province_changes(results, baseline)) if baseline else None
         changed = bool(report and report["changed"])
         provinces.append({"slug": slug, "name": results["province"]["name_zh" if lang == "zh" else "name_en"],
                           "changed": changed, "results": results,

@@ -110,6 +110,20 @@ def build_lock(out_root: Path, *, wait: bool = True, notify=None) -> Iterator[No
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def build_running(out_root: Path) -> bool:
+    """True while a build holds the output folder's lock (readers then refuse or wait)."""
+    try:
+        with open(out_root / LOCK_FILE, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False
+
+
 def new_staging(out_root: Path, slug: str) -> Path:
     """A fresh staging folder for one province, beside its final folder."""
     if not SLUG.match(slug):
