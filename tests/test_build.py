@@ -339,7 +339,7 @@ def test_a_manifest_of_the_wrong_shape_is_ignored(first, tmp_path):
         (out / "manifest.json").write_text(bad, encoding="utf-8")
         outcomes = build(DATA, out, provinces=("henan",), languages=("en",), formats=("html",), jobs=1, renderer="builtin")
         assert outcomes[0].ok
-        assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["format"] == 2
+        assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["format"] == 3
 
 
 def test_a_second_build_into_the_same_folder_waits_or_refuses(first, tmp_path):

@@ -43,4 +43,4 @@ def test_the_dataset_records_article_000_as_second_half_of_2025():
     sources = load_dataset(DATA).sources.set_index("source_id")
     assert sources.at["nbd-2025-henan", "date"] == "2025-H2"
     assert sources.at["nbd-2025-henan", "title_kind"] == "descriptive"
-    assert latest(list(sources["date"])) == "2025-H2"
+    assert latest([sources.at[s, "date"] for s in sources.index if s.startswith(("nbd-", "dahe-", "cena-", "newsweek-"))]) == "2025-H2"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
@@ -36,13 +38,14 @@ def test_each_panel_is_one_ranking_of_the_tables(everything):
                 with plt.rc_context(STYLE):
                     fig = section_figure(comparisons, lang, results["province"], titles, results["instruments"])
                     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
-                    assert [ax.get_title(loc="left") for ax in panels] == [titles[c["id"]] for c in comparisons]
+                    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731 (titles wrap to the panel's width)
+                    assert [squash(ax.get_title(loc="left")) for ax in panels] == [squash(titles[c["id"]]) for c in comparisons]
                     for ax, c in zip(panels, comparisons):
                         assert len(ax.patches) == len(c["entries"])  # one bar per region of the ranking
                         periods = {e["period"] for e in c["entries"]}
                         assert len(periods) == 1  # never a yearly and a total pool on one axis
                     plt.close(fig)
-                drawn += 1
+                drawn += len(comparisons)
     ranked = sum(1 for r in everything.values() for c in r["comparisons"]
                  if c["kind"] == "ranked" and c["charted"] and len(c["entries"]) >= MIN_BARS)
     assert drawn == 2 * ranked  # every ranking of three regions or more, in both languages, and no other
@@ -58,14 +61,16 @@ def three_way(results):
                   "holder": {**extra["holder"], "is_subject": False, "macro_region": "elsewhere", "name_en": "Elsewhere",
                              "name_zh": "别处", "code": "CN-XX"}})
     c["entries"].append(extra)
-    c["n_regions"] = 3
+    c["n_regions"] = len(c["entries"])
     return results, c
 
 
 def test_a_chart_earns_its_space(everything):
     results, c = three_way(everything["henan"])
-    assert [x["id"] for x in charted(results, c["section"])] == [c["id"]]
-    assert not charted(everything["henan"], c["section"])  # two bars: left to the table
+    assert c["id"] in [x["id"] for x in charted(results, c["section"])]
+    for r in everything.values():  # two bars are left to the table
+        for section in {x["section"] for x in r["comparisons"]}:
+            assert all(len(x["entries"]) >= MIN_BARS for x in charted(r, section))
     for lang in ("zh", "en"):
         titles = {c["id"]: comparison_title(c, results, lang)}
         labels = panel_labels(c, lang, titles, results["instruments"])
@@ -87,7 +92,7 @@ def test_a_chart_earns_its_space(everything):
             plt.close(fig)
         text = chart_text([c], lang, results["province"], titles, results["instruments"], 1)
         assert titles[c["id"]] in text["alt"] and labels["names"][0] in text["alt"]
-        assert titles[c["id"]] in text["caption"] and ("3" in text["caption"])
+        assert titles[c["id"]] in text["caption"] and (str(c["n_regions"]) in text["caption"])
 
 
 def test_draw_figures_returns_alt_text_and_caption(everything, tmp_path):

@@ -60,9 +60,11 @@ def test_numbers_agree_with_the_dataset(analysed):
     fund = henan["measures"]["henan-001"]
     assert (fund["value"], fund["unit"], fund["metric"]) == (3e9, "CNY", "fund_size")
     guangdong = json.loads((analysed / "guangdong" / "results.json").read_text(encoding="utf-8"))
-    assert {c["code"] for c in guangdong["province"]["cities"]} == {"440300", "441900"}
+    assert {"440300", "441900"} <= {c["code"] for c in guangdong["province"]["cities"]}
     entries = [e for c in guangdong["comparisons"] for e in c["entries"] if e["holder"]["is_subject"]]
-    assert entries and all(e["holder"]["is_city"] for e in entries)  # Guangdong's figures are its cities'
+    # a city's figure is the city's, compared at city level; the province's own at province level
+    assert entries and all(e["holder"]["is_city"] == (c["level"] == "city") for c in guangdong["comparisons"]
+                           for e in c["entries"] if e["holder"]["is_subject"])
 
 
 def test_figures_are_byte_identical_across_runs(analysed, tmp_path):

@@ -321,11 +321,17 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
     project.activate()
     project.require_data(data_dir)  # before anything is written
     chosen = choose_renderer(renderer, Settings.load(project.quarto_config))  # a clear error now for --renderer quarto without quarto
+    prepared = None
+    if not out_root.exists():
+        from .cache import prepare
+
+        prepared = prepare(data_dir)  # invalid data is reported before a new output folder is made
     prepare_output(out_root, force=force)
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
             return _build_locked(project, data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
-                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review, timeout=timeout)
+                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review, timeout=timeout,
+                                 prepared=prepared)
         except OSError as exc:
             raise OutputError(f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
         finally:
@@ -333,10 +339,11 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
 
 
 def _build_locked(project: Project, data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer,
-                  progress, shard, review: Path | None = None, timeout: int = 600) -> BuildReport:
+                  progress, shard, review: Path | None = None, timeout: int = 600, prepared=None) -> BuildReport:
     build = _Build(project, data_dir, out_root, languages=languages, formats=formats, jobs=jobs, renderer=renderer,
                    progress=progress, review=review if review is not None and review.is_file() else None)
     build.timeout = timeout
+    build.prepared = prepared
     build.plan(provinces, shard)
     build.prepare()
     build.run()
@@ -376,7 +383,7 @@ class _Build:
         else:
             from .cache import prepare
 
-            self.prepared = prepare(self.data_dir)
+            self.prepared = self.prepared or prepare(self.data_dir)
             self.slugs = shard_of(resolve_provinces(self.prepared.dataset, provinces), shard)
         self.previous = manifest.get("provinces", {})
         plan = {slug: work_needed(self.previous.get(slug, {}), self.out_root, keys) for slug in self.slugs}
