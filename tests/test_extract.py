@@ -281,7 +281,7 @@ def test_a_list_of_figures_gives_each_its_own_phrase(lex):
 
 def test_an_instrument_of_another_item_in_a_list_is_not_this_ones(lex):
     rows = rows_of("成都推出1亿元算力券、1亿元模型扶持资金。", lex)
-    assert [r["instrument"] for r in rows] == ["compute_voucher", ""]
+    assert [r["instrument"] for r in rows] == ["compute_voucher", "model_support_fund"]
 
 
 def test_a_policy_named_by_its_title_or_short_title(lex):

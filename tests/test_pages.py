@@ -27,7 +27,7 @@ from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, PROJECT, ROOT, build
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PROVINCES = ("henan", "guangdong", "beijing", "hubei", "hebei", "shanghai")
+PROVINCES = ("henan", "guangdong", "beijing", "hubei", "hebei", "shanghai", "shanxi")
 
 
 @pytest.fixture(scope="module")
@@ -161,8 +161,8 @@ def test_a_base_address_makes_pdf_links_absolute(reports, tmp_path, monkeypatch)
 
     settings = Settings.load(PROJECT.quarto_config)
     settings.raw["base-url"] = "https://example.org/briefings/"
-    folder = tmp_path / "hubei"
-    shutil.copytree(reports / "hubei", folder)
+    folder = tmp_path / "shanxi"  # a thin profile: it links the national overview
+    shutil.copytree(reports / "shanxi", folder)
     renderer = BuiltinRenderer(settings)
     typ = renderer.typst_source(folder / "briefing.en.qmd").decode()
     assert '#link("https://example.org/briefings/overview.en.html")' in typ
@@ -180,7 +180,7 @@ def test_the_review_pack_cover_and_contents_are_unnumbered(reports):
 
     from briefings.pack import build_pack
 
-    result = build_pack(reports, "en")
+    result = build_pack(PROJECT, reports, "en")
     reader = PdfReader(result.pdf)
     for number in (1, 2):
         text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(result.pdf), "-"],
