@@ -16,7 +16,7 @@ from briefings.i18n import LANGUAGES
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT, build
 from .pages import unmarked_chinese, unmarked_english
 
-PROVINCES = ("henan", "guangdong", "hebei", "hubei")
+PROVINCES = ("henan", "guangdong", "hebei", "hubei", "shanxi")
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,9 @@ def test_four_files_per_province_and_an_index(reports):
 
 def test_pdf_key_figures_in_both_languages(reports):
     zh, en = pdftotext(reports / "henan" / "briefing.zh.pdf"), pdftotext(reports / "henan" / "briefing.en.pdf")
-    assert "30 亿元" in zh and "≥ 94 EFLOPS" in zh and "河南" in zh
-    assert "预计到 2025 年不低于 94 EFLOPS" in zh  # words, not symbols, in sentences
-    assert "CNY 3 billion" in en and "at least 94 EFLOPS, expected by 2025" in en
+    # the source's own qualifier word in Chinese (突破), its faithful English (more than)
+    assert "30 亿元" in zh and "突破 94 EFLOPS" in zh and "河南" in zh
+    assert "CNY 3 billion" in en and "> 94 EFLOPS" in en
     gd = pdftotext(reports / "guangdong" / "briefing.en.pdf")
     assert "up to CNY 500 million a year" in gd  # Shenzhen's training voucher pool
     gd_zh = pdftotext(reports / "guangdong" / "briefing.zh.pdf")
@@ -62,7 +62,8 @@ def test_chinese_is_set_in_simplified_chinese_fonts_only(reports):
 def test_html_is_self_contained_and_labelled(reports):
     for lang in LANGUAGES:
         html = (reports / "henan" / f"briefing.{lang}.html").read_text(encoding="utf-8")
-        assert re.search(r'(src|href)\s*=\s*["\']?https?://', html) is None
+        # no resource from elsewhere (a source's address is a link a reader may follow, not a resource)
+        assert re.search(r'src\s*=\s*["\']?https?://|<link\b[^>]*href\s*=\s*["\']?https?://', html) is None
         assert "@import" not in html and "url(http" not in html
         assert f'<html lang="{"zh-Hans" if lang == "zh" else "en"}"' in html
         assert 'class="lang-switch"' in html and 'href="../index.html"' in html
@@ -100,16 +101,20 @@ def test_caveats_reach_html_and_pdf_in_both_languages(reports):
         assert wanted[:40] in flat(pdf), lang
 
 
-def test_a_province_without_comparable_figures_gets_a_short_briefing(reports):
-    zh = pdftotext(reports / "hubei" / "briefing.zh.pdf")
-    assert "来源所述" in zh and "全国概览" in zh
-    assert subprocess.run(["pdfinfo", str(reports / "hubei" / "briefing.zh.pdf")], capture_output=True, text=True).stdout \
-        .count("Pages:") == 1
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(reports / "hubei" / "briefing.zh.pdf")],
+def test_a_province_with_few_figures_gets_a_one_page_profile(reports):
+    import json
+
+    results = json.loads((reports / "shanxi" / "results.json").read_text(encoding="utf-8"))
+    assert results["profile"] == "thin"
+    zh = pdftotext(reports / "shanxi" / "briefing.zh.pdf")
+    assert "来源所述" in zh and "简况" in zh and "全国概览" in zh
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(reports / "shanxi" / "briefing.zh.pdf")],
                                                              capture_output=True, text=True).stdout).group(1))
     assert pages <= 2
-    html = (reports / "hubei" / "briefing.en.html").read_text(encoding="utf-8")
+    html = (reports / "shanxi" / "briefing.en.html").read_text(encoding="utf-8")
     assert "<img" not in html and "../overview.en.html" in html
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "profile" in index.split('id="shanxi"')[1].split("</section>")[0]  # the index marks it
 
 
 def test_chinese_prose_follows_one_spacing_rule_and_full_width_punctuation(reports):
@@ -119,7 +124,8 @@ def test_chinese_prose_follows_one_spacing_rule_and_full_width_punctuation(repor
         for text, lang, verbatim, code in runs(reports / slug / "briefing.zh.html"):
             if verbatim or code or lang.startswith("en"):
                 continue
-            assert not re.search(r"[\u4e00-\u9fff][A-Za-z0-9]|[A-Za-z0-9%][\u4e00-\u9fff]", text), (slug, text)
+            unquoted = re.sub(r"“[^”]*”", "“”", text)  # a note may quote the source's own spelling (“10.6万P”)
+            assert not re.search(r"[\u4e00-\u9fff][A-Za-z0-9]|[A-Za-z0-9%][\u4e00-\u9fff]", unquoted), (slug, text)
             assert not re.search(r"[\u4e00-\u9fff][(),:;]|[(,:;][\u4e00-\u9fff]", text), (slug, text)
             # no space next to full-width punctuation: between sentences, after a label, before a
             # citation (a line break inside a paragraph is a space to the browser)
@@ -130,19 +136,20 @@ def test_sentences_say_qualifiers_in_words_tables_use_symbols(reports):
     for slug in PROVINCES:
         for lang in LANGUAGES:
             html = (reports / slug / f"briefing.{lang}.html").read_text(encoding="utf-8")
+            if 'id="key-findings"' not in html:
+                continue  # a profile with no key finding
             findings = html.split('id="key-findings"', 1)[1].split("<h2", 1)[0]
             assert not re.search(r"[≤≥≈]", re.sub(r"<[^>]+>", "", findings)), (slug, lang)
 
 
 def test_plural_forms_follow_the_count():
-    from briefings.document import Edition, finding_sentence
+    from briefings.i18n import ngettext_for
 
-    results = {"province": {"short_zh": "湖北", "name_en": "Hubei"}, "measures": {}, "sources": [], "metrics": {},
-               "instruments": {}}
-    one = finding_sentence({"kind": "qualitative_only", "count": 1}, results, Edition(results, "en"))
-    two = finding_sentence({"kind": "qualitative_only", "count": 2}, results, Edition(results, "en"))
-    assert "1 AI measure or priority" in one and "no figure for it" in one
-    assert "2 AI measures or priorities" in two and "(s)" not in one + two
+    ngettext = ngettext_for("en")
+    one = ngettext("%(num)s new figure.", "%(num)s new figures.", 1) % {"num": 1}
+    two = ngettext("%(num)s new figure.", "%(num)s new figures.", 2) % {"num": 2}
+    assert one == "1 new figure." and two == "2 new figures."
+    assert ngettext_for("zh")("%(num)s new figure.", "%(num)s new figures.", 2) % {"num": 2} == "新增 2 个数字。"
 
 
 def test_catalogs_are_complete_and_have_no_fuzzy_entry():

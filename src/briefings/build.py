@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from .errors import BriefingsError, UsageError, display_path
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
-from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record,
+from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record, sha256,
                        tool_versions, write_if_changed)
 
 from .project import Project
@@ -528,8 +528,16 @@ def _is_overview_page(name: str) -> bool:
 
 
 def _overview_entry(out_root: Path, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
-    analysis = {f"{OVERVIEW}/{n}": outcome.digests[n] for n in outcome.analysis_outputs}
-    render = {(n if _is_overview_page(n) else f"{OVERVIEW}/{n}"): outcome.digests[n] for n in outcome.render_outputs}
+    """The overview's manifest entry, once published (digests from the worker where it made
+    the file; a batched renderer's pages are hashed where they now lie)."""
+    def name(n: str) -> str:
+        return n if _is_overview_page(n) else f"{OVERVIEW}/{n}"
+
+    def digest(n: str) -> str:
+        return outcome.digests.get(n) or sha256(out_root / name(n))
+
+    analysis = {name(n): digest(n) for n in outcome.analysis_outputs}
+    render = {name(n): digest(n) for n in outcome.render_outputs}
     return {"analysis_key": keys.analysis, "render_key": keys.render(analysis), "analysis_outputs": dict(sorted(analysis.items())),
             "render_outputs": dict(sorted(render.items()))}
 

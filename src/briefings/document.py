@@ -346,12 +346,31 @@ def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:
             "proposal": q["status"] == "proposal"}
 
 
+#: Half-width punctuation of a Chinese headline and its full-width form, as a Chinese page
+#: sets it (the stored title keeps the source's characters).
+FULL_WIDTH = str.maketrans({"!": "！", "?": "？", ",": "，", ":": "：", ";": "；", "(": "（", ")": "）"})
+
+
+def chinese_title(title: str) -> str:
+    """A Chinese headline as a Chinese page displays it: full-width punctuation, the one
+    spacing rule (河南发文!“人工智能+”大利好 -> 河南发文！“人工智能+”大利好)."""
+    return cjk_spacing(title.translate(FULL_WIDTH))
+
+
+def display_url(url: str) -> str:
+    """An address as printed: non-ASCII characters percent-encoded (a link stays a link, and an
+    English page carries no untranslated Chinese in it)."""
+    from urllib.parse import quote
+
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
 def _source_title(s: dict[str, Any], edition: Edition) -> dict[str, Any]:
     """The title in the page's language; in English also the Chinese headline as printed."""
-    title = s["title_zh"] if edition.lang == "zh" else s["title_en"]
+    title = chinese_title(s["title_zh"]) if edition.lang == "zh" else s["title_en"]
     descriptive = s.get("title_kind") == "descriptive"
     return {"text": edition.md(title), "descriptive": descriptive,
-            "original": md(s["title_zh"]) if edition.lang == "en" and not descriptive and s["title_zh"] else ""}
+            "original": md(chinese_title(s["title_zh"])) if edition.lang == "en" and not descriptive and s["title_zh"] else ""}
 
 
 def _sections(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
@@ -429,10 +448,13 @@ def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
                 "note": edition.md(m["note_zh"] if lang == "zh" else m["note_en"]),
             })
         issuer = s.get("issuer_zh" if lang == "zh" else "issuer_en") or ""
+        publisher = s["publisher_zh"] if lang == "zh" else s["publisher_en"]
+        if lang == "zh":  # names as a Chinese page sets them (the stored names keep the source's spelling)
+            issuer, publisher = chinese_title(issuer), chinese_title(publisher)
         sources.append({
-            "number": number, "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
+            "number": number, "publisher": edition.md(publisher),
             "issuer": edition.md(issuer), "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang)),
-            "url": s.get("url", ""), "evidence": evidence,
+            "url": display_url(s.get("url", "")), "evidence": evidence,
         })
     return sources
 

@@ -42,5 +42,5 @@ def comparison_title(c: dict[str, Any], results: dict[str, Any], lang: str) -> s
     parts.append(status)
     if c.get("kind") != "alone":
         parts.append(_("province-level regions") if c.get("level") == "province" else _("cities"))
-    title = " · ".join(parts)
+    title = ("·" if lang == "zh" else " · ").join(parts)  # Chinese sets the middle dot without spaces
     return title[:1].upper() + title[1:]
