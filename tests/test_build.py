@@ -278,10 +278,29 @@ def test_shards_merge_into_one_report_and_incomplete_sets_are_refused(tmp_path):
     assert sorted(manifest["provinces"]) == ["anhui", "henan"]
     index = (tmp_path / "merged" / "index.html").read_text(encoding="utf-8")
     assert 'href="anhui/briefing.en.html"' in index and 'href="henan/briefing.en.html"' in index
+    # the national overview comes with the first shard, and the index links it
+    assert (tmp_path / "merged" / "overview.en.html").is_file() and manifest["overview"]["render_outputs"]
+    assert 'href="overview.en.html"' in index
     # the merged folder is a valid build: building the same selection there is a no-op
     again = build(DATA, tmp_path / "merged", provinces=("anhui",), languages=("en",), formats=("html",), jobs=1,
                   renderer="builtin", shard=(1, 2))
     assert [o.work for o in again] == [Work.NONE]
+    # a shard is trusted only as far as its manifest: a symbolic link in it is never copied
+    # or followed, and a listed file changed after the build is refused
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the tool's", encoding="utf-8")
+    (tmp_path / "s1" / "anhui" / "extra.html").symlink_to(secret)
+    (tmp_path / "s1" / "anhui" / "more").symlink_to(tmp_path, target_is_directory=True)
+    result = run("merge", tmp_path / "merged2", tmp_path / "s1", tmp_path / "s2")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "merged2" / "anhui" / "extra.html").exists()
+    assert not (tmp_path / "merged2" / "anhui" / "more").exists()
+    listed = tmp_path / "s2" / "henan" / "briefing.en.html"
+    listed.unlink()
+    listed.symlink_to(secret)
+    refused = run("merge", tmp_path / "merged3", tmp_path / "s1", tmp_path / "s2")
+    assert refused.exit_code == 2 and "regular file" in refused.output
+    assert not (tmp_path / "merged3" / "henan").exists()
 
 
 # ---------------------------------------------------------------- the output folder

@@ -297,21 +297,30 @@ def data_date(data_dir: Path, epoch: bool) -> None:
 @DATA_OPTION
 @reports_errors
 def list_command(data_dir: Path) -> None:
-    """Regions with counts of measures by category."""
+    """Regions: what their briefings rest on (sources, figures and their dates) and measures by category."""
     from rich.table import Table
+
+    from .dates import parse
 
     ds = load_data(data_dir)
     m = ds.measures
     regions = ds.regions.set_index("code")
-    table = Table("code", "region", "cities", "rows", "by category", title="Measures by region and category")
+    dates = dict(zip(ds.sources["source_id"], ds.sources["date"]))
+    metrics_kind = dict(zip(ds.metrics["metric"], ds.metrics["kind"]))
+    table = Table("code", "region", "cities", "sources", "figures", "named", "source dates", "by category",
+                  title="What each region's briefing rests on")
     for code, rows in sorted(m.groupby("region"), key=lambda item: (item[0] != "CN", item[0])):
         counts = rows["category"].value_counts()
         by_category = ", ".join(f"{c} {counts[c]}" for c in vocab.CATEGORIES if c in counts)
         cities = ", ".join(regions.at[c, "name_en"] for c in sorted(set(rows["locality"]) - {""}))
         name = f"{regions.at[code, 'name_en']} {regions.at[code, 'short_zh']}"
-        table.add_row(escape(code), escape(name), escape(cities), str(len(rows)), escape(by_category))
+        figures = int(sum(metrics_kind.get(x) != "qualitative" for x in rows["metric"]))
+        when = sorted({dates[s] for s in set(rows["source_id"])}, key=lambda d: parse(d).sort_key)
+        span = when[0] if len(when) == 1 else f"{when[0]} – {when[-1]}"
+        table.add_row(escape(code), escape(name), escape(cities), str(rows["source_id"].nunique()), str(figures),
+                      str(len(rows) - figures), escape(span), escape(by_category))
     out.print(table)
-    out.print(f"{len(m)} measures in {m['region'].nunique()} regions (CN = national figures)")
+    out.print(f"{len(m)} measures from {len(ds.sources)} sources in {m['region'].nunique()} regions (CN = national figures)")
 
 
 PROVINCE_OPTION = click.option("--province", "slug", required=True, help="Province slug from regions.csv (henan, guangdong ...).")

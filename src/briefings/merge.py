@@ -2,21 +2,29 @@
 
 Checks before writing anything that the shards are one complete set: each was built by
 ``briefings build --shard K/N`` with the same N and the same inputs, and every K from 1 to
-N is present once. Then copies each province through a staging folder and swaps it into
-place (never a half-copied province), merges the manifests and rebuilds the index.
+N is present once. A shard is a folder the tool reads back, so it is trusted only as far as
+its manifest vouches for it: only the regular files a shard's manifest lists are copied (a
+symbolic link, a folder, or any file the manifest does not name is never followed or
+copied), each checked against its recorded sha256 while it is copied. Each province goes
+through a staging folder and is swapped into place (never a half-copied province); the
+national overview (built by the first shard) comes with its pages; the manifests are merged
+and the index rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
-import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import UsageError, display_path
+from .manifest import MANIFEST, InputKeys, manifest_text, read_manifest, write_if_changed
 from .project import Project
-from .manifest import MANIFEST, InputKeys, manifest_text, outputs_intact, read_manifest, write_if_changed
-from .staging import build_lock, new_staging, prepare_output, publish, remove_leftovers
+from .staging import OVERVIEW, build_lock, new_staging, prepare_output, publish, remove_leftovers
 
 _SHARD = re.compile(r"\|(\d+)/(\d+)$")
 
@@ -27,17 +35,45 @@ class MergeResult:
     build_id: str
 
 
-def _shard_spec(manifest: dict, where: Path) -> tuple[int, int]:
-    specs = {tuple(int(x) for x in m.groups()) for key in manifest.get("selections", {}) if (m := _SHARD.search(key))}
+def _shard_spec(manifest: dict[str, Any], where: Path) -> tuple[int, int]:
+    specs = {(int(m.group(1)), int(m.group(2))) for key in manifest.get("selections", {}) if (m := _SHARD.search(key))}
     if len(specs) != 1:
         raise UsageError(f"{display_path(where)} is not the output of one `briefings build --shard K/N` run")
     return specs.pop()
 
 
-def check_shards(shards: list[Path]) -> list[tuple[Path, dict]]:
+def _read_listed(shard: Path, name: str, digest: str) -> bytes:
+    """The bytes of a file a shard's manifest lists: a regular file inside the shard (no link
+    on the way), with the recorded digest; a clear error otherwise."""
+    path = shard / name
+    current = shard
+    for component in Path(name).parts[:-1]:
+        current = current / component
+        if current.is_symlink():
+            raise UsageError(f"{display_path(current)} is a symbolic link: a shard's files must be its own")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise UsageError(f"{display_path(path)} is not a regular file")
+            data = handle.read()
+    except OSError as exc:
+        raise UsageError(f"{display_path(path)} listed in the shard's manifest cannot be read as a regular file "
+                         f"({exc.strerror})") from None
+    from .manifest import canonical_notebook
+
+    found = hashlib.sha256(canonical_notebook(data) if name.endswith(".ipynb") else data).hexdigest()
+    if found != digest:
+        raise UsageError(f"{display_path(path)} does not match its manifest (changed after the build)")
+    return data
+
+
+def check_shards(shards: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
     """Every shard's manifest, after checking that the shards form one complete set."""
     manifests = []
     for shard in shards:
+        if shard.is_symlink() or not shard.is_dir():
+            raise UsageError(f"{display_path(shard)} is not a folder")
         manifest = read_manifest(shard)
         if not manifest:
             raise UsageError(f"{display_path(shard)} has no manifest.json of this version: not a shard of briefings build")
@@ -60,10 +96,20 @@ def check_shards(shards: list[Path]) -> list[tuple[Path, dict]]:
         for slug, entry in manifest["provinces"].items():
             if slug in seen:
                 raise UsageError(f"province {slug} appears in two shards: {display_path(seen[slug])} and {display_path(shard)}")
-            if not outputs_intact(shard, {**entry["analysis_outputs"], **entry["render_outputs"]}):
-                raise UsageError(f"{display_path(shard / slug)} does not match its manifest (incomplete or changed)")
+            if entry.get("failed"):
+                raise UsageError(f"the shard {display_path(shard)} failed to build {slug}: rebuild it")
             seen[slug] = shard
     return [(shard, manifest) for shard, manifest, _ in manifests]
+
+
+def _copy_entry(shard: Path, entry: dict[str, Any], target: Path, prefix: str) -> None:
+    """Copy the files an entry lists (names ``<prefix>/<file>``) from the shard into ``target``."""
+    from .fsutil import atomic_write_bytes
+
+    for name, digest in {**entry["analysis_outputs"], **entry["render_outputs"]}.items():
+        if not name.startswith(prefix + "/"):
+            continue
+        atomic_write_bytes(target / name.split("/", 1)[1], _read_listed(shard, name, digest))
 
 
 def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool = False) -> MergeResult:
@@ -72,8 +118,9 @@ def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool =
     checked = check_shards(shards)
     first = checked[0][1]
     prepare_output(out_root, force=force)
-    provinces: dict = {}
-    selections: dict = {}
+    provinces: dict[str, Any] = {}
+    selections: dict[str, Any] = {}
+    overview: dict[str, Any] = {}
     with build_lock(out_root):
         try:
             remove_leftovers(out_root)
@@ -81,14 +128,26 @@ def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool =
                 selections.update(manifest["selections"])
                 for slug, entry in sorted(manifest["provinces"].items()):
                     staging = new_staging(out_root, slug)
-                    shutil.copytree(shard / slug, staging, dirs_exist_ok=True)
+                    _copy_entry(shard, entry, staging, slug)
                     publish(staging, out_root / slug)
                     provinces[slug] = entry
+                if manifest.get("overview"):
+                    overview = manifest["overview"]
+                    staging = new_staging(out_root, OVERVIEW)
+                    _copy_entry(shard, overview, staging, OVERVIEW)
+                    pages = {n: d for n, d in overview["render_outputs"].items() if "/" not in n}
+                    for name, digest in pages.items():  # the overview's pages beside the index
+                        from .fsutil import atomic_write_bytes
+
+                        atomic_write_bytes(out_root / name, _read_listed(shard, name, digest))
+                    publish(staging, out_root / OVERVIEW)
             keys = InputKeys(first["inputs"]["analysis"], first["inputs"]["render"], first.get("data_as_of", ""))
             from .build import write_index
+            from .manifest import record
 
-            write_index(project, out_root, keys)
-            write_if_changed(out_root / MANIFEST, manifest_text(keys, first.get("tools", {}), provinces, selections))
+            index = write_index(project, out_root, keys)
+            write_if_changed(out_root / MANIFEST, manifest_text(keys, first.get("tools", {}), provinces, selections,
+                                                                overview=overview, index=record(out_root, [index])))
         finally:
             remove_leftovers(out_root)
     return MergeResult(len(provinces), keys.build_id)

@@ -123,7 +123,8 @@ def init_project(target: Path, *, source: Project | None = None) -> list[Path]:
     notebook, a sample dataset with its source text. Returns the files written."""
     from .sample import write_sample
 
-    source = source or Project(_installed_root(), installed=True)
+    if source is None:  # this checkout's files when run from one, else the copy installed with the package
+        source = Project(_checkout_root()) if is_project(_checkout_root()) else Project(_installed_root(), installed=True)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"{display_path(target)} exists and is not an empty folder: choose a new or empty one")
     written: list[Path] = []
