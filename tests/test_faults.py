@@ -41,10 +41,9 @@ def province_files(root: Path, slug: str) -> dict[str, bytes]:
 def changed_data(tmp_path: Path) -> Path:
     data = tmp_path / "data-b"
     shutil.copytree(DATA, data)
-    header = (data / "measures.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
-    note = "note_en" if "note_en" in header else "note"
     for slug in ("henan-001", "hebei-001"):
-        edit_cell(data / "measures.csv", lambda r, s=slug: r["measure_id"] == s, note, "changed by the fault-injection test")
+        for note, text in (("note_en", "changed by the fault-injection test"), ("note_zh", "故障注入测试改动。")):
+            edit_cell(data / "measures.csv", lambda r, s=slug: r["measure_id"] == s, note, text)
     return data
 
 
