@@ -121,10 +121,31 @@ def test_a_render_only_rebuild_reuses_the_overview_analysis_and_equals_a_clean_b
 def test_the_overview_analysis_is_keyed_on_its_code_and_chart_strings():
     """A re-render reuses the overview's results and heatmap, so the code that computes them
     and the heatmap's strings must be analysis inputs, or an edit there would go unseen."""
-    from briefings.manifest import RENDER_MODULES, figure_msgids
+    from briefings.manifest import PACKAGE, figure_msgids, module_stage
 
-    assert "overview.py" not in RENDER_MODULES
-    assert {"Which region has which instrument", "with a figure", "named without a figure"} <= figure_msgids()
+    assert module_stage(PACKAGE / "overview.py") == "analysis"
+    assert {"with a figure", "named without a figure"} <= figure_msgids()
+
+
+def test_every_module_the_analysis_imports_is_keyed_as_analysis():
+    """The modules the notebook and the overview's analysis load (in a fresh interpreter, as a
+    kernel does) must all be analysis inputs: a module counted as render-only would let a change
+    to the analysis reuse stale results."""
+    from briefings.manifest import PACKAGE, module_stage
+
+    script = ("import sys, tempfile; from pathlib import Path; from briefings import analysis, cache, compare, figures, "
+              "overview, project, execute; project.Project.find().activate(); p = cache.prepare(Path(sys.argv[1])); "
+              "r = compare.province_results(p.dataset, 'guangdong', p.table); "
+              "figures.draw_figures(r, Path(tempfile.mkdtemp())); analysis.findings_table(r); "
+              "overview.overview_results(p.dataset, p.table); "
+              "print(' '.join(sorted(m.split('.')[1] for m in sys.modules if m.startswith('briefings.'))))")
+    loaded = subprocess.run([sys.executable, "-c", script, str(DATA)], capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert {"compare", "claims", "figures", "overview"} <= set(loaded)
+    render_only = [m for m in loaded if (PACKAGE / f"{m}.py").is_file() and module_stage(PACKAGE / f"{m}.py") != "analysis"]
+    assert not render_only, f"analysis modules keyed as render or tool: {render_only}"
+    for path in sorted(PACKAGE.glob("*.py")):
+        assert module_stage(path) in ("analysis", "render", "tool"), path.name
 
 
 def test_data_change_reruns_the_analysis(first, tmp_path, data_copy):

@@ -1,3 +1,5 @@
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 from .cli import main
 
 main()

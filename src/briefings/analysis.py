@@ -6,6 +6,8 @@ metric's label, "achieved" for a baseline), never internal codes.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

@@ -12,6 +12,8 @@ as a whole; a failure leaves its previous briefing untouched and the others stil
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import json
 import os
 import re

@@ -12,6 +12,8 @@ CSV files itself). ``tests/test_shortcuts.py`` checks that both paths give the s
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import hashlib
 import json
 import math

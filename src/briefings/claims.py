@@ -22,6 +22,8 @@ variant is tried. README ("Claim rules") and each briefing's methodology state t
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import hashlib
 import math
 from collections.abc import Callable

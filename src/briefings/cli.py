@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import functools
 import os
 import re

@@ -22,6 +22,8 @@ labelled, never ranked. What may be *said* about a comparison is decided in ``cl
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import math
 from dataclasses import dataclass
 from typing import Any

@@ -8,6 +8,8 @@ emoji codes (``:x:``) are off, so a value is printed as the file holds it.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import re
 
 from rich.console import Console

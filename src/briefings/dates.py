@@ -8,6 +8,8 @@ precision. Comparing the strings would put 2025-03-17 after 2025, though an arti
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import calendar
 import re
 from dataclasses import dataclass

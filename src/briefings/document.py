@@ -11,6 +11,8 @@ Chinese one) so browsers and Typst set them right.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import json
 import re
 from functools import lru_cache

@@ -11,6 +11,8 @@ started there would be. Registered with papermill as ``briefings-warm``.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import json
 import logging
 import multiprocessing.util

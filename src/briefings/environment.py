@@ -10,6 +10,8 @@ instead of failing later in a worker, a kernel or a terminal.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import os
 import sys
 import tempfile

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 from dataclasses import dataclass
 from pathlib import Path
 

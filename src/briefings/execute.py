@@ -9,6 +9,8 @@ path the caller chose for inspection.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import functools
 import json
 import os

@@ -21,6 +21,8 @@ from ``regions.csv``, keywords from ``metrics.csv`` and ``instruments.csv``.
 
 from __future__ import annotations
 
+STAGE = "tool"  # neither analysis nor rendering: a change rebuilds nothing
+
 import csv
 import io
 import re

@@ -23,6 +23,8 @@ SVG needs no font, and Chinese never shows as boxes), entries in a fixed order.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import io
 import textwrap
 from pathlib import Path

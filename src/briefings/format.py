@@ -16,6 +16,8 @@ take 万 or 亿); English groups by thousands (1,500).
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import re
 from typing import Any
 

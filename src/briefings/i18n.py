@@ -12,6 +12,8 @@ To add a language: add its code to LANGUAGES, create its catalog with
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import gettext
 import io
 import math

@@ -8,6 +8,8 @@ with every problem found, each naming file, row and column.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation

@@ -20,6 +20,8 @@ notebook is hashed in a canonical form without its run times.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import csv
 import hashlib
 import json
@@ -39,12 +41,21 @@ PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
 FORMAT = 3
 
-#: Package modules that only turn results into documents (the rest feed the analysis; so
-#: does overview.py, which computes the national overview's results and heatmap).
-RENDER_MODULES = frozenset({
-    "document.py", "render.py", "quarto.py", "build.py", "manifest.py", "merge.py", "cli.py", "console.py",
-    "staging.py", "workers.py", "review.py", "pack.py", "progress.py", "project.py", "__main__.py",
-})
+#: Every package module declares its stage (``STAGE = "analysis" | "render" | "tool"``): an
+#: analysis module feeds results and charts (a change re-runs the notebooks), a render module
+#: turns results into outputs (a change re-renders), a tool module does neither.
+_STAGE = re.compile(r'^STAGE = "(analysis|render|tool)"', re.M)
+
+
+@lru_cache(maxsize=None)
+def module_stage(path: Path) -> str:
+    """A package module's declared stage; a module without one is an error (tests check all)."""
+    found = _STAGE.search(path.read_text(encoding="utf-8"))
+    if not found:
+        raise ValueError(f"{path.name} declares no STAGE (analysis, render or tool)")
+    return found.group(1)
+
+
 ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel", "babel", "opencc")
 RENDER_TOOLS = ("typst", "pypandoc-binary", "jinja2", "babel", "pyyaml")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -251,7 +262,7 @@ def input_keys(project: Project, data_dir: Path, *, languages: tuple[str, ...], 
     for path in _project_files(data_dir, "*.csv"):
         analysis.file(path.name, path)  # by name: the key does not depend on where the folder lies
     analysis.file("notebook", project.notebook)
-    for path in [p for p in package if p.suffix == ".py" and p.name not in RENDER_MODULES]:
+    for path in [p for p in package if p.suffix == ".py" and module_stage(p) == "analysis"]:
         analysis.file(f"briefings/{path.name}", path)
     analysis.text(figure_messages)
     analysis.text(*(f"{k}={v}" for k, v in sorted(_versions(ANALYSIS_TOOLS).items())), platform.python_version())
@@ -260,7 +271,7 @@ def input_keys(project: Project, data_dir: Path, *, languages: tuple[str, ...], 
     templates = [p for p in _project_files(project.templates, "**/*") if p.suffix not in (".po", ".pot", ".mo")]
     for path in templates + [project.quarto_config]:
         render.file(str(path.relative_to(project.root)), path)
-    for path in [p for p in package if p.name in RENDER_MODULES or p.suffix == ".lua"]:
+    for path in [p for p in package if p.suffix == ".lua" or module_stage(p) == "render"]:
         render.file(f"briefings/{path.name}", path)
     render.text(all_messages)
     if review is not None and review.is_file():

@@ -13,6 +13,8 @@ and the index rebuilt.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import hashlib
 import os
 import re

@@ -5,6 +5,8 @@ Arithmetic is done in Decimal so that 19.63 万 is exactly 196300, not 196300.00
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 from decimal import Decimal
 
 import pandas as pd

@@ -12,6 +12,8 @@ Computed from the validated dataset by the same rules as the briefings (``compar
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import io
 import json
 from pathlib import Path

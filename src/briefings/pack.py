@@ -12,6 +12,8 @@ Deterministic: the timestamp comes from the data.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import json
 import re
 import shutil

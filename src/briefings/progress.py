@@ -8,6 +8,8 @@ date, and what failed with its reason, ids in full.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import time
 from collections import Counter
 

@@ -12,6 +12,8 @@ and nothing travels through the environment.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import shutil
 from dataclasses import dataclass, field
 from importlib.resources import files

@@ -15,6 +15,8 @@ Built from each province's ``results.json`` alone: no notebook runs.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import shutil
 from dataclasses import dataclass
 from pathlib import Path

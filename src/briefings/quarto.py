@@ -17,6 +17,8 @@ and the documents not yet rendered are rendered in a further call.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import os
 import re
 import shutil

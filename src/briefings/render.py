@@ -14,6 +14,8 @@ Every output is written to a temporary file and renamed into place.
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import base64
 import json
 import multiprocessing.util
@@ -22,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -107,16 +110,29 @@ def source_date(data_date: str | None = None) -> datetime:
 
 
 class Renderer(Protocol):
+    """What every renderer offers the build: its name, its version and the project's settings;
+    ``batched`` says which of the two protocols below it follows."""
+
     name: str
     version: str
+    settings: Settings
     #: True when the renderer renders many documents in one call (``render_batch``, after the
     #: workers), False when the workers render their documents (``render_documents``).
     batched: bool
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str, on_format=None) -> list[Path]: ...
+    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str,
+               on_format: Callable[[Path, str], None] | None = None) -> list[Path]: ...
+
+
+class DocumentRenderer(Renderer, Protocol):
+    """Renders the documents of one province in the worker that made them (built-in)."""
 
     def render_documents(self, documents: list[Path], formats: tuple[str, ...], *, data_date: str,
-                         on_format=None) -> dict[Path, list[Path]]: ...
+                         on_format: Callable[[Path, str], None] | None = None) -> dict[Path, list[Path]]: ...
+
+
+class BatchRenderer(Renderer, Protocol):
+    """Renders every staged document of a build in one call, after the workers (Quarto)."""
 
     def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
                      data_date: str) -> dict[Path, list[Path] | Exception]: ...
@@ -421,13 +437,23 @@ def embed_figures(html: bytes, folder: Path) -> bytes:
     return _IMG_SRC.sub(inline, text).encode("utf-8")
 
 
-def choose_renderer(name: str, settings: Settings) -> Renderer:
-    """``quarto`` when asked for, or when ``auto`` and quarto is installed; else built-in.
-    ``settings`` are the project's (``Settings.load(project.quarto_config)``)."""
-    if name == "quarto" or (name == "auto" and shutil.which("quarto")):
-        from .quarto import QuartoRenderer
+def _quarto(settings: Settings) -> Renderer:
+    from .quarto import QuartoRenderer
 
-        return QuartoRenderer(settings=settings)
-    if name in ("builtin", "auto"):
-        return BuiltinRenderer(settings)
-    raise UsageError(f"unknown renderer {name!r}: expected auto, quarto or builtin")
+    return QuartoRenderer(settings=settings)
+
+
+#: The renderers by name: each a factory taking the project's settings. ``auto`` picks the
+#: first whose ``available`` test passes, in this order.
+RENDERERS: dict[str, Callable[[Settings], Renderer]] = {"quarto": _quarto, "builtin": BuiltinRenderer}
+AVAILABLE: dict[str, Callable[[], bool]] = {"quarto": lambda: shutil.which("quarto") is not None, "builtin": lambda: True}
+
+
+def choose_renderer(name: str, settings: Settings) -> Renderer:
+    """The renderer ``name`` (``auto``: Quarto when installed, else the built-in one), with the
+    project's settings (``Settings.load(project.quarto_config)``)."""
+    if name == "auto":
+        name = next(n for n in RENDERERS if AVAILABLE[n]())
+    if name not in RENDERERS:
+        raise UsageError(f"unknown renderer {name!r}: expected auto, {', '.join(RENDERERS)}")
+    return RENDERERS[name](settings)

@@ -22,6 +22,8 @@ all read that one report (``OUT/<slug>/changes.json``).
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import hashlib
 import json
 import re

@@ -5,6 +5,8 @@ briefings build`` works anywhere. Replace it with real sources (data/README.md).
 
 from __future__ import annotations
 
+STAGE = "tool"  # neither analysis nor rendering: a change rebuilds nothing
+
 import shutil
 from importlib.resources import files
 from pathlib import Path

@@ -7,6 +7,8 @@ presence, vocabularies, patterns, uniqueness and numbers; relations between tabl
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import math
 import re
 from collections.abc import Iterable

@@ -13,6 +13,8 @@ every pattern parses and that every measure finds one.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import re
 import string
 from dataclasses import dataclass

@@ -9,6 +9,8 @@ article, and the reported number in the evidence.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import hashlib
 import re
 import unicodedata

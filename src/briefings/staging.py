@@ -17,6 +17,8 @@ Rules that keep an editor's previous good briefings safe:
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import ctypes
 import errno
 import fcntl

@@ -7,6 +7,8 @@ saved the file from a spreadsheet in GBK or with CRLF learns exactly what to fix
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 import csv
 import io
 from pathlib import Path

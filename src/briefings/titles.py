@@ -7,6 +7,8 @@ their wording is an analysis input (``manifest.figure_msgids``).
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 from typing import Any
 
 from .i18n import gettext_for, label

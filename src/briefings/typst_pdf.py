@@ -24,6 +24,8 @@ which keeps its typst memory near the font book (about 180 MB instead of 550 MB 
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import argparse
 import json
 import os

@@ -7,6 +7,8 @@ vocabularies those files and ``measures.csv`` use.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 CATEGORIES: tuple[str, ...] = (
     "fund", "voucher", "subsidy", "compute", "data", "model",
     "application", "industry", "infrastructure", "priority",

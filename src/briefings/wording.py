@@ -12,6 +12,8 @@ Nothing here decides what may be said: ``claims.py`` did.
 
 from __future__ import annotations
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 from typing import Any
 
 from .format import cjk_spacing, figure, holder_name, ordinal, period_words, when_words

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 import ctypes
 import multiprocessing
 import os

@@ -1,0 +1,186 @@
+"""The results contract: what the analysis hands the renderers (``results.json``).
+
+``results.json`` is the central interchange of the pipeline: the notebook writes it
+(``compare.province_results``), and the documents, charts, index, review record, proof sheet
+and pack read it. Its shape is declared twice, once for the type checker (the ``TypedDict``
+records below) and once for any reader (``results.schema.json`` beside this module, JSON
+Schema 2020-12, checked by the tests on every province's results). A claim's kind, a
+comparison's kind and a status are closed vocabularies: an unknown one is an error, never an
+empty sentence.
+"""
+
+from __future__ import annotations
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
+
+Status = Literal["target", "policy", "baseline", "projection", "proposal"]
+Qualifier = Literal["eq", "max", "min", "approx", "range"]
+Level = Literal["province", "city"]
+ComparisonKind = Literal["ranked", "pair", "alone"]
+ClaimKind = Literal["statement", "rank", "pair", "reference", "holds"]
+CLAIM_KINDS: tuple[str, ...] = ("statement", "rank", "pair", "reference", "holds")
+
+
+class Place(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class Holder(TypedDict):
+    """Who a figure belongs to: a province-level region, a city or a district."""
+
+    code: str
+    level: str
+    slug: str
+    name_zh: str
+    name_en: str
+    province: str
+    macro_region: str
+    is_subject: bool
+    is_city: bool
+    is_municipality: bool
+    joint_with: list[Place]
+
+
+class QualifierForms(TypedDict):
+    symbol: str
+    zh: str
+    en: str
+
+
+class Entry(TypedDict, total=False):
+    """One figure as a comparison shows it (base units: CNY, FLOPS, percent, count ...)."""
+
+    measure_id: str
+    holder: Holder
+    instrument: str
+    metric: str
+    value: float | None
+    value_high: float | None
+    unit: str
+    value_reported: str
+    unit_reported: str
+    qualifier: Qualifier
+    qualifier_word: str
+    words: QualifierForms | None
+    period: str
+    year: int | None
+    year_basis: str
+    status: Status
+    comparable: bool
+    lapsed: bool
+    exact: bool
+    source_id: str
+    has_note: bool
+    rank: int | None
+    tie: bool
+    uncertain: bool
+
+
+class ComparisonKeyRecord(TypedDict):
+    metric: str
+    group: str | None
+    period: str | None
+    status: Status
+    year: int | None
+    level: Level
+    undated: bool
+
+
+class Comparison(TypedDict):
+    """Figures that may be set against each other (compare.ComparisonKey)."""
+
+    id: str
+    key: ComparisonKeyRecord
+    section: str
+    metric: str
+    group: str | None
+    period: str | None
+    status: Status
+    year: int | None
+    level: Level
+    unit: str
+    kind: ComparisonKind
+    n_regions: int
+    lower_is_stronger: bool
+    ceiling: bool
+    comparable: bool
+    undated: bool
+    charted: bool
+    entries: list[Entry]
+    also: list[Entry]
+    beside: list[Entry]
+    national: list[Entry]
+
+
+class Claim(TypedDict, total=False):
+    """A statement a page makes about figures (claims.py), checked by its rules."""
+
+    id: str
+    kind: ClaimKind
+    variant: str
+    measure_ids: list[str]
+    subject: str
+    section: str
+    comparison_id: str | None
+    basis: dict[str, Any]
+    where: str
+    lapsed: bool
+    ratio: float | None
+    rank: int
+    n: int
+    tie: bool
+    last: bool
+    relation: str
+    compared_with: list[str]
+    leader_measure_id: str | None
+    runner_up_measure_id: str | None
+    joint: bool
+
+
+class Dropped(TypedDict):
+    """A claim the build did not print, and the rules it broke."""
+
+    claim: dict[str, Any]
+    rules: list[dict[str, str]]
+
+
+class Results(TypedDict, total=False):
+    """A province's results.json."""
+
+    schema_version: int
+    province: dict[str, Any]
+    data_as_of: str
+    counts: dict[str, int]
+    has_quantitative: bool
+    profile: Literal["full", "thin"]
+    comparisons: list[Comparison]
+    references: list[Entry]
+    qualitative: list[dict[str, Any]]
+    not_reported: list[dict[str, Any]]
+    measures: dict[str, dict[str, Any]]
+    metrics: dict[str, dict[str, Any]]
+    instruments: dict[str, dict[str, Any]]
+    qualifiers: dict[str, dict[str, str]]
+    sources: list[dict[str, Any]]
+    policies: list[dict[str, Any]]
+    source_dates: list[str]
+    claims: list[Claim]
+    dropped: list[Dropped]
+    findings: list[str]
+    figures: dict[str, Any]
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a province's results.json."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded
