@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 LOCKS := requirements/build.txt requirements/runtime.txt requirements/test.txt
 
-.PHONY: setup test reports validate catalogs pack clean bench bench-extract
+.PHONY: setup test test-fast lint typecheck reports validate catalogs pack clean bench bench-extract bench-extract
 
 setup: $(STAMP)
 
@@ -27,6 +27,18 @@ $(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh package.json package-lo
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The unit tests only (no build, no notebook): under a minute.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+# The quality gate CI runs before the tests: ruff (lint and format) and mypy (strict on the package).
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
 
 reports: setup
 	$(BIN)/briefings validate

@@ -18,6 +18,8 @@ from briefings.project import Project
 
 from .conftest import DATA, PROJECT, build, copy_project, edit_cell, run
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory):

@@ -24,6 +24,8 @@ from briefings.manifest import canonical_notebook
 
 from .conftest import DATA, build, edit_cell
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 PROVINCES = ("henan", "hebei")
 SEEDS = (1, 2, 5, 12, 20, 25)  # build, build, kernel, worker, kernel, worker at 1-7 s
 

@@ -21,6 +21,8 @@ import pytest
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, edit_cell, run, build
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 PAYLOAD = ("<script>alert(1)</script> ![](/etc/passwd) ![]({url}) <img src=x onerror=alert(2)> "
            "`#text(fill: red)[X]`{{=typst}} $\\foo$ [/x] \" onload=\"alert(3)")
 

@@ -14,6 +14,8 @@ from briefings.execute import run_analysis
 
 from .conftest import DATA, PROJECT, build, run
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 NOTEBOOK = PROJECT.notebook
 
 

@@ -3,12 +3,16 @@ package data, found without the checkout."""
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from .conftest import DATA, ROOT
+
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
 
 
 def test_the_installed_package_inits_and_builds_a_project_in_an_empty_folder(tmp_path):

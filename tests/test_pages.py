@@ -25,6 +25,8 @@ from briefings.figures import MIN_FONT_PT, WIDTH_IN
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, PROJECT, ROOT, build
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PROVINCES = ("henan", "guangdong", "beijing", "hubei", "hebei", "shanghai", "shanxi")

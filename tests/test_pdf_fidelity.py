@@ -20,6 +20,8 @@ import pytest
 
 from .conftest import DATA, PROJECT, build, builtin_renderer
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 PROVINCES = ("henan", "jiangsu", "guangdong", "hebei")
 
 FRESH_COMPILE = """

@@ -14,6 +14,8 @@ from briefings.review import printed_claims
 
 from .conftest import DATA, build, run
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 PROVINCES = ("henan", "guangdong", "shanxi")
 
 

@@ -26,6 +26,8 @@ from briefings.render import Settings
 
 from .conftest import PROJECT, DATA, ROOT, run, build
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 QUARTO_VERSION = "1.7.34"
 LENGTH = re.compile(r"^\d+(\.\d+)?(cm|mm|in|pt|em)$")
 

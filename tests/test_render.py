@@ -16,6 +16,8 @@ from briefings.i18n import LANGUAGES
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT, build
 from .pages import unmarked_chinese, unmarked_english
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 PROVINCES = ("henan", "guangdong", "hebei", "hubei", "shanxi")
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import DATA, build, edit_cell, run
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 PROVINCES = ("henan", "hebei", "hubei")
 
 

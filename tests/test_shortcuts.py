@@ -25,6 +25,8 @@ from briefings.execute import notebook_parameters
 
 from .conftest import DATA, PROJECT, build, builtin_renderer
 
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
+
 NOTEBOOK = PROJECT.notebook
 
 

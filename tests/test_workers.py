@@ -9,6 +9,8 @@ and a Python-level handler would then never run: the build hung (seen in fault t
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -20,6 +22,8 @@ from briefings.render import BuiltinRenderer
 from briefings.workers import run_tasks
 
 from .conftest import DATA, PROJECT, builtin_renderer
+
+pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
