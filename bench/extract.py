@@ -41,8 +41,19 @@ from briefings.sources import normalize_text, number_in_text
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- bench-extract:start -->", "<!-- bench-extract:end -->"
 CLASSES = ("money", "compute", "rates")
-FIELDS = ("qualifier", "qualifier_word", "period", "year", "status", "region", "locality", "instrument", "metric",
-          "category", "policy")
+FIELDS = (
+    "qualifier",
+    "qualifier_word",
+    "period",
+    "year",
+    "status",
+    "region",
+    "locality",
+    "instrument",
+    "metric",
+    "category",
+    "policy",
+)
 COMPUTE_COUNTS = {"张", "万张", "卡", "万卡"}
 CONFIDENT = 0.5
 
@@ -117,18 +128,20 @@ def run(folders: list[Path], data_dir: Path) -> Report:
         matched = _score(report, cands, rows, body, units)
         for c in cands:
             if not number_in_text(c.row["value_reported"], c.row["unit_reported"], normalize_text(c.row["evidence"])):
-                report.number_misses.append(f"{path.name}: {c.row['value_reported']} {c.row['unit_reported']} "
-                                            f"not in “{c.row['evidence']}”")
+                report.number_misses.append(
+                    f"{path.name}: {c.row['value_reported']} {c.row['unit_reported']} not in “{c.row['evidence']}”"
+                )
         report.texts.append((path.name, source_id, len(rows), len(cands), matched, seconds))
     return report
 
 
-def _score(report: Report, cands: list[Candidate], rows: list[dict[str, str]], body: str, units: dict[str, Unit]
-           ) -> int:
+def _score(report: Report, cands: list[Candidate], rows: list[dict[str, str]], body: str, units: dict[str, Unit]) -> int:
     """Count recall and precision for one text; returns how many rows were recalled."""
+
     def hit(c: Candidate, r: dict[str, str]) -> bool:
-        return matches_row(c.row["value_reported"], c.row["unit_reported"], c.row["evidence"],
-                           (c.figure.start, c.figure.end), r, body, units)
+        return matches_row(
+            c.row["value_reported"], c.row["unit_reported"], c.row["evidence"], (c.figure.start, c.figure.end), r, body, units
+        )
 
     recalled = 0
     for r in rows:
@@ -166,35 +179,45 @@ def markdown(report: Report, folders: list[Path], command: str) -> str:
         START,
         "## Extraction (`make bench-extract`)",
         "",
-        (f"`{command}` on {platform.machine()}, Python {platform.python_version()}, one run over "
-         f"{len(report.texts)} source text(s) in {', '.join(f'`{f}`' for f in folders)}. A row is recalled when a "
-         "candidate has its value and unit (as written, or the same amount in the base unit) and the candidate's "
-         "number lies inside the row's evidence clause; a candidate is precise when it matches a row. Precision "
-         "counts only texts whose source has rows in `data/measures.csv` (texts of sources not yet in the data "
-         "have candidates but nothing to score them against); the last column counts the candidates an analyst "
-         f"reads first, those with confidence ≥ {CONFIDENT} (the rest are mostly figures of paragraphs about "
-         "other things: economy briefs, company rounds)."),
+        (
+            f"`{command}` on {platform.machine()}, Python {platform.python_version()}, one run over "
+            f"{len(report.texts)} source text(s) in {', '.join(f'`{f}`' for f in folders)}. A row is recalled when a "
+            "candidate has its value and unit (as written, or the same amount in the base unit) and the candidate's "
+            "number lies inside the row's evidence clause; a candidate is precise when it matches a row. Precision "
+            "counts only texts whose source has rows in `data/measures.csv` (texts of sources not yet in the data "
+            "have candidates but nothing to score them against); the last column counts the candidates an analyst "
+            f"reads first, those with confidence ≥ {CONFIDENT} (the rest are mostly figures of paragraphs about "
+            "other things: economy briefs, company rounds)."
+        ),
         "",
         "| figures | recall (rows found) | precision (candidates that are rows) | precision, confidence ≥ 0.5 |",
         "|---|---:|---:|---:|",
     ]
-    names = {"all": "all", "money": "money (CNY)", "compute": "compute (FLOPS, cards)", "rates": "rates (%, 成, 半)",
-             "other": "other (counts, ranks, TB, ms ...)"}
+    names = {
+        "all": "all",
+        "money": "money (CNY)",
+        "compute": "compute (FLOPS, cards)",
+        "rates": "rates (%, 成, 半)",
+        "other": "other (counts, ranks, TB, ms ...)",
+    }
     for key in ("all", *CLASSES, "other"):
         lines.append(f"| {names[key]} | {t[key].recall()} | {t[key].precision()} | {t[key].confident_precision()} |")
     total_cands = sum(x[3] for x in report.texts)
     lines += [
         "",
-        (f"Every candidate's evidence holds its number: {'yes' if not report.number_misses else 'no'} "
-         f"({total_cands - len(report.number_misses)}/{total_cands}). "
-         f"Extraction time: {sum(x[5] for x in report.texts):.2f} s for all texts."),
+        (
+            f"Every candidate's evidence holds its number: {'yes' if not report.number_misses else 'no'} "
+            f"({total_cands - len(report.number_misses)}/{total_cands}). "
+            f"Extraction time: {sum(x[5] for x in report.texts):.2f} s for all texts."
+        ),
         "",
         f"Fields of the best matching candidate equal to the row's ({report.compared} matched rows): "
         + ", ".join(f"{f} {100 * report.agree[f] / report.fields[f]:.0f}%" for f in FIELDS if report.fields[f])
         + ". (Where a source states no year the dataset leaves it blank, the extractor gives the document's year "
         "with year_basis `document`; policy ids often name a document the text calls by a phrase.) The seed "
         "texts were the extractor's development set."
-        if report.compared else "",
+        if report.compared
+        else "",
         "",
         "| text | source | rows with a value | candidates | rows recalled | seconds |",
         "|---|---|---:|---:|---:|---:|",
@@ -223,8 +246,9 @@ def write_section(path: Path, section: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", action="append", type=Path,
-                        help="folder of source texts (repeatable) [default: ../shared/seeds]")
+    parser.add_argument(
+        "--folder", action="append", type=Path, help="folder of source texts (repeatable) [default: ../shared/seeds]"
+    )
     parser.add_argument("--data", type=Path, default=ROOT / "data", help="dataset folder [default: data]")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="file whose section is written")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
@@ -235,7 +259,7 @@ def main() -> None:
         sys.exit(f"error: source texts folder not found: {', '.join(map(str, missing))}")
     report = run(folders, args.data)
     shown = [os.path.relpath(f, ROOT) if f.is_absolute() else str(f) for f in folders]
-    command = "make bench-extract" + ("" if shown == ["../shared/seeds"] else f" EXTRACT_FOLDERS=\"{' '.join(shown)}\"")
+    command = "make bench-extract" + ("" if shown == ["../shared/seeds"] else f' EXTRACT_FOLDERS="{" ".join(shown)}"')
     section = markdown(report, [Path(x) for x in shown], command)
     print(section)
     if not args.no_write:

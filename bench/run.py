@@ -140,7 +140,8 @@ for slug in provinces_with_measures(load_dataset(data)):
         qmd = folder / f"briefing.{lang}.qmd"
         atomic_write_text(qmd, render_document(results, lang, build_id="naive", templates=project.templates))
         for fmt in ("html", "pdf"):
-            BuiltinRenderer(Settings.load(project.quarto_config)).render(qmd, (fmt,), lang=lang, data_date=results["data_as_of"])  # cold, per document
+            renderer = BuiltinRenderer(Settings.load(project.quarto_config))  # cold, per document
+            renderer.render(qmd, (fmt,), lang=lang, data_date=results["data_as_of"])
 """
 
 
@@ -148,15 +149,16 @@ def naive_vs_cold(work: Path) -> dict[str, float]:
     naive_s, naive_mb = timed([sys.executable, "-c", NAIVE, str(ROOT / "data"), str(work / "naive")])
     cold_s, _ = timed([*BRIEFINGS, "build", "--out", str(work / "cold")], memory=False)
     _, cold_mb = timed([*BRIEFINGS, "build", "--out", str(work / "cold-memory")])  # the same build, sampled
-    noop_s = statistics.median(timed([*BRIEFINGS, "build", "--out", str(work / "cold")], memory=False)[0]
-                               for _ in range(3))
+    noop_s = statistics.median(timed([*BRIEFINGS, "build", "--out", str(work / "cold")], memory=False)[0] for _ in range(3))
     css = ROOT / "templates" / "briefing.css"
     po = ROOT / "templates" / "locale" / "zh_Hans" / "LC_MESSAGES" / "briefings.po"
     results = {"naive_s": naive_s, "naive_mb": naive_mb, "cold_s": cold_s, "cold_mb": cold_mb, "noop_s": noop_s}
     notebooks = sorted((work / "cold").glob("*/analysis.ipynb"))
     before = [p.read_bytes() for p in notebooks]
-    for key, path, old, new in (("template_s", css, b"", b"\n/* benchmark: template-only change */\n"),
-                                ("translation_s", po, "msgstr \"要点\"".encode(), "msgstr \"要点摘要\"".encode())):
+    for key, path, old, new in (
+        ("template_s", css, b"", b"\n/* benchmark: template-only change */\n"),
+        ("translation_s", po, 'msgstr "要点"'.encode(), 'msgstr "要点摘要"'.encode()),
+    ):
         original = path.read_bytes()
         assert old in original, f"{path.name} lacks the string the benchmark changes"
         try:
@@ -177,8 +179,11 @@ def stages(work: Path) -> dict[str, float]:
     def cell(marker: str) -> float:
         return sum(c["metadata"].get("papermill", {}).get("duration") or 0 for c in cells if marker in "".join(c["source"]))
 
-    found = {"notebook (whole, warm kernel)": nb["metadata"]["papermill"]["duration"],
-             "load the validated dataset": cell("read_dataset("), "figures (all, both languages)": cell("draw_figures(")}
+    found = {
+        "notebook (whole, warm kernel)": nb["metadata"]["papermill"]["duration"],
+        "load the validated dataset": cell("read_dataset("),
+        "figures (all, both languages)": cell("draw_figures("),
+    }
     script = r"""
 import json, shutil, sys, time
 from pathlib import Path
@@ -195,8 +200,13 @@ for lang in ("zh", "en"):
         times[f"{lang} {fmt.upper()}"] = time.perf_counter() - start
 print(json.dumps(times))
 """
-    out = subprocess.run([sys.executable, "-c", script, str(work / "cold" / "henan"), str(work / "stage-henan")],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(work / "cold" / "henan"), str(work / "stage-henan")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     found.update({f"render {k}": v for k, v in json.loads(out.stdout).items()})
     return found
 
@@ -215,21 +225,52 @@ def synthetic_data(target: Path, cities: int, seed: int = 7) -> Path:
         province = provinces[i % len(provinces)]
         code = f"{province['gb_code'][:2]}{60 + i // len(provinces):02d}00"  # 60..: unused prefecture codes
         slug = f"synthetic-{i:03d}"
-        regions.append({"code": code, "gb_code": code, "level": "city", "name_zh": f"合成{i}市", "name_en": f"Synthetic {i}",
-                        "short_zh": f"合成{i}", "slug": slug, "parent": province["code"], "macro_region": province["macro_region"]})
-        for n, (category, instrument, metric, value, unit, qualifier, period) in enumerate([
-            ("fund", "ai_industry_fund", "fund_size", rng.randint(5, 200), "亿元", "eq", ""),
-            ("voucher", "compute_voucher", "pool_per_year", rng.randint(10, 900) * 10, "万元", "max", "per_year"),
-            ("voucher", "compute_voucher", "cap_per_recipient", rng.randint(20, 1000), "万元", "max", ""),
-            ("compute", "", "compute_intelligent", rng.randint(1, 120), "EFLOPS", rng.choice(["eq", "min", "approx"]), ""),
-            ("industry", "", "ai_firm_count", rng.randint(50, 3000), "家", "min", ""),
-        ], start=1):
-            measures.append({"measure_id": f"{slug}-{n:03d}", "region": province["code"], "locality": code, "policy": "",
-                             "category": category, "instrument": instrument, "metric": metric, "value_reported": str(value),
-                             "unit_reported": unit, "qualifier": qualifier, "period": period, "year": "2026",
-                             "status": "target", "source_id": source, "evidence": f"合成数据 {value}",
-                             "summary_zh": f"合成数据：{value}。", "summary_en": f"Synthetic benchmark row: {value}.",
-                             "note_zh": "基准测试用合成数据。", "note_en": "Synthetic benchmark row."})
+        regions.append(
+            {
+                "code": code,
+                "gb_code": code,
+                "level": "city",
+                "name_zh": f"合成{i}市",
+                "name_en": f"Synthetic {i}",
+                "short_zh": f"合成{i}",
+                "slug": slug,
+                "parent": province["code"],
+                "macro_region": province["macro_region"],
+            }
+        )
+        for n, (category, instrument, metric, value, unit, qualifier, period) in enumerate(
+            [
+                ("fund", "ai_industry_fund", "fund_size", rng.randint(5, 200), "亿元", "eq", ""),
+                ("voucher", "compute_voucher", "pool_per_year", rng.randint(10, 900) * 10, "万元", "max", "per_year"),
+                ("voucher", "compute_voucher", "cap_per_recipient", rng.randint(20, 1000), "万元", "max", ""),
+                ("compute", "", "compute_intelligent", rng.randint(1, 120), "EFLOPS", rng.choice(["eq", "min", "approx"]), ""),
+                ("industry", "", "ai_firm_count", rng.randint(50, 3000), "家", "min", ""),
+            ],
+            start=1,
+        ):
+            measures.append(
+                {
+                    "measure_id": f"{slug}-{n:03d}",
+                    "region": province["code"],
+                    "locality": code,
+                    "policy": "",
+                    "category": category,
+                    "instrument": instrument,
+                    "metric": metric,
+                    "value_reported": str(value),
+                    "unit_reported": unit,
+                    "qualifier": qualifier,
+                    "period": period,
+                    "year": "2026",
+                    "status": "target",
+                    "source_id": source,
+                    "evidence": f"合成数据 {value}",
+                    "summary_zh": f"合成数据：{value}。",
+                    "summary_en": f"Synthetic benchmark row: {value}.",
+                    "note_zh": "基准测试用合成数据。",
+                    "note_en": "Synthetic benchmark row.",
+                }
+            )
     for name, table in (("regions.csv", regions), ("measures.csv", measures)):
         with (target / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
@@ -258,13 +299,13 @@ def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], comman
         "",
         "| run | seconds | peak MiB | notes |",
         "|---|---:|---:|---|",
-        f"| a. naive loop (papermill per province and language, cold render per document) | {a['naive_s']:.1f} | {a['naive_mb']:.0f} | sequential |",
-        f"| a. cold `briefings build` (every province, zh+en, HTML+PDF) | {a['cold_s']:.1f} | {a['cold_mb']:.0f} | **{speedup:.1f}× faster** (target ≥ 10×) |",
+        f"| a. naive loop (papermill per province and language, cold render per document) | {a['naive_s']:.1f} | {a['naive_mb']:.0f} | sequential |",  # noqa: E501 (one table row, one message)
+        f"| a. cold `briefings build` (every province, zh+en, HTML+PDF) | {a['cold_s']:.1f} | {a['cold_mb']:.0f} | **{speedup:.1f}× faster** (target ≥ 10×) |",  # noqa: E501 (one table row, one message)
         f"| b. no-op rebuild | {a['noop_s']:.2f} | | target ≤ 0.3 s |",
         f"| c. template-only rebuild (stylesheet changed) | {a['template_s']:.1f} | | re-renders; target ≤ 4 s |",
         f"| d. translation-only rebuild (one zh string changed) | {a['translation_s']:.1f} | | re-renders |",
         f"| | | | no notebook ran in c or d: {'yes' if a['notebooks_untouched'] else 'NO'} |",
-        f"| e. {e['cities']} synthetic cities ({e['provinces']} provinces) | {e['seconds']:.1f} | {e['peak_mb']:.0f} | {e['per_province']:.2f} s per province (peak target < 1.5 GB) |",
+        f"| e. {e['cities']} synthetic cities ({e['provinces']} provinces) | {e['seconds']:.1f} | {e['peak_mb']:.0f} | {e['per_province']:.2f} s per province (peak target < 1.5 GB) |",  # noqa: E501 (one table row, one message)
         "",
         "f. One province (Henan), per stage, seconds:",
         "",

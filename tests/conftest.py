@@ -22,8 +22,15 @@ PROJECT = Project.at(ROOT)
 SEEDS = Path(os.environ.get("BRIEFINGS_SEEDS") or ROOT.parent / "shared" / "seeds")
 CHROMIUM = Path("/usr/bin/chromium")
 #: Debian's Chromium, headless, with nothing that reaches the network on its own.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import pytest
 
 from .conftest import edit_cell, read_rows, run, write_rows
 
-VALUED = lambda r: r["value_reported"] not in ("", None) and "-" not in r["value_reported"]  # noqa: E731
-QUALITATIVE = lambda r: r["metric"] == "named"  # noqa: E731
-ANY = lambda r: True  # noqa: E731
-CNY_ROW = lambda r: r["metric"] == "fund_size" and r["value_reported"] != ""  # noqa: E731
+VALUED = lambda r: r["value_reported"] not in ("", None) and "-" not in r["value_reported"]
+QUALITATIVE = lambda r: r["metric"] == "named"
+ANY = lambda r: True
+CNY_ROW = lambda r: r["metric"] == "fund_size" and r["value_reported"] != ""
 
 
 def measures(d: Path) -> Path:
@@ -21,6 +21,7 @@ def measures(d: Path) -> Path:
 def set_measure(pick, column, value):
     def mutate(d: Path):
         return "measures.csv", edit_cell(measures(d), pick, column, value), column
+
     return mutate
 
 
@@ -71,7 +72,7 @@ def drop_column(d: Path):
     path = measures(d)
     rows = read_rows(path)
     i = rows[0].index("status")
-    write_rows(path, [r[:i] + r[i + 1:] for r in rows])
+    write_rows(path, [r[:i] + r[i + 1 :] for r in rows])
     return "measures.csv", 1, "status"
 
 
@@ -109,18 +110,21 @@ def unbalanced_quote(d: Path):
 def unit_factor(value: str):
     def mutate(d: Path):
         return "units.csv", edit_cell(d / "units.csv", lambda r: r["unit"] == "亿元", "factor", value), "factor"
+
     return mutate
 
 
 def source_date(value: str):
     def mutate(d: Path):
         return "sources.csv", edit_cell(d / "sources.csv", ANY, "date", value), "date"
+
     return mutate
 
 
 def region_name(column: str, value: str):
     def mutate(d: Path):
         return "regions.csv", edit_cell(d / "regions.csv", lambda r: r["code"] == "CN-HA", column, value), column
+
     return mutate
 
 

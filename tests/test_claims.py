@@ -25,10 +25,29 @@ from .conftest import DATA
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
 DEFAULTS = {
-    "region": "CN-HE", "locality": "", "joint_with": "", "policy": "", "category": "compute", "instrument": "",
-    "metric": "compute_total", "value_reported": "10", "unit_reported": "EFLOPS", "qualifier": "eq", "qualifier_word": "",
-    "period": "", "year": "2025", "year_basis": "stated", "status": "target", "comparable": "yes", "source_id": "fixture",
-    "evidence": "", "summary_zh": "一项数字。", "summary_en": "A figure.", "note_zh": "", "note_en": "", "curator_note": "",
+    "region": "CN-HE",
+    "locality": "",
+    "joint_with": "",
+    "policy": "",
+    "category": "compute",
+    "instrument": "",
+    "metric": "compute_total",
+    "value_reported": "10",
+    "unit_reported": "EFLOPS",
+    "qualifier": "eq",
+    "qualifier_word": "",
+    "period": "",
+    "year": "2025",
+    "year_basis": "stated",
+    "status": "target",
+    "comparable": "yes",
+    "source_id": "fixture",
+    "evidence": "",
+    "summary_zh": "一项数字。",
+    "summary_en": "A figure.",
+    "note_zh": "",
+    "note_en": "",
+    "curator_note": "",
 }
 RANK_WORDS_EN = re.compile(r"\b(ranks?|first|leads?|trails?|second|third)\b")
 RANK_WORDS_ZH = re.compile(r"居首|领先|落后|居第|并列第一")
@@ -47,16 +66,23 @@ def dataset(tmp_path: Path, rows: list[dict[str, str]], *, policies: list[dict[s
         r = {**DEFAULTS, **row}
         r.setdefault("measure_id", f"x-{number:03d}")
         if not r["evidence"]:
-            r["evidence"] = f"{r['qualifier_word'] if r['qualifier_word'] not in ('以上', '余', '左右') else ''}" \
-                            f"{r['value_reported'].replace('-', '—')}{r['unit_reported']}" \
-                            f"{r['qualifier_word'] if r['qualifier_word'] in ('以上', '左右') else ''}"
+            r["evidence"] = (
+                f"{r['qualifier_word'] if r['qualifier_word'] not in ('以上', '余', '左右') else ''}"
+                f"{r['value_reported'].replace('-', '—')}{r['unit_reported']}"
+                f"{r['qualifier_word'] if r['qualifier_word'] in ('以上', '左右') else ''}"
+            )
         writer.writerow(r)
     (data / "measures.csv").write_text(out.getvalue(), encoding="utf-8")
     if policies:
         text = (data / "policies.csv").read_text(encoding="utf-8")
         for p in policies:
-            text += ",".join(p[k] for k in ("policy_id", "region", "title_zh", "title_en", "issuer_zh", "issuer_en", "kind",
-                                            "year", "period")) + "\n"
+            text += (
+                ",".join(
+                    p[k]
+                    for k in ("policy_id", "region", "title_zh", "title_en", "issuer_zh", "issuer_en", "kind", "year", "period")
+                )
+                + "\n"
+            )
         (data / "policies.csv").write_text(text, encoding="utf-8")
     return data
 
@@ -82,12 +108,21 @@ def dropped_rules(results) -> set[str]:
 def test_statuses_never_share_a_comparison_or_a_ratio(tmp_path):
     # a projection of "more than 94" set against targets of "35 or more" and 40: Henan's
     # projection compares with nothing; the two targets are a pair
-    data = dataset(tmp_path, [
-        {"region": "CN-HA", "value_reported": "94", "qualifier": "min", "qualifier_word": "突破", "status": "projection",
-         "evidence": "预计突破94EFLOPS"},
-        {"region": "CN-HE", "value_reported": "35", "qualifier": "min", "qualifier_word": "以上"},
-        {"region": "CN-AH", "value_reported": "40"},
-    ])
+    data = dataset(
+        tmp_path,
+        [
+            {
+                "region": "CN-HA",
+                "value_reported": "94",
+                "qualifier": "min",
+                "qualifier_word": "突破",
+                "status": "projection",
+                "evidence": "预计突破94EFLOPS",
+            },
+            {"region": "CN-HE", "value_reported": "35", "qualifier": "min", "qualifier_word": "以上"},
+            {"region": "CN-AH", "value_reported": "40"},
+        ],
+    )
     henan = results_of(data, "henan")
     (c,) = [c for c in henan["comparisons"] if c["metric"] == "compute_total"]
     assert c["kind"] == "alone" and c["status"] == "projection"
@@ -101,11 +136,14 @@ def test_statuses_never_share_a_comparison_or_a_ratio(tmp_path):
 
 
 def test_targets_compare_only_for_the_same_stated_year(tmp_path):
-    data = dataset(tmp_path, [
-        {"region": "CN-HE", "value_reported": "30", "year": "2025"},
-        {"region": "CN-JX", "value_reported": "100", "year": "2027", "qualifier": "approx", "qualifier_word": "左右"},
-        {"region": "CN-AH", "value_reported": "20", "year": "2025"},
-    ])
+    data = dataset(
+        tmp_path,
+        [
+            {"region": "CN-HE", "value_reported": "30", "year": "2025"},
+            {"region": "CN-JX", "value_reported": "100", "year": "2027", "qualifier": "approx", "qualifier_word": "左右"},
+            {"region": "CN-AH", "value_reported": "20", "year": "2025"},
+        ],
+    )
     hebei = results_of(data, "hebei")
     (c,) = [c for c in hebei["comparisons"] if c["kind"] != "alone"]
     assert c["year"] == 2025 and {e["holder"]["code"] for e in c["entries"]} == {"CN-HE", "CN-AH"}
@@ -115,13 +153,33 @@ def test_targets_compare_only_for_the_same_stated_year(tmp_path):
 
 
 def test_a_year_taken_from_the_report_is_never_printed_as_a_target_year(tmp_path):
-    report = {"policy_id": "anhui-gwr", "region": "CN-AH", "title_zh": "安徽省政府工作报告", "title_en": "Anhui work report",
-              "issuer_zh": "", "issuer_en": "", "kind": "work_report", "year": "2024", "period": ""}
-    data = dataset(tmp_path, [
-        {"region": "CN-AH", "metric": "compute_intelligent", "value_reported": "12000", "unit_reported": "P", "year": "2024",
-         "year_basis": "document", "policy": "anhui-gwr"},
-        {"region": "CN-HE", "metric": "compute_intelligent", "value_reported": "9000", "unit_reported": "P", "year": "2024"},
-    ], policies=[report])
+    report = {
+        "policy_id": "anhui-gwr",
+        "region": "CN-AH",
+        "title_zh": "安徽省政府工作报告",
+        "title_en": "Anhui work report",
+        "issuer_zh": "",
+        "issuer_en": "",
+        "kind": "work_report",
+        "year": "2024",
+        "period": "",
+    }
+    data = dataset(
+        tmp_path,
+        [
+            {
+                "region": "CN-AH",
+                "metric": "compute_intelligent",
+                "value_reported": "12000",
+                "unit_reported": "P",
+                "year": "2024",
+                "year_basis": "document",
+                "policy": "anhui-gwr",
+            },
+            {"region": "CN-HE", "metric": "compute_intelligent", "value_reported": "9000", "unit_reported": "P", "year": "2024"},
+        ],
+        policies=[report],
+    )
     anhui = results_of(data, "anhui")
     assert all(c["kind"] == "alone" for c in anhui["comparisons"])  # compares with nothing, not even a 2024 target
     (en,) = [s for s in sentences(anhui, "en") if "12" in s]
@@ -131,12 +189,15 @@ def test_a_year_taken_from_the_report_is_never_printed_as_a_target_year(tmp_path
 
 
 def test_times_only_between_exact_figures(tmp_path):
-    data = dataset(tmp_path, [
-        {"region": "CN-HA", "value_reported": "90"},
-        {"region": "CN-HE", "value_reported": "30"},
-        {"region": "CN-AH", "status": "baseline", "value_reported": "60", "qualifier": "min", "qualifier_word": "突破"},
-        {"region": "CN-SX", "status": "baseline", "value_reported": "20"},
-    ])
+    data = dataset(
+        tmp_path,
+        [
+            {"region": "CN-HA", "value_reported": "90"},
+            {"region": "CN-HE", "value_reported": "30"},
+            {"region": "CN-AH", "status": "baseline", "value_reported": "60", "qualifier": "min", "qualifier_word": "突破"},
+            {"region": "CN-SX", "status": "baseline", "value_reported": "20"},
+        ],
+    )
     henan = results_of(data, "henan")
     (pair,) = claims_of(henan, "pair")
     assert pair["ratio"] == pytest.approx(3.0)
@@ -149,10 +210,13 @@ def test_times_only_between_exact_figures(tmp_path):
 
 
 def test_an_order_the_qualifiers_leave_open_is_never_stated(tmp_path):
-    data = dataset(tmp_path, [
-        {"region": "CN-HA", "status": "baseline", "value_reported": "94", "qualifier": "min", "qualifier_word": "突破"},
-        {"region": "CN-HE", "status": "baseline", "value_reported": "100", "qualifier": "approx", "qualifier_word": "约"},
-    ])
+    data = dataset(
+        tmp_path,
+        [
+            {"region": "CN-HA", "status": "baseline", "value_reported": "94", "qualifier": "min", "qualifier_word": "突破"},
+            {"region": "CN-HE", "status": "baseline", "value_reported": "100", "qualifier": "approx", "qualifier_word": "约"},
+        ],
+    )
     henan = results_of(data, "henan")
     (pair,) = claims_of(henan, "pair")
     assert pair["relation"] == "open" and pair["ratio"] is None
@@ -167,8 +231,14 @@ def test_rank_words_only_among_three_and_every_ranking_names_its_base(tmp_path):
     assert not claims_of(henan, "rank")
     assert not any(RANK_WORDS_EN.search(s) for s in sentences(henan, "en"))
     assert not any(RANK_WORDS_ZH.search(s) for s in sentences(henan, "zh"))
-    three = dataset(tmp_path / "three", [{"region": "CN-HA", "value_reported": "9"}, {"region": "CN-HE", "value_reported": "5"},
-                                         {"region": "CN-AH", "value_reported": "7"}])
+    three = dataset(
+        tmp_path / "three",
+        [
+            {"region": "CN-HA", "value_reported": "9"},
+            {"region": "CN-HE", "value_reported": "5"},
+            {"region": "CN-AH", "value_reported": "7"},
+        ],
+    )
     henan = results_of(three, "henan")
     (rank,) = claims_of(henan, "rank")
     assert rank["rank"] == 1 and rank["n"] == 3
@@ -183,8 +253,14 @@ def test_rank_words_only_among_three_and_every_ranking_names_its_base(tmp_path):
 
 
 def test_a_figure_marked_not_comparable_is_never_ranked(tmp_path):
-    data = dataset(tmp_path, [{"region": "CN-HA", "value_reported": "9", "comparable": "no"},
-                              {"region": "CN-HE", "value_reported": "5"}, {"region": "CN-AH", "value_reported": "7"}])
+    data = dataset(
+        tmp_path,
+        [
+            {"region": "CN-HA", "value_reported": "9", "comparable": "no"},
+            {"region": "CN-HE", "value_reported": "5"},
+            {"region": "CN-AH", "value_reported": "7"},
+        ],
+    )
     henan = results_of(data, "henan")
     assert all(c["kind"] == "alone" for c in henan["comparisons"])
     assert not claims_of(henan, "rank") and not claims_of(henan, "pair")
@@ -202,18 +278,41 @@ def test_a_target_whose_year_has_passed_says_so(tmp_path):
     assert c["entries"][0]["lapsed"]
     claim = claims_of(hebei, "statement")[0]
     ctx = Context(hebei["measures"], hebei["metrics"], hebei["instruments"], 2025)
-    assert violations({**claim, "lapsed": False}, ctx) == [("lapsed_labelled", RULES["lapsed_labelled"]({**claim, "lapsed": False}, ctx))]
+    assert violations({**claim, "lapsed": False}, ctx) == [
+        ("lapsed_labelled", RULES["lapsed_labelled"]({**claim, "lapsed": False}, ctx))
+    ]
 
 
 def test_a_proposal_is_never_an_instrument_a_region_has(tmp_path):
     from briefings.overview import overview_results
 
-    data = dataset(tmp_path, [
-        {"region": "CN-ZJ", "category": "voucher", "instrument": "compute_voucher", "metric": "named", "value_reported": "",
-         "unit_reported": "", "qualifier": "", "status": "proposal", "evidence": "通过创设算力券等措施"},
-        {"region": "CN-HA", "category": "voucher", "instrument": "compute_voucher", "metric": "named", "value_reported": "",
-         "unit_reported": "", "qualifier": "", "status": "policy", "evidence": "加强算力券等政策工具引导"},
-    ])
+    data = dataset(
+        tmp_path,
+        [
+            {
+                "region": "CN-ZJ",
+                "category": "voucher",
+                "instrument": "compute_voucher",
+                "metric": "named",
+                "value_reported": "",
+                "unit_reported": "",
+                "qualifier": "",
+                "status": "proposal",
+                "evidence": "通过创设算力券等措施",
+            },
+            {
+                "region": "CN-HA",
+                "category": "voucher",
+                "instrument": "compute_voucher",
+                "metric": "named",
+                "value_reported": "",
+                "unit_reported": "",
+                "qualifier": "",
+                "status": "policy",
+                "evidence": "加强算力券等政策工具引导",
+            },
+        ],
+    )
     prepared = prepare(data)
     overview = overview_results(prepared.dataset, prepared.table)
     assert [r["code"] for r in overview["matrix"]] == ["CN-HA"]
@@ -229,24 +328,35 @@ def test_no_exclusivity_from_a_sample():
     assert RULES["no_sample_exclusivity"]({**only, "sample_qualified": True}, Context({}, {}, {}, 2025)) is None
 
 
-@pytest.mark.parametrize("word, value, unit, qualifier, zh, en, table", [
-    ("余", "30", "项", "min", "30 余项", "more than 30", "> 30"),
-    ("近", "1", "半", "approx", "近一半", "nearly half", "nearly half"),
-    ("百亿", "100", "亿元", "approx", "百亿元级", "of the order of CNY 10 billion", "of the order of CNY 10 billion"),
-    ("小于", "1", "ms", "max", "小于 1 ms", "less than 1 ms", "< 1 ms"),
-    ("突破", "94", "EFlops", "min", "突破 94 EFLOPS", "more than 94 EFLOPS", "> 94 EFLOPS"),
-    ("以上", "35", "EFLOPS", "min", "35 EFLOPS 以上", "35 EFLOPS or more", "≥ 35 EFLOPS"),
-])
+@pytest.mark.parametrize(
+    "word, value, unit, qualifier, zh, en, table",
+    [
+        ("余", "30", "项", "min", "30 余项", "more than 30", "> 30"),
+        ("近", "1", "半", "approx", "近一半", "nearly half", "nearly half"),
+        ("百亿", "100", "亿元", "approx", "百亿元级", "of the order of CNY 10 billion", "of the order of CNY 10 billion"),
+        ("小于", "1", "ms", "max", "小于 1 ms", "less than 1 ms", "< 1 ms"),
+        ("突破", "94", "EFlops", "min", "突破 94 EFLOPS", "more than 94 EFLOPS", "> 94 EFLOPS"),
+        ("以上", "35", "EFLOPS", "min", "35 EFLOPS 以上", "35 EFLOPS or more", "≥ 35 EFLOPS"),
+    ],
+)
 def test_qualifiers_print_as_the_source_gives_them(word, value, unit, qualifier, zh, en, table):
     from briefings.format import figure
 
     prepared = prepare(DATA)
-    forms = {q["word"]: {"symbol": q["symbol"], "zh": q["zh_form"], "en": q["en_form"]}
-             for q in prepared.dataset.qualifiers.to_dict("records")}
+    forms = {
+        q["word"]: {"symbol": q["symbol"], "zh": q["zh_form"], "en": q["en_form"]}
+        for q in prepared.dataset.qualifiers.to_dict("records")
+    }
     units = prepared.dataset.units.set_index("unit")
     factor, base = float(units.at[unit, "factor"]), units.at[unit, "base_unit"]
-    e = {"value": float(value) * factor, "value_high": None, "unit": base, "unit_reported": unit, "qualifier": qualifier,
-         "words": forms[word]}
+    e = {
+        "value": float(value) * factor,
+        "value_high": None,
+        "unit": base,
+        "unit_reported": unit,
+        "qualifier": qualifier,
+        "words": forms[word],
+    }
     assert figure(e, "zh", style="words") == zh
     assert figure(e, "en", style="words") == en
     assert figure(e, "en", style="table") == table
@@ -262,10 +372,23 @@ def test_findings_are_never_boilerplate(tmp_path):
 
 
 def test_a_province_with_few_figures_gets_a_profile(tmp_path):
-    data = dataset(tmp_path, [{"region": "CN-HA", "value_reported": "9"}, {"region": "CN-HE", "value_reported": "5"},
-                              {"region": "CN-HE", "metric": "compute_intelligent", "value_reported": "5"},
-                              {"region": "CN-HE", "metric": "fund_size", "category": "fund", "instrument": "ai_industry_fund",
-                               "value_reported": "30", "unit_reported": "亿元", "status": "policy"}])
+    data = dataset(
+        tmp_path,
+        [
+            {"region": "CN-HA", "value_reported": "9"},
+            {"region": "CN-HE", "value_reported": "5"},
+            {"region": "CN-HE", "metric": "compute_intelligent", "value_reported": "5"},
+            {
+                "region": "CN-HE",
+                "metric": "fund_size",
+                "category": "fund",
+                "instrument": "ai_industry_fund",
+                "value_reported": "30",
+                "unit_reported": "亿元",
+                "status": "policy",
+            },
+        ],
+    )
     assert results_of(data, "henan")["profile"] == "thin"
     assert results_of(data, "hebei")["profile"] == "full"
 
@@ -298,8 +421,11 @@ def test_no_sentence_on_the_shipped_data_ranks_two_or_compares_across_status(eve
                     assert claim["n"] >= 3, (slug, lang, text)
                 if claim.get("ratio"):
                     ms = [results["measures"][i] for i in claim["measure_ids"][:2]]
-                    assert len({m["status"] for m in ms}) == 1 and all(m["qualifier"] in ("eq", "max") for m in ms), \
-                        (slug, lang, text)
+                    assert len({m["status"] for m in ms}) == 1 and all(m["qualifier"] in ("eq", "max") for m in ms), (
+                        slug,
+                        lang,
+                        text,
+                    )
 
 
 def test_at_least_eight_comparisons_rank_three_or_more(everything):

@@ -3,7 +3,6 @@ rules checked as properties over every province of the real dataset."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -145,8 +144,16 @@ def test_every_comparison_holds_one_figure_per_holder_of_one_kind(everything):
     for slug, results in everything.items():
         for c in results["comparisons"]:
             figures = c["entries"] + c["also"]
-            keys = {(e["metric"], results["instruments"].get(e["instrument"], {}).get("compare_group", ""), e["period"] or "",
-                     e["status"], e["year"] if e["status"] in ("target", "projection", "baseline") else None) for e in figures}
+            keys = {
+                (
+                    e["metric"],
+                    results["instruments"].get(e["instrument"], {}).get("compare_group", ""),
+                    e["period"] or "",
+                    e["status"],
+                    e["year"] if e["status"] in ("target", "projection", "baseline") else None,
+                )
+                for e in figures
+            }
             assert len(keys) == 1 or c["undated"] or not c["comparable"], f"{slug}: {c['id']} mixes {keys}"
             holders = [e["holder"]["code"] for e in c["entries"]]
             assert len(holders) == len(set(holders)), f"{slug}: {c['id']} ranks a holder twice"
@@ -162,8 +169,9 @@ def test_every_comparison_holds_one_figure_per_holder_of_one_kind(everything):
 
 def test_the_editors_examples_no_longer_share_a_comparison(everything):
     def together(a, b):
-        return any({a, b} <= {e["measure_id"] for e in c["entries"] + c["also"]}
-                   for r in everything.values() for c in r["comparisons"])
+        return any(
+            {a, b} <= {e["measure_id"] for e in c["entries"] + c["also"]} for r in everything.values() for c in r["comparisons"]
+        )
 
     assert not together("henan-007", "hebei-001")  # a projection vs a target
     assert not together("hebei-004", "jiangxi-002")  # a 2025 target vs a 2027 one

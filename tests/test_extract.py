@@ -56,35 +56,39 @@ def has(row: dict[str, str], **expected: str) -> None:
 
 # --- units -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "value", "unit"), [
-    ("河南设立总规模30亿元的人工智能产业基金。", "30", "亿元"),
-    ("对每家企业给予最高5000元补贴。", "5000", "元"),
-    ("对通过备案的企业给予一次性100万元奖励。", "100", "万元"),
-    ("全省数字经济规模突破万亿元。", "1", "万亿元"),
-    ("全省统筹安排专项资金3亿支持人工智能企业。", "3", "亿"),
-    ("市财政每年安排资金5千万支持算力券发放。", "5", "千万"),
-    ("按不超过合同金额的30%给予算力券补贴。", "30", "%"),
-    ("全省人工智能企业营收占全国六成。", "6", "成"),
-    ("全省智能算力达到8000P。", "8000", "P"),
-    ("全省算力规模达到500PFLOPS。", "500", "PFLOPS"),
-    ("建设20E级智能算力集群。", "20", "E"),
-    ("全省算力规模达到35EFLOPS。", "35", "EFLOPS"),
-    ("全省算力规模达到18EFlops。", "18", "EFlops"),
-    ("建设2万卡智算集群。", "2", "万卡"),
-    ("全省部署智算芯片3000张。", "3000", "张"),
-    ("全省培育人工智能企业200家。", "200", "家"),
-    ("全省打造人工智能应用场景50个。", "50", "个"),
-    ("全省出台人工智能支持政策12项。", "12", "项"),
-    ("全省组建人工智能产业基金3支。", "3", "支"),
-    ("全省推动人工智能项目落户20宗。", "20", "宗"),
-    ("全省汇聚高质量数据集500TB。", "500", "TB"),
-    ("集群内网络时延小于2ms。", "2", "ms"),
-    ("数据中心平均机架设计功率不高于8kW。", "8", "kW"),
-    ("新建数据中心PUE不高于1.25。", "1.25", "PUE"),
-    ("全省算力规模居全国第8位。", "8", "位"),
-    ("全省建成5G基站12.5万个。", "12.5", "万个"),
-    ("全省部署算力芯片20万张。", "20", "万张"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("河南设立总规模30亿元的人工智能产业基金。", "30", "亿元"),
+        ("对每家企业给予最高5000元补贴。", "5000", "元"),
+        ("对通过备案的企业给予一次性100万元奖励。", "100", "万元"),
+        ("全省数字经济规模突破万亿元。", "1", "万亿元"),
+        ("全省统筹安排专项资金3亿支持人工智能企业。", "3", "亿"),
+        ("市财政每年安排资金5千万支持算力券发放。", "5", "千万"),
+        ("按不超过合同金额的30%给予算力券补贴。", "30", "%"),
+        ("全省人工智能企业营收占全国六成。", "6", "成"),
+        ("全省智能算力达到8000P。", "8000", "P"),
+        ("全省算力规模达到500PFLOPS。", "500", "PFLOPS"),
+        ("建设20E级智能算力集群。", "20", "E"),
+        ("全省算力规模达到35EFLOPS。", "35", "EFLOPS"),
+        ("全省算力规模达到18EFlops。", "18", "EFlops"),
+        ("建设2万卡智算集群。", "2", "万卡"),
+        ("全省部署智算芯片3000张。", "3000", "张"),
+        ("全省培育人工智能企业200家。", "200", "家"),
+        ("全省打造人工智能应用场景50个。", "50", "个"),
+        ("全省出台人工智能支持政策12项。", "12", "项"),
+        ("全省组建人工智能产业基金3支。", "3", "支"),
+        ("全省推动人工智能项目落户20宗。", "20", "宗"),
+        ("全省汇聚高质量数据集500TB。", "500", "TB"),
+        ("集群内网络时延小于2ms。", "2", "ms"),
+        ("数据中心平均机架设计功率不高于8kW。", "8", "kW"),
+        ("新建数据中心PUE不高于1.25。", "1.25", "PUE"),
+        ("全省算力规模居全国第8位。", "8", "位"),
+        ("全省建成5G基站12.5万个。", "12.5", "万个"),
+        ("全省部署算力芯片20万张。", "20", "万张"),
+    ],
+)
 def test_each_unit(lex, text, value, unit):
     has(only(text, lex), value_reported=value, unit_reported=unit)
 
@@ -102,54 +106,109 @@ def test_words_that_only_look_like_units_are_not_figures(lex):
 
 # --- numerals ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("numeral", "number"), [("二十", 20), ("十", 10), ("百", 100), ("三千五百", 3500), ("六", 6),
-                                                 ("两百", 200), ("一百零五", 105), ("二〇二四", 2024), ("天", None)])
+
+@pytest.mark.parametrize(
+    ("numeral", "number"),
+    [
+        ("二十", 20),
+        ("十", 10),
+        ("百", 100),
+        ("三千五百", 3500),
+        ("六", 6),
+        ("两百", 200),
+        ("一百零五", 105),
+        ("二〇二四", 2024),
+        ("天", None),
+    ],
+)
 def test_chinese_numerals(numeral, number):
     assert chinese_number(numeral) == number
 
 
-@pytest.mark.parametrize(("text", "fields"), [
-    ("全省形成二十个行业大模型。", {"value_reported": "20", "unit_reported": "个", "qualifier": "eq",
-                                  "metric": "vertical_model_count"}),
-    ("构建人工智能百亿基金投资生态。", {"value_reported": "100", "unit_reported": "亿", "qualifier": "approx",
-                                     "qualifier_word": "百亿", "metric": "fund_ecosystem_size"}),
-    ("人工智能产业规模占全国六成。", {"value_reported": "6", "unit_reported": "成", "qualifier": "eq"}),
-    ("园区可容纳服务器1.5万台。", {"value_reported": "1.5", "unit_reported": "万台", "metric": "site_server_capacity"}),
-    ("全省出台30余项人工智能支持政策。", {"value_reported": "30", "unit_reported": "项", "qualifier": "min",
-                                       "qualifier_word": "余"}),
-    ("全省已建算力中心100多个。", {"value_reported": "100", "unit_reported": "个", "qualifier": "min",
-                                  "qualifier_word": "多"}),
-    ("全省智能算力达到１２０００P。", {"value_reported": "12000", "unit_reported": "P",
-                                      "evidence": "全省智能算力达到12000P"}),
-    ("全省智能算力达到12,000P。", {"value_reported": "12000", "unit_reported": "P"}),
-    ("该市大模型产品占全国近一半。", {"value_reported": "1", "unit_reported": "半", "qualifier": "approx",
-                                      "qualifier_word": "近"}),
-    ("该市数据中心过半实现绿色运行。", {"value_reported": "1", "unit_reported": "半", "qualifier": "min",
-                                        "qualifier_word": "过"}),
-])
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        (
+            "全省形成二十个行业大模型。",
+            {"value_reported": "20", "unit_reported": "个", "qualifier": "eq", "metric": "vertical_model_count"},
+        ),
+        (
+            "构建人工智能百亿基金投资生态。",
+            {
+                "value_reported": "100",
+                "unit_reported": "亿",
+                "qualifier": "approx",
+                "qualifier_word": "百亿",
+                "metric": "fund_ecosystem_size",
+            },
+        ),
+        ("人工智能产业规模占全国六成。", {"value_reported": "6", "unit_reported": "成", "qualifier": "eq"}),
+        ("园区可容纳服务器1.5万台。", {"value_reported": "1.5", "unit_reported": "万台", "metric": "site_server_capacity"}),
+        (
+            "全省出台30余项人工智能支持政策。",
+            {"value_reported": "30", "unit_reported": "项", "qualifier": "min", "qualifier_word": "余"},
+        ),
+        (
+            "全省已建算力中心100多个。",
+            {"value_reported": "100", "unit_reported": "个", "qualifier": "min", "qualifier_word": "多"},
+        ),
+        (
+            "全省智能算力达到１２０００P。",
+            {"value_reported": "12000", "unit_reported": "P", "evidence": "全省智能算力达到12000P"},
+        ),
+        ("全省智能算力达到12,000P。", {"value_reported": "12000", "unit_reported": "P"}),
+        (
+            "该市大模型产品占全国近一半。",
+            {"value_reported": "1", "unit_reported": "半", "qualifier": "approx", "qualifier_word": "近"},
+        ),
+        (
+            "该市数据中心过半实现绿色运行。",
+            {"value_reported": "1", "unit_reported": "半", "qualifier": "min", "qualifier_word": "过"},
+        ),
+    ],
+)
 def test_numeral_forms(lex, text, fields):
     has(only(text, lex), **fields)
 
 
 # --- ranges --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "value", "unit"), [
-    ("到2026年，形成2—3个基础大模型。", "2-3", "个"),
-    ("算力券按20%—50%的比例给予补贴。", "20-50", "%"),
-    ("设立1至2亿元人工智能产业基金。", "1-2", "亿元"),
-    ("形成5~8个垂直领域行业模型。", "5-8", "个"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("到2026年，形成2—3个基础大模型。", "2-3", "个"),
+        ("算力券按20%—50%的比例给予补贴。", "20-50", "%"),
+        ("设立1至2亿元人工智能产业基金。", "1-2", "亿元"),
+        ("形成5~8个垂直领域行业模型。", "5-8", "个"),
+    ],
+)
 def test_ranges(lex, text, value, unit):
     has(only(text, lex), value_reported=value, unit_reported=unit, qualifier="range", qualifier_word="")
 
 
 # --- qualifier words -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("word", "qualifier"), [
-    ("最高", "max"), ("不超过", "max"), ("不超", "max"), ("不高于", "max"), ("小于", "max"), ("不到", "max"), ("低于", "max"),
-    ("超过", "min"), ("超", "min"), ("突破", "min"), ("不少于", "min"), ("不低于", "min"),
-    ("约", "approx"), ("近", "approx"),
-])
+
+@pytest.mark.parametrize(
+    ("word", "qualifier"),
+    [
+        ("最高", "max"),
+        ("不超过", "max"),
+        ("不超", "max"),
+        ("不高于", "max"),
+        ("小于", "max"),
+        ("不到", "max"),
+        ("低于", "max"),
+        ("超过", "min"),
+        ("超", "min"),
+        ("突破", "min"),
+        ("不少于", "min"),
+        ("不低于", "min"),
+        ("约", "approx"),
+        ("近", "approx"),
+    ],
+)
 def test_qualifier_words_before_the_number(lex, word, qualifier):
     row = only(f"全省人工智能核心产业规模{word}300亿元。", lex)
     has(row, value_reported="300", qualifier=qualifier, qualifier_word=word, metric="industry_scale_ai_core")
@@ -163,8 +222,15 @@ def test_qualifier_words_after_the_number(lex, word, qualifier):
 
 def test_a_qualifier_further_on_in_the_clause(lex):
     row = only("深圳对企业按不超过服务合同金额的40%给予训力券支持。", lex)
-    has(row, value_reported="40", qualifier="max", qualifier_word="不超过", metric="subsidy_rate",
-        instrument="training_voucher", category="voucher")
+    has(
+        row,
+        value_reported="40",
+        qualifier="max",
+        qualifier_word="不超过",
+        metric="subsidy_rate",
+        instrument="training_voucher",
+        category="voucher",
+    )
 
 
 def test_a_plain_figure_is_eq(lex):
@@ -173,15 +239,19 @@ def test_a_plain_figure_is_eq(lex):
 
 # --- periods -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "period", "metric"), [
-    ("广州每年发放最高1亿元算力券。", "per_year", "pool_per_year"),
-    ("对通过模型备案的企业给予一次性50万元奖励。", "one_time", "grant_per_recipient"),
-    ("郑州数据交易中心累计交易额超30亿元。", "total", "data_trade_volume"),
-    ("全省人工智能产业规模年均增长15%。", "per_year", "ai_industry_growth_rate"),
-    ("东莞设立最高3000万元算力券。", "total", "pool_total"),
-    ("对通过模型备案的企业给予100万元一次性奖励。", "one_time", "grant_per_recipient"),
-    ("每家企业每年累计可领取最高500万元算力券。", "per_year", "cap_per_recipient"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "period", "metric"),
+    [
+        ("广州每年发放最高1亿元算力券。", "per_year", "pool_per_year"),
+        ("对通过模型备案的企业给予一次性50万元奖励。", "one_time", "grant_per_recipient"),
+        ("郑州数据交易中心累计交易额超30亿元。", "total", "data_trade_volume"),
+        ("全省人工智能产业规模年均增长15%。", "per_year", "ai_industry_growth_rate"),
+        ("东莞设立最高3000万元算力券。", "total", "pool_total"),
+        ("对通过模型备案的企业给予100万元一次性奖励。", "one_time", "grant_per_recipient"),
+        ("每家企业每年累计可领取最高500万元算力券。", "per_year", "cap_per_recipient"),
+    ],
+)
 def test_periods(lex, text, period, metric):
     has(only(text, lex), period=period, metric=metric)
 
@@ -194,15 +264,19 @@ def test_a_period_word_the_metric_forbids_is_dropped(lex):
 
 # --- years ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "date", "year", "basis"), [
-    ("到2027年，全省智能算力达到10EFLOPS。", "2025", "2027", "stated"),
-    ("2024年全省算力规模达到20EFLOPS。", "2025", "2024", "stated"),
-    ("到2026年，河北推进算力建设。全省智能算力达到9EFLOPS。", "2025", "2026", "stated"),
-    ("全省智能算力达到9EFLOPS。", "2025-07-29", "2025", "document"),
-    ("全省智能算力达到9EFLOPS。", None, "", "document"),
-    ("今年全省智能算力达到9EFLOPS。", "2025", "2025", "stated"),
-    ("去年全省智能算力达到9EFLOPS。", "2025", "2024", "stated"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "date", "year", "basis"),
+    [
+        ("到2027年，全省智能算力达到10EFLOPS。", "2025", "2027", "stated"),
+        ("2024年全省算力规模达到20EFLOPS。", "2025", "2024", "stated"),
+        ("到2026年，河北推进算力建设。全省智能算力达到9EFLOPS。", "2025", "2026", "stated"),
+        ("全省智能算力达到9EFLOPS。", "2025-07-29", "2025", "document"),
+        ("全省智能算力达到9EFLOPS。", None, "", "document"),
+        ("今年全省智能算力达到9EFLOPS。", "2025", "2025", "stated"),
+        ("去年全省智能算力达到9EFLOPS。", "2025", "2024", "stated"),
+    ],
+)
 def test_years_stated_or_from_the_document(lex, text, date, year, basis):
     has(only(text, lex, date), year=year, year_basis=basis)
 
@@ -214,28 +288,40 @@ def test_the_document_date_defaults_to_a_date_printed_in_the_text(lex):
 
 # --- status --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "status"), [
-    ("力争全省智能算力达到5000P。", "target"),
-    ("全省目标为智能算力规模5000P。", "target"),
-    ("全省智能算力达到5000P。", "target"),
-    ("湖北设立总规模20亿元的人工智能产业基金。", "policy"),
-    ("对模型备案企业给予100万元奖励。", "policy"),
-    ("长沙发放最高1亿元算力券。", "policy"),
-    ("全省已建成智算中心3个。", "baseline"),
-    ("全省建成5G基站10万个。", "baseline"),
-    ("截至2024年底，全省算力规模为12EFLOPS。", "baseline"),
-    ("预计今年全省算力规模突破30EFLOPS。", "projection"),
-    ("有代表建议设立规模100亿元的人工智能产业基金。", "proposal"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("力争全省智能算力达到5000P。", "target"),
+        ("全省目标为智能算力规模5000P。", "target"),
+        ("全省智能算力达到5000P。", "target"),
+        ("湖北设立总规模20亿元的人工智能产业基金。", "policy"),
+        ("对模型备案企业给予100万元奖励。", "policy"),
+        ("长沙发放最高1亿元算力券。", "policy"),
+        ("全省已建成智算中心3个。", "baseline"),
+        ("全省建成5G基站10万个。", "baseline"),
+        ("截至2024年底，全省算力规模为12EFLOPS。", "baseline"),
+        ("预计今年全省算力规模突破30EFLOPS。", "projection"),
+        ("有代表建议设立规模100亿元的人工智能产业基金。", "proposal"),
+    ],
+)
 def test_status_from_the_wording(lex, text, status):
     has(only(text, lex), status=status)
 
 
 # --- region, city, instrument, metric, evidence --------------------------------------------
 
+
 def test_a_city_is_the_locality_of_its_province(lex):
-    has(only("深圳市每年发放最高5亿元训力券。", lex), region="CN-GD", locality="440300",
-        instrument="training_voucher", metric="pool_per_year", category="voucher", comparable="yes")
+    has(
+        only("深圳市每年发放最高5亿元训力券。", lex),
+        region="CN-GD",
+        locality="440300",
+        instrument="training_voucher",
+        metric="pool_per_year",
+        category="voucher",
+        comparable="yes",
+    )
 
 
 def test_short_and_full_names_and_the_document_place(lex):
@@ -250,8 +336,14 @@ def test_the_subject_comes_first(lex):
 
 
 def test_the_country(lex):
-    has(only("我国智算中心平均算力使用率不到30%。", lex), region="CN", locality="", metric="compute_utilisation",
-        qualifier="max", qualifier_word="不到")
+    has(
+        only("我国智算中心平均算力使用率不到30%。", lex),
+        region="CN",
+        locality="",
+        metric="compute_utilisation",
+        qualifier="max",
+        qualifier_word="不到",
+    )
 
 
 def test_a_joint_figure_gives_one_candidate_per_region(lex):
@@ -285,8 +377,10 @@ def test_an_instrument_of_another_item_in_a_list_is_not_this_ones(lex):
 
 
 def test_a_policy_named_by_its_title_or_short_title(lex):
-    text = ("近日，《河南省支持人工智能产业生态发展若干政策措施》（以下简称《河南措施》）印发。\n"
-            "《河南措施》提出，设立总规模40亿元的人工智能产业基金。")
+    text = (
+        "近日，《河南省支持人工智能产业生态发展若干政策措施》（以下简称《河南措施》）印发。\n"
+        "《河南措施》提出，设立总规模40亿元的人工智能产业基金。"
+    )
     has(only(text, lex), policy="henan-2025-ai-ecosystem")
 
 
@@ -309,15 +403,38 @@ def test_a_paragraph_about_something_else_has_a_low_confidence(lex):
 
 
 def test_a_candidate_has_the_measure_columns_then_confidence_and_why():
-    assert CANDIDATE_COLUMNS[:len(MEASURE_COLUMNS)] == MEASURE_COLUMNS
-    assert CANDIDATE_COLUMNS[len(MEASURE_COLUMNS):] == ("confidence", "why", "duplicate_of", "confirmed")
+    assert CANDIDATE_COLUMNS[: len(MEASURE_COLUMNS)] == MEASURE_COLUMNS
+    assert CANDIDATE_COLUMNS[len(MEASURE_COLUMNS) :] == ("confidence", "why", "duplicate_of", "confirmed")
     assert MEASURE_COLUMNS == (
-        "measure_id", "region", "locality", "joint_with", "policy", "category", "instrument", "metric", "value_reported",
-        "unit_reported", "qualifier", "qualifier_word", "period", "year", "year_basis", "status", "comparable",
-        "source_id", "evidence", "summary_zh", "summary_en", "note_zh", "note_en", "curator_note")
+        "measure_id",
+        "region",
+        "locality",
+        "joint_with",
+        "policy",
+        "category",
+        "instrument",
+        "metric",
+        "value_reported",
+        "unit_reported",
+        "qualifier",
+        "qualifier_word",
+        "period",
+        "year",
+        "year_basis",
+        "status",
+        "comparable",
+        "source_id",
+        "evidence",
+        "summary_zh",
+        "summary_en",
+        "note_zh",
+        "note_en",
+        "curator_note",
+    )
 
 
 # --- keywords as data ----------------------------------------------------------------------
+
 
 def test_every_metric_and_instrument_has_keywords_in_both_languages():
     ds = load_dataset(DATA)
@@ -354,9 +471,11 @@ def test_verify_sources_folds_full_width_digits():
 
 # --- the command and the analyst's loop ---------------------------------------------------
 
-TEXT = ("河南省出台人工智能措施\n"
-        "河南省近日印发新一轮措施。到2026年，河南设立总规模50亿元的人工智能产业基金，每年发放最高2亿元训力券。\n"
-        "预计2025年底全省算力规模突破94EFlops。\n")
+TEXT = (
+    "河南省出台人工智能措施\n"
+    "河南省近日印发新一轮措施。到2026年，河南设立总规模50亿元的人工智能产业基金，每年发放最高2亿元训力券。\n"
+    "预计2025年底全省算力规模突破94EFlops。\n"
+)
 
 
 @pytest.fixture
@@ -396,7 +515,10 @@ def test_extract_writes_candidates_not_data(mini, tmp_path):
     assert out.read_text(encoding="utf-8").split("\n", 1)[0] == ",".join(CANDIDATE_COLUMNS)
     rows = candidates(out)
     assert [(r["value_reported"], r["unit_reported"], r["metric"]) for r in rows] == [
-        ("50", "亿元", "fund_size"), ("2", "亿元", "pool_per_year"), ("94", "EFlops", "compute_total")]
+        ("50", "亿元", "fund_size"),
+        ("2", "亿元", "pool_per_year"),
+        ("94", "EFlops", "compute_total"),
+    ]
     # the mini data has 最高2亿元 (hubei-002) and 预计突破94EFlops (henan-004) from this source
     assert [r["duplicate_of"] for r in rows] == ["", "hubei-002", "henan-004"]
     assert {p.name: p.read_bytes() for p in data.iterdir()} == before
@@ -427,8 +549,15 @@ def test_the_append_loop(mini, tmp_path):
     assert after.startswith(measures_before)
     table = {r["measure_id"]: r for r in csv.DictReader(io.StringIO(after))}
     new = table["henan-007"]
-    assert (new["region"], new["metric"], new["value_reported"], new["unit_reported"], new["year"], new["status"],
-            new["evidence"]) == ("CN-HA", "fund_size", "50", "亿元", "2026", "policy", "河南设立总规模50亿元的人工智能产业基金")
+    assert (
+        new["region"],
+        new["metric"],
+        new["value_reported"],
+        new["unit_reported"],
+        new["year"],
+        new["status"],
+        new["evidence"],
+    ) == ("CN-HA", "fund_size", "50", "亿元", "2026", "policy", "河南设立总规模50亿元的人工智能产业基金")
     assert run("validate", "--data", data).exit_code == 0
 
     # again: nothing new is added, and a fresh extraction marks every figure as a duplicate
@@ -475,18 +604,35 @@ def _edit(rows, **changes):
     return rows
 
 
-@pytest.mark.parametrize(("change", "where"), [
-    (lambda rows: _edit(rows, confirmed="maybe"), "row 2, column confirmed: must be yes, no or blank"),
-    (lambda rows: _edit(rows, confirmed="yes", summary_zh="摘要。", summary_en="Summary.",
-                        evidence="河南设立总规模51亿元的人工智能产业基金", value_reported="51"),
-     "row 2, column evidence: not found in the source text"),
-    (lambda rows: _edit(rows, confirmed="yes", summary_zh="摘要。", summary_en="Summary.", value_reported="55"),
-     "row 2, column value_reported: number 55 is not in its evidence clause"),
-    (lambda rows: _edit(rows, confirmed="yes", summary_zh="", summary_en="Summary."),
-     "row 2, column summary_zh: a value is required here"),
-    (lambda rows: _edit(rows, confirmed="yes", summary_zh="摘要。", summary_en="Summary.", source_id="other"),
-     "row 2, column source_id"),
-])
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda rows: _edit(rows, confirmed="maybe"), "row 2, column confirmed: must be yes, no or blank"),
+        (
+            lambda rows: _edit(
+                rows,
+                confirmed="yes",
+                summary_zh="摘要。",
+                summary_en="Summary.",
+                evidence="河南设立总规模51亿元的人工智能产业基金",
+                value_reported="51",
+            ),
+            "row 2, column evidence: not found in the source text",
+        ),
+        (
+            lambda rows: _edit(rows, confirmed="yes", summary_zh="摘要。", summary_en="Summary.", value_reported="55"),
+            "row 2, column value_reported: number 55 is not in its evidence clause",
+        ),
+        (
+            lambda rows: _edit(rows, confirmed="yes", summary_zh="", summary_en="Summary."),
+            "row 2, column summary_zh: a value is required here",
+        ),
+        (
+            lambda rows: _edit(rows, confirmed="yes", summary_zh="摘要。", summary_en="Summary.", source_id="other"),
+            "row 2, column source_id",
+        ),
+    ],
+)
 def test_bad_candidates_are_clear_errors(mini, tmp_path, change, where):
     data, text = mini
     out = tmp_path / "candidates.csv"
@@ -507,12 +653,15 @@ def test_a_candidates_file_with_a_missing_column(mini, tmp_path):
     assert result.exit_code == 2 and "candidates.csv, row 1, column evidence: required column is missing" in result.output
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "source text not found"),
-    (b"", "the source text is empty"),
-    ("河南设立基金".encode("gb18030"), "not valid UTF-8 at byte 0 (it looks like GBK"),
-    (b"\x89PNG\x00\x00", "binary data (NUL byte)"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "source text not found"),
+        (b"", "the source text is empty"),
+        ("河南设立基金".encode("gb18030"), "not valid UTF-8 at byte 0 (it looks like GBK"),
+        (b"\x89PNG\x00\x00", "binary data (NUL byte)"),
+    ],
+)
 def test_bad_source_texts(mini, tmp_path, content, message):
     data, _ = mini
     text = tmp_path / "bad.txt"
@@ -522,11 +671,14 @@ def test_bad_source_texts(mini, tmp_path, content, message):
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--append"], "--append reads the reviewed candidates: give them with --out FILE"),
-    (["--out", "missing.csv", "--append"], "no candidates file to append from"),
-    (["--date", "2025-13"], "is not a date"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--append"], "--append reads the reviewed candidates: give them with --out FILE"),
+        (["--out", "missing.csv", "--append"], "no candidates file to append from"),
+        (["--date", "2025-13"], "is not a date"),
+    ],
+)
 def test_bad_arguments(mini, tmp_path, monkeypatch, args, message):
     data, text = mini
     monkeypatch.chdir(tmp_path)

@@ -8,7 +8,6 @@ Invariants after every fault:
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -77,9 +76,25 @@ def test_a_fault_at_a_random_point_never_shows_a_partial_briefing(builds, seed):
     # beside the clean build, so that the paths the notebook records (relative) are the same
     out = clean.parent / f"run-{seed}"
     shutil.copytree(before, out)
-    proc = subprocess.Popen([sys.executable, "-m", "briefings", "build", "--renderer", "builtin", "--jobs", "2",
-                             *[a for p in PROVINCES for a in ("--province", p)], "--data", str(data_b), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "briefings",
+            "build",
+            "--renderer",
+            "builtin",
+            "--jobs",
+            "2",
+            *[a for p in PROVINCES for a in ("--province", p)],
+            "--data",
+            str(data_b),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     parent = psutil.Process(proc.pid)
     time.sleep(delay)
     try:
@@ -93,8 +108,9 @@ def test_a_fault_at_a_random_point_never_shows_a_partial_briefing(builds, seed):
 
     for slug in PROVINCES:
         now = province_files(out, slug)
-        assert now in (province_files(before, slug), province_files(clean, slug)), \
+        assert now in (province_files(before, slug), province_files(clean, slug)), (
             f"seed {seed}: {slug} is a mix of two builds after killing a {kind} at {delay:.1f} s"
+        )
 
     outcomes = build(data_b, out, provinces=PROVINCES, jobs=2, renderer="builtin")
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import matplotlib
@@ -10,10 +11,19 @@ import pytest
 
 from briefings.cache import prepare
 from briefings.compare import province_results, provinces_with_measures
-import copy
-
-from briefings.figures import (MIN_BARS, MIN_FONT_PT, OTHER_COLOUR, PEER_COLOUR, STYLE, SUBJECT_COLOUR, WIDTH_IN, charted,
-                               chart_text, draw_figures, heatmap_svg, heatmap_text, panel_labels, section_figure)
+from briefings.figures import (
+    MIN_BARS,
+    MIN_FONT_PT,
+    STYLE,
+    WIDTH_IN,
+    chart_text,
+    charted,
+    draw_figures,
+    heatmap_svg,
+    heatmap_text,
+    panel_labels,
+    section_figure,
+)
 from briefings.titles import comparison_title
 
 from .conftest import DATA
@@ -27,7 +37,7 @@ def everything():
 
 def test_each_panel_is_one_ranking_of_the_tables(everything):
     drawn = 0
-    for slug, results in everything.items():
+    for results in everything.values():
         for section in {c["section"] for c in results["comparisons"]}:
             comparisons = charted(results, section)
             assert all(c["kind"] == "ranked" and c["n_regions"] >= 2 for c in comparisons)
@@ -38,7 +48,7 @@ def test_each_panel_is_one_ranking_of_the_tables(everything):
                 with plt.rc_context(STYLE):
                     fig = section_figure(comparisons, lang, results["province"], titles, results["instruments"])
                     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
-                    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731 (titles wrap to the panel's width)
+                    squash = lambda t: re.sub(r"\s+", "", t)
                     assert [squash(ax.get_title(loc="left")) for ax in panels] == [squash(titles[c["id"]]) for c in comparisons]
                     for ax, c in zip(panels, comparisons):
                         assert len(ax.patches) == len(c["entries"])  # one bar per region of the ranking
@@ -46,8 +56,12 @@ def test_each_panel_is_one_ranking_of_the_tables(everything):
                         assert len(periods) == 1  # never a yearly and a total pool on one axis
                     plt.close(fig)
                 drawn += len(comparisons)
-    ranked = sum(1 for r in everything.values() for c in r["comparisons"]
-                 if c["kind"] == "ranked" and c["charted"] and len(c["entries"]) >= MIN_BARS)
+    ranked = sum(
+        1
+        for r in everything.values()
+        for c in r["comparisons"]
+        if c["kind"] == "ranked" and c["charted"] and len(c["entries"]) >= MIN_BARS
+    )
     assert drawn == 2 * ranked  # every ranking of three regions or more, in both languages, and no other
 
 
@@ -57,9 +71,23 @@ def three_way(results):
     results = copy.deepcopy(results)
     c = next(c for c in results["comparisons"] if c["kind"] == "ranked" and c["charted"])
     extra = copy.deepcopy(c["entries"][-1])
-    extra.update({"measure_id": "X-1", "value": extra["value"] / 2, "status": "projection", "year": 2030, "rank": 3,
-                  "holder": {**extra["holder"], "is_subject": False, "macro_region": "elsewhere", "name_en": "Elsewhere",
-                             "name_zh": "别处", "code": "CN-XX"}})
+    extra.update(
+        {
+            "measure_id": "X-1",
+            "value": extra["value"] / 2,
+            "status": "projection",
+            "year": 2030,
+            "rank": 3,
+            "holder": {
+                **extra["holder"],
+                "is_subject": False,
+                "macro_region": "elsewhere",
+                "name_en": "Elsewhere",
+                "name_zh": "别处",
+                "code": "CN-XX",
+            },
+        }
+    )
     c["entries"].append(extra)
     c["n_regions"] = len(c["entries"])
     return results, c
@@ -100,8 +128,9 @@ def test_draw_figures_returns_alt_text_and_caption(everything, tmp_path):
     figures = draw_figures(results, tmp_path)
     entry = figures[c["section"]]
     assert entry["zh"] == f"fig-{c['section']}.zh.svg" and (tmp_path / entry["en"]).is_file()
-    assert set(entry["text"]) == {"zh", "en"} and all(entry["text"][lang]["alt"] and entry["text"][lang]["caption"]
-                                                     for lang in ("zh", "en"))
+    assert set(entry["text"]) == {"zh", "en"} and all(
+        entry["text"][lang]["alt"] and entry["text"][lang]["caption"] for lang in ("zh", "en")
+    )
 
 
 def test_the_heat_map_sets_chinese_labels_horizontally(everything):

@@ -10,21 +10,22 @@ no URL while building.
 from __future__ import annotations
 
 import http.server
-from html.parser import HTMLParser
 import re
 import subprocess
 import threading
-from pathlib import Path
+import typing
+from html.parser import HTMLParser
 
 import pytest
 
-
-from .conftest import CHROMIUM, CHROMIUM_ARGS, edit_cell, run, build
+from .conftest import CHROMIUM, CHROMIUM_ARGS, build, edit_cell, run
 
 pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
 
-PAYLOAD = ("<script>alert(1)</script> ![](/etc/passwd) ![]({url}) <img src=x onerror=alert(2)> "
-           "`#text(fill: red)[X]`{{=typst}} $\\foo$ [/x] \" onload=\"alert(3)")
+PAYLOAD = (
+    "<script>alert(1)</script> ![](/etc/passwd) ![]({url}) <img src=x onerror=alert(2)> "
+    '`#text(fill: red)[X]`{{=typst}} $\\foo$ [/x] " onload="alert(3)'
+)
 
 NAME_COLUMNS = ("name_zh", "name_en", "short_zh")
 
@@ -59,9 +60,9 @@ OTHER_COLUMNS = [
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: typing.ClassVar[list[str]] = []
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         Recorder.hits.append(self.path)
         self.send_response(404)
         self.end_headers()
@@ -81,7 +82,9 @@ def listener():
 
 @pytest.mark.parametrize("column", NAME_COLUMNS)
 def test_validate_rejects_markup_in_names(data_copy, column):
-    row = edit_cell(data_copy / "regions.csv", lambda r: r["code"] == "CN-HA", column, "Henan<script>alert(1)</script> $\\foo$ [/x]")
+    row = edit_cell(
+        data_copy / "regions.csv", lambda r: r["code"] == "CN-HA", column, "Henan<script>alert(1)</script> $\\foo$ [/x]"
+    )
     result = run("validate", "--data", data_copy)
     assert result.exit_code == 2
     assert f"regions.csv, row {row}, column {column}" in result.output
@@ -142,7 +145,7 @@ def test_html_prints_the_payload_as_text(hostile_build):
         text = " ".join(" ".join(page.text).split())
         from briefings.document import chinese_title
 
-        def shown(c: str) -> str:  # a Chinese page sets names and headlines in full-width punctuation
+        def shown(c: str, lang: str = lang) -> str:  # a Chinese page sets names and headlines full-width
             payload = f"{c.upper()} <script>alert(1)</script> ![](/etc/passwd)"
             return " ".join(chinese_title(payload).split()) if lang == "zh" and c in ("publisher_zh", "title_zh") else payload
 
@@ -153,8 +156,9 @@ def test_html_prints_the_payload_as_text(hostile_build):
 
 
 def test_pdf_prints_the_payload_literally(hostile_build):
-    text = subprocess.run(["pdftotext", "-raw", str(hostile_build / "briefing.en.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(hostile_build / "briefing.en.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = re.sub(r"\s+", "", text)
     for fragment in ("<script>alert(1)</script>", "![](/etc/passwd)", "`#text(fill:red)[X]`{=typst}", "$\\foo$", "[/x]"):
         assert fragment in flat, fragment
@@ -185,15 +189,37 @@ def test_charts_draw_labels_literally():
     from briefings.figures import draw_section
 
     def entry(code, value, subject):
-        holder = {"code": code, "level": "province", "name_zh": "$\\foo$", "name_en": "$\\foo$ [/x]", "is_subject": subject,
-                  "is_city": False, "macro_region": "central"}
-        return {"measure_id": f"{code}-001", "holder": holder, "value": value, "unit": "CNY", "qualifier": "eq",
-                "metric": "fund_size", "instrument": "", "period": "", "year": None, "status": "policy"}
+        holder = {
+            "code": code,
+            "level": "province",
+            "name_zh": "$\\foo$",
+            "name_en": "$\\foo$ [/x]",
+            "is_subject": subject,
+            "is_city": False,
+            "macro_region": "central",
+        }
+        return {
+            "measure_id": f"{code}-001",
+            "holder": holder,
+            "value": value,
+            "unit": "CNY",
+            "qualifier": "eq",
+            "metric": "fund_size",
+            "instrument": "",
+            "period": "",
+            "year": None,
+            "status": "policy",
+        }
 
     comparison = {"id": "c", "entries": [entry("A", 3e9, True), entry("B", 1e9, False)]}
     for lang in ("zh", "en"):
-        svg = draw_section([comparison], lang, {"macro_region": "central", "short_zh": "$\\x$", "name_en": "$\\x$"},
-                           {"c": "$\\frac{1}{0}$ <b>"}, {})
+        svg = draw_section(
+            [comparison],
+            lang,
+            {"macro_region": "central", "short_zh": "$\\x$", "name_en": "$\\x$"},
+            {"c": "$\\frac{1}{0}$ <b>"},
+            {},
+        )
         assert svg.startswith(b"<?xml") and len(svg) > 1000
 
 
@@ -201,4 +227,3 @@ def test_terminal_prints_markup_in_arguments_literally(tmp_path):
     result = run("build", "--province", "[/x]", "--out", tmp_path / "o")
     assert result.exit_code == 2
     assert "[/x]" in result.output and "Traceback" not in result.output
-

@@ -49,10 +49,12 @@ def test_dataset_units_normalize_to_documented_base_units():
 
 def test_known_figures_in_export():
     table = export_table(load_dataset(DATA)).set_index("measure_id")
+
     def find(evidence_part: str) -> pd.Series:
         hits = table[table["evidence"].str.contains(evidence_part, regex=False)]
         assert len(hits) >= 1, evidence_part
         return hits.iloc[0]
+
     fund = find("30 亿元的人工智能产业基金")
     assert (fund["value"], fund["unit"], fund["region"]) == ("3000000000", "CNY", "CN-HA")
     henan_compute = find("94EFlops")

@@ -46,7 +46,7 @@ def test_notebook_writes_results_figures_and_audit_trail(analysed, slug):
     assert (folder / "analysis.ipynb").is_file()
     executed = json.loads((folder / "analysis.ipynb").read_text(encoding="utf-8"))
     assert any(c.get("outputs") for c in executed["cells"] if c["cell_type"] == "code")
-    for chart, files in results["figures"].items():
+    for files in results["figures"].values():
         for lang in ("zh", "en"):
             svg = (folder / files[lang]).read_text(encoding="utf-8")
             assert svg.startswith("<?xml") and "<svg" in svg
@@ -65,8 +65,12 @@ def test_numbers_agree_with_the_dataset(analysed):
     assert {"440300", "441900"} <= {c["code"] for c in guangdong["province"]["cities"]}
     entries = [e for c in guangdong["comparisons"] for e in c["entries"] if e["holder"]["is_subject"]]
     # a city's figure is the city's, compared at city level; the province's own at province level
-    assert entries and all(e["holder"]["is_city"] == (c["level"] == "city") for c in guangdong["comparisons"]
-                           for e in c["entries"] if e["holder"]["is_subject"])
+    assert entries and all(
+        e["holder"]["is_city"] == (c["level"] == "city")
+        for c in guangdong["comparisons"]
+        for e in c["entries"]
+        if e["holder"]["is_subject"]
+    )
 
 
 def test_figures_are_byte_identical_across_runs(analysed, tmp_path):
@@ -77,8 +81,13 @@ def test_figures_are_byte_identical_across_runs(analysed, tmp_path):
 
 def test_missing_parameter_is_a_clear_error(tmp_path):
     with pytest.raises(PapermillExecutionError) as info:
-        papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(DATA)},
-                                   progress_bar=False, kernel_name="python3")
+        papermill.execute_notebook(
+            str(NOTEBOOK),
+            str(tmp_path / "out.ipynb"),
+            parameters={"data_dir": str(DATA)},
+            progress_bar=False,
+            kernel_name="python3",
+        )
     assert "parameter(s) missing: province" in str(info.value)
 
 

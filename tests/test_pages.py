@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-
 from briefings.figures import MIN_FONT_PT, WIDTH_IN
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, PROJECT, ROOT, build
@@ -52,10 +51,13 @@ def pdfinfo(pdf: Path) -> dict[str, str]:
 
 def words(pdf: Path, page: int) -> list[tuple[float, float, str]]:
     """(yMin, yMax, word) of one page's words, from pdftotext's bounding boxes."""
-    html = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
-                          capture_output=True, text=True).stdout
-    return [(float(a), float(b), w) for a, b, w in
-            re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)]
+    html = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    return [
+        (float(a), float(b), w)
+        for a, b, w in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', html)
+    ]
 
 
 # -- PDF -------------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def test_figures_in_pdfs_have_alt_text(reports):
                 found.append(str(node.get("/Alt", "")))
             kids = node.get("/K")
             if kids is not None:
-                for kid in (kids if isinstance(kids, list) else [kids]):
+                for kid in kids if isinstance(kids, list) else [kids]:
                     if depth < 60:
                         walk(kid, depth + 1)
 
@@ -104,8 +106,10 @@ def test_figures_in_pdfs_have_alt_text(reports):
 
 
 def test_no_heading_ends_a_page_and_no_last_page_is_near_empty(reports):
-    headings = {"zh": ["参考数字", "数据", "产业", "方法说明", "来源与证据", "未见于来源的数字"],
-                "en": ["Reference figures", "Methodology", "Sources and evidence", "Industry", "Data"]}
+    headings = {
+        "zh": ["参考数字", "数据", "产业", "方法说明", "来源与证据", "未见于来源的数字"],
+        "en": ["Reference figures", "Methodology", "Sources and evidence", "Industry", "Data"],
+    }
     for pdf in pdfs(reports):
         pages = int(pdfinfo(pdf)["Pages"])
         height = float(pdfinfo(pdf)["Page size"].split("x")[1].split()[0])
@@ -172,8 +176,12 @@ def test_a_base_address_makes_pdf_links_absolute(reports, tmp_path, monkeypatch)
     (folder / "briefing.en.typ").write_text(typ, encoding="utf-8")
     pdf = renderer.compile_typst(folder / "briefing.en.typ", "2025-H2")
     (folder / "x.pdf").write_bytes(pdf)
-    uris = [str(a.get_object()["/A"]["/URI"]) for p in PdfReader(folder / "x.pdf").pages for a in p.get("/Annots") or []
-            if "/URI" in a.get_object().get("/A", {})]
+    uris = [
+        str(a.get_object()["/A"]["/URI"])
+        for p in PdfReader(folder / "x.pdf").pages
+        for a in p.get("/Annots") or []
+        if "/URI" in a.get_object().get("/A", {})
+    ]
     assert "https://example.org/briefings/overview.en.html" in uris
 
 
@@ -185,16 +193,18 @@ def test_the_review_pack_cover_and_contents_are_unnumbered(reports):
     result = build_pack(PROJECT, reports, "en")
     reader = PdfReader(result.pdf)
     for number in (1, 2):
-        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(result.pdf), "-"],
-                              capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), str(result.pdf), "-"], capture_output=True, text=True
+        ).stdout
         assert not re.search(r"\b\d+ / \d+\b", text), (number, text[-200:])
     assert reader.page_labels[2] == "1"
     assert pdfinfo(result.pdf)["Author"] == "Provincial AI-policy briefings"
 
 
 # -- HTML ------------------------------------------------------------------------------------
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists() or not AXE.exists(),
-                                   reason="Debian chromium and axe-core (npm ci) come with make setup")
+needs_browser = pytest.mark.skipif(
+    not CHROMIUM.exists() or not AXE.exists(), reason="Debian chromium and axe-core (npm ci) come with make setup"
+)
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +252,9 @@ def test_phone_tables_show_every_column_and_values_never_break(reports, browser)
                         || !td.dataset.label || getComputedStyle(td, '::before').content.replace(/"/g, '') !== td.dataset.label);
             }).length""")
             assert hidden == 0, (slug, lang)
-            broken = page.evaluate("""Array.from(document.querySelectorAll('.nowrap')).filter(s => s.getClientRects().length > 1
-                                       || s.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(s).lineHeight || 20)).length""")
+            broken = page.evaluate("""Array.from(document.querySelectorAll('.nowrap')).filter(s =>
+                s.getClientRects().length > 1
+                || s.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(s).lineHeight || 20)).length""")
             assert broken == 0, (slug, lang)
             assert page.locator("td .nowrap").count() > 0  # the values are marked
             page.context.close()

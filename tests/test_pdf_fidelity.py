@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-
-from .conftest import DATA, PROJECT, build, builtin_renderer
+from .conftest import DATA, PROJECT, build
 
 pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
 
@@ -63,7 +62,10 @@ def test_every_pdf_equals_a_fresh_compile_of_its_source(single_worker_build, tmp
     for pdf in pdfs:
         data_date = json.loads((pdf.parent / "results.json").read_text(encoding="utf-8"))["data_as_of"]
         fresh = tmp_path / f"{pdf.parent.name}.{pdf.name}"
-        subprocess.run([sys.executable, "-c", FRESH_COMPILE, str(pdf.with_suffix(".typ")), data_date, str(fresh), str(PROJECT.root)], check=True)
+        subprocess.run(
+            [sys.executable, "-c", FRESH_COMPILE, str(pdf.with_suffix(".typ")), data_date, str(fresh), str(PROJECT.root)],
+            check=True,
+        )
         if fresh.read_bytes() != pdf.read_bytes():
             assert pdf_text(fresh) == pdf_text(pdf), f"{pdf} prints other characters than a fresh compile of its source"
             pytest.fail(f"{pdf} differs from a fresh compile of its source (same text, other bytes)")
@@ -91,7 +93,9 @@ def test_two_orders_give_the_same_pdfs(tmp_path):
     firsts = {}
     for order in (PROVINCES[:2], tuple(reversed(PROVINCES[:2]))):
         out = tmp_path / "-".join(order)
-        assert all(o.ok for o in build(DATA, out, provinces=order, languages=("zh",), formats=("pdf",), jobs=1, renderer="builtin"))
+        assert all(
+            o.ok for o in build(DATA, out, provinces=order, languages=("zh",), formats=("pdf",), jobs=1, renderer="builtin")
+        )
         for pdf in sorted(out.glob("*/briefing.zh.pdf")):
             firsts.setdefault(pdf.parent.name, set()).add(pdf.read_bytes())
     assert all(len(versions) == 1 for versions in firsts.values())

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.slow
 
 def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFINGS_")}
-    return subprocess.run([sys.executable, "-m", "briefings", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "briefings", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +31,29 @@ def marked_project(tmp_path_factory) -> Path:
     shutil.copytree(DATA, root / "data")
     template = project.templates / "briefing.qmd.j2"
     text = template.read_text(encoding="utf-8")
-    template.write_text(text.replace("## {{ _(\"Key findings\") }}", "MARKER-FROM-THE-PROJECT-TEMPLATE\n\n## {{ _(\"Key findings\") }}", 1),
-                        encoding="utf-8")
+    template.write_text(
+        text.replace('## {{ _("Key findings") }}', 'MARKER-FROM-THE-PROJECT-TEMPLATE\n\n## {{ _("Key findings") }}', 1),
+        encoding="utf-8",
+    )
     nb = json.loads(project.notebook.read_text(encoding="utf-8"))
-    write_cell = next(i for i, c in enumerate(nb["cells"]) if "write_results(" in "".join(c["source"]) and c["cell_type"] == "code"
-                      and "path = write_results" in "".join(c["source"]))
-    nb["cells"].insert(write_cell, {"cell_type": "code", "id": "marker", "metadata": {}, "execution_count": None,
-                                    "outputs": [], "source": "results['province']['name_en'] += ' MARKER-FROM-THE-NOTEBOOK'"})
+    write_cell = next(
+        i
+        for i, c in enumerate(nb["cells"])
+        if "write_results(" in "".join(c["source"])
+        and c["cell_type"] == "code"
+        and "path = write_results" in "".join(c["source"])
+    )
+    nb["cells"].insert(
+        write_cell,
+        {
+            "cell_type": "code",
+            "id": "marker",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "results['province']['name_en'] += ' MARKER-FROM-THE-NOTEBOOK'",
+        },
+    )
     project.notebook.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     settings = project.quarto_config.read_text(encoding="utf-8")
     assert "    toc: true\n" in settings
@@ -49,8 +64,22 @@ def marked_project(tmp_path_factory) -> Path:
 def test_project_option_uses_the_projects_files_from_another_folder(marked_project, tmp_path):
     cwd = tmp_path / "somewhere-else"
     cwd.mkdir()
-    result = cli("--project", marked_project, "build", "--province", "hubei", "--lang", "en", "--format", "html",
-                 "--renderer", "builtin", "--jobs", "1", cwd=cwd)
+    result = cli(
+        "--project",
+        marked_project,
+        "build",
+        "--province",
+        "hubei",
+        "--lang",
+        "en",
+        "--format",
+        "html",
+        "--renderer",
+        "builtin",
+        "--jobs",
+        "1",
+        cwd=cwd,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     page = (marked_project / "reports" / "hubei" / "briefing.en.html").read_text(encoding="utf-8")
     assert "MARKER-FROM-THE-PROJECT-TEMPLATE" in page  # the project's template
@@ -70,13 +99,36 @@ def test_a_raising_cell_in_the_projects_notebook_fails_the_build(tmp_path):
     project = copy_project(root)
     shutil.copytree(DATA, root / "data")
     nb = json.loads(project.notebook.read_text(encoding="utf-8"))
-    nb["cells"].insert(3, {"cell_type": "code", "id": "raise", "metadata": {}, "execution_count": None, "outputs": [],
-                           "source": "raise RuntimeError('the project notebook ran')"})
+    nb["cells"].insert(
+        3,
+        {
+            "cell_type": "code",
+            "id": "raise",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "raise RuntimeError('the project notebook ran')",
+        },
+    )
     project.notebook.write_text(json.dumps(nb), encoding="utf-8")
     cwd = tmp_path / "cwd"
     cwd.mkdir()
-    result = cli("--project", root, "build", "--province", "hubei", "--lang", "en", "--format", "html",
-                 "--renderer", "builtin", "--jobs", "1", cwd=cwd)
+    result = cli(
+        "--project",
+        root,
+        "build",
+        "--province",
+        "hubei",
+        "--lang",
+        "en",
+        "--format",
+        "html",
+        "--renderer",
+        "builtin",
+        "--jobs",
+        "1",
+        cwd=cwd,
+    )
     assert result.returncode == 1
     assert "the project notebook ran" in result.stdout + result.stderr
 

@@ -59,8 +59,9 @@ def test_the_combined_sheet_has_a_bookmark_per_province(proofed):
     marks = outline(proofed / "proof" / "proofs.pdf")
     names = [title for depth, title, _ in marks if depth == 1]
     assert len(names) == len(PROVINCES) and any("Henan" in n for n in names)
-    pdf = subprocess.run(["pdftotext", str(proofed / "proof" / "henan.pdf"), "-"], capture_output=True, text=True,
-                         check=True).stdout
+    pdf = subprocess.run(
+        ["pdftotext", str(proofed / "proof" / "henan.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "中文" in pdf and "English" in pdf
 
 

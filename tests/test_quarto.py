@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-
 from briefings.render import Settings
 
-from .conftest import PROJECT, DATA, ROOT, run, build
+from .conftest import DATA, PROJECT, ROOT, build, run
 
 pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
 
@@ -47,8 +46,8 @@ SCHEMA = {
     "format.html.number-sections": (bool,),
     "format.typst.papersize": (str,),
     "format.typst.margin": (dict,),
-    "format.typst.mainfont": (str,),   # one family, not a list
-    "format.typst.sansfont": (str,),   # not in Quarto's typst schema: passed through to our partial
+    "format.typst.mainfont": (str,),  # one family, not a list
+    "format.typst.sansfont": (str,),  # not in Quarto's typst schema: passed through to our partial
     "format.typst.fontsize": (str,),
     "format.typst.toc": (bool,),
     "format.typst.number-sections": (bool,),
@@ -68,8 +67,20 @@ SCHEMA = {
     "citation.publisher": (str,),
     "base-url": (str,),  # not Quarto's: read by the Lua filter (PDF links)
 }
-PROJECT_KEYS = {"type", "output-dir", "render", "title", "execute-dir", "lib-dir", "resources", "preview",
-                "pre-render", "post-render", "detect", "brand"}  # project: is a closed object
+PROJECT_KEYS = {
+    "type",
+    "output-dir",
+    "render",
+    "title",
+    "execute-dir",
+    "lib-dir",
+    "resources",
+    "preview",
+    "pre-render",
+    "post-render",
+    "detect",
+    "brand",
+}  # project: is a closed object
 MARGIN_KEYS = {"x", "y", "top", "bottom", "left", "right"}
 
 
@@ -100,8 +111,11 @@ def test_quarto_yml_has_the_types_quartos_schema_gives():
     # Quarto's Typst format shifts headings by -1 in a document without a level-1 heading
     # (src/format/typst/format-typst.ts): ## would take the title's style, unless set here
     assert config["format"]["typst"]["shift-heading-level-by"] == 0
-    named = config["filters"] + [config["format"]["html"]["css"], config["format"]["html"]["template"]] \
+    named = (
+        config["filters"]
+        + [config["format"]["html"]["css"], config["format"]["html"]["template"]]
         + config["format"]["typst"]["template-partials"]
+    )
     for path in named:
         assert (ROOT / path).is_file(), path
     assert config["base-url"] == "" or re.match(r"^https?://.+/$", config["base-url"])
@@ -123,8 +137,11 @@ def test_a_generated_document_renders_by_hand_where_it_lies(tmp_path):
         assert text == hand_render_config(folder, Settings.load(PROJECT.quarto_config))
         config = yaml.safe_load(text)
         assert config["project"] == {"type": "default", "output-dir": HAND_RENDER_DIR}
-        for name in config["filters"] + [config["format"]["html"]["css"], config["format"]["html"]["template"]] \
-                + config["format"]["typst"]["template-partials"]:
+        for name in (
+            config["filters"]
+            + [config["format"]["html"]["css"], config["format"]["html"]["template"]]
+            + config["format"]["typst"]["template-partials"]
+        ):
             assert (folder / name).resolve().is_file(), name
         same = {k: v for k, v in config.items() if k not in ("project", "filters", "format")}
         assert same == {k: v for k, v in root.items() if k not in ("project", "filters", "format")}

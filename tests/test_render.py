@@ -54,8 +54,9 @@ def test_pdf_key_figures_in_both_languages(reports):
 
 def test_chinese_is_set_in_simplified_chinese_fonts_only(reports):
     for lang in LANGUAGES:
-        fonts = subprocess.run(["pdffonts", str(reports / "henan" / f"briefing.{lang}.pdf")], capture_output=True, text=True,
-                               check=True).stdout
+        fonts = subprocess.run(
+            ["pdffonts", str(reports / "henan" / f"briefing.{lang}.pdf")], capture_output=True, text=True, check=True
+        ).stdout
         cjk = [line for line in fonts.splitlines() if "CJK" in line]
         assert cjk and all(" yes " in line for line in cjk)  # embedded
         assert all("CJKsc" in line for line in cjk), cjk  # never the Japanese forms (CJKjp)
@@ -82,8 +83,17 @@ def test_each_language_is_marked(reports):
 def test_no_placeholder_anywhere(reports):
     for path in list(reports.glob("*/briefing.*.html")) + list(reports.glob("*/briefing.*.qmd")):
         text = path.read_text(encoding="utf-8")
-        for placeholder in (r"headline not in the stored text", r"\[headline", r"\bTODO\b", r"\bNone\b", r"\bnan\b",
-                            r"\{who\}", r"%\(", r"\{\{", r"\bundefined\b"):
+        for placeholder in (
+            r"headline not in the stored text",
+            r"\[headline",
+            r"\bTODO\b",
+            r"\bNone\b",
+            r"\bnan\b",
+            r"\{who\}",
+            r"%\(",
+            r"\{\{",
+            r"\bundefined\b",
+        ):
             assert not re.search(placeholder, text), (path, placeholder)
 
 
@@ -93,13 +103,17 @@ def test_caveats_reach_html_and_pdf_in_both_languages(reports):
     results = json.loads((reports / "henan" / "results.json").read_text(encoding="utf-8"))
     note = results["measures"]["henan-007"]
     assert note["note_en"] and note["note_zh"]
-    flat = lambda text: re.sub(r"[\s\u200b]+", "", text)  # noqa: E731
+    flat = lambda text: re.sub(r"[\s\u200b]+", "", text)
     for lang in LANGUAGES:
         wanted = flat(note["note_zh"] if lang == "zh" else note["note_en"])
         html = flat(re.sub(r"<[^>]+>", "", (reports / "henan" / f"briefing.{lang}.html").read_text(encoding="utf-8")))
         assert wanted[:40] in html.replace("&#39;", "'").replace("&quot;", '"'), lang
-        pdf = subprocess.run(["pdftotext", "-raw", str(reports / "henan" / f"briefing.{lang}.pdf"), "-"], capture_output=True,
-                             text=True, check=True).stdout
+        pdf = subprocess.run(
+            ["pdftotext", "-raw", str(reports / "henan" / f"briefing.{lang}.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert wanted[:40] in flat(pdf), lang
 
 
@@ -110,8 +124,12 @@ def test_a_province_with_few_figures_gets_a_one_page_profile(reports):
     assert results["profile"] == "thin"
     zh = pdftotext(reports / "shanxi" / "briefing.zh.pdf")
     assert "来源所述" in zh and "简况" in zh and "全国概览" in zh
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(reports / "shanxi" / "briefing.zh.pdf")],
-                                                             capture_output=True, text=True).stdout).group(1))
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(["pdfinfo", str(reports / "shanxi" / "briefing.zh.pdf")], capture_output=True, text=True).stdout,
+        ).group(1)
+    )
     assert pages <= 2
     html = (reports / "shanxi" / "briefing.en.html").read_text(encoding="utf-8")
     assert "<img" not in html and "../overview.en.html" in html
@@ -155,9 +173,15 @@ def test_plural_forms_follow_the_count():
 
 
 def test_catalogs_are_complete_and_have_no_fuzzy_entry():
-    extracted = {msg[2] for msg in extract_from_dir(str(ROOT), method_map=[("src/**.py", "python"), ("templates/**.j2", "jinja2")],
-                                                     options_map={"templates/**.j2": {"extensions": "jinja2.ext.i18n"}},
-                                                     keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)})}
+    extracted = {
+        msg[2]
+        for msg in extract_from_dir(
+            str(ROOT),
+            method_map=[("src/**.py", "python"), ("templates/**.j2", "jinja2")],
+            options_map={"templates/**.j2": {"extensions": "jinja2.ext.i18n"}},
+            keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
+        )
+    }
     extracted = {m if isinstance(m, str) else m[0] for m in extracted}
     assert len(extracted) > 80
     zh = read_po((ROOT / "templates" / "locale" / "zh_Hans" / "LC_MESSAGES" / "briefings.po").open("rb"))

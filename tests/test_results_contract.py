@@ -37,8 +37,9 @@ def test_every_province_results_conform(everything):
 def test_a_results_document_that_breaks_the_contract_is_refused(everything):
     validator = jsonschema.Draft202012Validator(schema())
     results = json.loads(json.dumps(next(iter(everything.values()))))
-    results["claims"].append({"id": "rank-x-001-0123456789", "kind": "rank", "measure_ids": ["x-001"], "basis": {}, "rank": 1,
-                              "n": 2})
+    results["claims"].append(
+        {"id": "rank-x-001-0123456789", "kind": "rank", "measure_ids": ["x-001"], "basis": {}, "rank": 1, "n": 2}
+    )
     assert any("minimum" in e.message or "2 is less than" in e.message for e in validator.iter_errors(results))
     results["claims"][-1] = {"id": "x-x-001-0123456789", "kind": "boast", "measure_ids": ["x-001"], "basis": {}}
     assert any("boast" in e.message for e in validator.iter_errors(results))

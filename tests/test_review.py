@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 from .conftest import DATA, build, edit_cell, run
 
 pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
@@ -32,14 +31,16 @@ def reviewed(tmp_path_factory):
     before = json.loads(record.read_text(encoding="utf-8"))
     # Henan's one-fund size grows: its statement changes, and so does its place among the funds
     edit_cell(data / "measures.csv", lambda r: r["measure_id"] == "henan-001", "value_reported", "300")
-    edit_cell(data / "measures.csv", lambda r: r["measure_id"] == "henan-001", "evidence", "设立总规模 300 亿元的人工智能产业基金")
+    edit_cell(
+        data / "measures.csv", lambda r: r["measure_id"] == "henan-001", "evidence", "设立总规模 300 亿元的人工智能产业基金"
+    )
     outcomes = build(data, out, provinces=PROVINCES, jobs=2, renderer="builtin", review=record)
     assert all(o.ok for o in outcomes)
     return out, record, before
 
 
 def test_the_record_is_small_sorted_and_signs_off_every_printed_claim(reviewed):
-    out, record, before = reviewed
+    _, record, before = reviewed
     text = record.read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, indent=1) + "\n"  # diff-friendly
     assert before["accepted"] == {"date": "2026-11-20", "build_id": before["accepted"]["build_id"]}
@@ -71,8 +72,9 @@ def test_the_changed_briefing_shows_the_box_in_both_languages(reviewed):
     for lang, heading in (("en", "Changes since the review of 2026-11-20"), ("zh", "2026-11-20")):
         html = (out / "henan" / f"briefing.{lang}.html").read_text(encoding="utf-8")
         assert 'class="changes"' in html and heading in html, lang
-        pdf = subprocess.run(["pdftotext", str(out / "henan" / f"briefing.{lang}.pdf"), "-"], capture_output=True,
-                             text=True, check=True).stdout
+        pdf = subprocess.run(
+            ["pdftotext", str(out / "henan" / f"briefing.{lang}.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "2026-11-20" in pdf
         for slug in ("hebei", "hubei"):
             assert 'class="changes"' not in (out / slug / f"briefing.{lang}.html").read_text(encoding="utf-8")
@@ -108,8 +110,12 @@ def test_a_held_back_claim_never_prints_and_a_rephrased_one_prints_as_written(re
     held_en = Words(results, "en").sentence(claims[held])
     assert run("review", "hold", held, "--out", out, "--review", record, "--note", "checking").exit_code == 0
     hostile = "Editors' words *with* [a link](http://x) <b>and</b> `code`"
-    assert run("review", "rephrase", reworded, "--out", out, "--review", record, "--en", hostile,
-               "--zh", "编辑改写的句子。").exit_code == 0
+    assert (
+        run(
+            "review", "rephrase", reworded, "--out", out, "--review", record, "--en", hostile, "--zh", "编辑改写的句子。"
+        ).exit_code
+        == 0
+    )
     assert all(o.ok for o in build(data, out, provinces=("henan",), jobs=1, renderer="builtin", review=record))
     en = (out / "henan" / "briefing.en.html").read_text(encoding="utf-8")
     zh = re.sub(r"<[^>]+>", "", (out / "henan" / "briefing.zh.html").read_text(encoding="utf-8"))
@@ -121,8 +127,12 @@ def test_a_held_back_claim_never_prints_and_a_rephrased_one_prints_as_written(re
     measure = claims[reworded]["measure_ids"][0]
     new_value = str(int(float(value)) + 1)
     edit_cell(data / "measures.csv", lambda r: r["measure_id"] == measure, "value_reported", new_value)
-    edit_cell(data / "measures.csv", lambda r: r["measure_id"] == measure, "evidence",
-              results["measures"][measure]["evidence"].replace(value, new_value, 1))
+    edit_cell(
+        data / "measures.csv",
+        lambda r: r["measure_id"] == measure,
+        "evidence",
+        results["measures"][measure]["evidence"].replace(value, new_value, 1),
+    )
     assert all(o.ok for o in build(data, out, provinces=("henan",), jobs=1, renderer="builtin", review=record))
     en = (out / "henan" / "briefing.en.html").read_text(encoding="utf-8")
     assert "*with*" not in en and "rephrased now rests on another basis" in en
@@ -130,13 +140,16 @@ def test_a_held_back_claim_never_prints_and_a_rephrased_one_prints_as_written(re
     assert held not in json.loads(record.read_text(encoding="utf-8"))["editorial"]
 
 
-@pytest.mark.parametrize("damage, message", [
-    ('{"format": 2, "accepted": {"date": "2025-99-99", "build_id": "x"}, "provinces": {}}', "not a date of the calendar"),
-    ('{"format": 2, "provinces": []}', "expected an object"),
-    ('{"format": 2, "provinces": {"henan": {"claims": {"x": {}}}}}', "not a claim id"),
-    ('{"format": 2, "provinces": {}, "editorial": {"rank-henan-001-0123456789": {"action": "delete"}}}', "action"),
-    ('{"format": 2, "provinces": {', "not JSON"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ('{"format": 2, "accepted": {"date": "2025-99-99", "build_id": "x"}, "provinces": {}}', "not a date of the calendar"),
+        ('{"format": 2, "provinces": []}', "expected an object"),
+        ('{"format": 2, "provinces": {"henan": {"claims": {"x": {}}}}}', "not a claim id"),
+        ('{"format": 2, "provinces": {}, "editorial": {"rank-henan-001-0123456789": {"action": "delete"}}}', "action"),
+        ('{"format": 2, "provinces": {', "not JSON"),
+    ],
+)
 def test_a_damaged_record_is_a_clear_error_everywhere(reviewed, tmp_path, damage, message):
     out, _, _ = reviewed
     record = tmp_path / "reviewed.json"
@@ -149,7 +162,9 @@ def test_a_damaged_record_is_a_clear_error_everywhere(reviewed, tmp_path, damage
 
 def outline(pdf: Path) -> list[tuple[int, str, int]]:
     """(depth, title, page) of every bookmark (poppler's XML output of the outline)."""
-    xml = subprocess.run(["pdftohtml", "-stdout", "-xml", "-i", "-q", str(pdf)], capture_output=True, text=True, check=True).stdout
+    xml = subprocess.run(
+        ["pdftohtml", "-stdout", "-xml", "-i", "-q", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     found, depth = [], 0
     for token in re.finditer(r'<outline>|</outline>|<item page="(\d+)">(.*?)</item>', xml, re.S):
         if token.group(0) == "<outline>":

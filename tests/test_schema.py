@@ -32,8 +32,12 @@ def test_the_dataset_uses_only_defined_metrics_and_instruments():
 
 def test_scopes_are_separate_metrics():
     metrics = set(load_dataset(DATA).metrics["metric"])
-    for pair in (("compute_total", "compute_intelligent"), ("fund_size", "fund_programme_size"),
-                 ("industry_scale_big_data", "digital_economy_scale"), ("edge_centre_pue_limit", "pue_retrofit_threshold")):
+    for pair in (
+        ("compute_total", "compute_intelligent"),
+        ("fund_size", "fund_programme_size"),
+        ("industry_scale_big_data", "digital_economy_scale"),
+        ("edge_centre_pue_limit", "pue_retrofit_threshold"),
+    ):
         assert set(pair) <= metrics
 
 

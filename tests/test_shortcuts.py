@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from pathlib import Path
 
 import nbformat
 import papermill
@@ -32,16 +31,24 @@ NOTEBOOK = PROJECT.notebook
 
 def test_the_warm_kernel_is_reused_reset_and_moved(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.getpid(), os.getcwd(), 'leftover' in globals())"),
-                nbformat.v4.new_code_cell("leftover = 1")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("import os\nprint(os.getpid(), os.getcwd(), 'leftover' in globals())"),
+        nbformat.v4.new_code_cell("leftover = 1"),
+    ]
     source = tmp_path / "probe.ipynb"
     nbformat.write(nb, source)
     seen = []
     for i in range(3):
         folder = tmp_path / f"run{i}"
         folder.mkdir()
-        out = papermill.execute_notebook(str(source), str(folder / "out.ipynb"), engine_name=ENGINE_NAME, progress_bar=False,
-                                         cwd=str(folder), kernel_name="python3")
+        out = papermill.execute_notebook(
+            str(source),
+            str(folder / "out.ipynb"),
+            engine_name=ENGINE_NAME,
+            progress_bar=False,
+            cwd=str(folder),
+            kernel_name="python3",
+        )
         pid, cwd, leftover = out.cells[0].outputs[0]["text"].split()
         seen.append(pid)
         assert cwd == str(folder)  # the kernel works in this notebook's folder
@@ -54,9 +61,15 @@ def test_a_notebook_in_the_warm_kernel_equals_one_in_a_fresh_kernel(tmp_path):
     for engine in (ENGINE_NAME, None):
         folder = tmp_path / (engine or "fresh")
         folder.mkdir()
-        papermill.execute_notebook(str(NOTEBOOK), str(folder / "analysis.ipynb"), engine_name=engine, progress_bar=False,
-                                   kernel_name="python3", cwd=str(folder),
-                                   parameters=notebook_parameters("henan", folder, data_dir=DATA, cache=None, build_id="x", project_dir=PROJECT.root))
+        papermill.execute_notebook(
+            str(NOTEBOOK),
+            str(folder / "analysis.ipynb"),
+            engine_name=engine,
+            progress_bar=False,
+            kernel_name="python3",
+            cwd=str(folder),
+            parameters=notebook_parameters("henan", folder, data_dir=DATA, cache=None, build_id="x", project_dir=PROJECT.root),
+        )
         results[engine] = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".json", ".svg")}
     assert results[ENGINE_NAME] and results[ENGINE_NAME] == results[None]
 
@@ -82,8 +95,12 @@ def test_a_stale_tampered_or_foreign_cache_is_never_used(tmp_path, data_copy, mo
     real = cache.prepare
     monkeypatch.setattr(cache, "prepare", lambda d: slow_calls.append(d) or real(d))
     # the data changed since: the cache was made from other data
-    (data_copy / "measures.csv").write_text((data_copy / "measures.csv").read_text(encoding="utf-8").replace(
-        "设立总规模 30 亿元的人工智能产业基金", "设立总规模 30 亿元的人工智能产业基金 "), encoding="utf-8")
+    (data_copy / "measures.csv").write_text(
+        (data_copy / "measures.csv")
+        .read_text(encoding="utf-8")
+        .replace("设立总规模 30 亿元的人工智能产业基金", "设立总规模 30 亿元的人工智能产业基金 "),
+        encoding="utf-8",
+    )
     assert read(data_copy, path, digest).dataset.measures.equals(real(data_copy).dataset.measures)
     assert slow_calls == [data_copy]
     # a figure changed inside the cache (valid JSON, its digest no longer the recorded one)
@@ -110,7 +127,6 @@ def built(tmp_path_factory):
 def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_path):
     """Four provinces rendered in a row by one served pandoc process (jobs=1) equal pandoc's
     command line run for each document and format on its own."""
-    from briefings.render import BuiltinRenderer
 
     renderer = builtin_renderer()
     documents = 0
@@ -128,7 +144,6 @@ def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_pa
 
 
 def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
-    from briefings.render import BuiltinRenderer
 
     renderer = builtin_renderer()
     shutil.copytree(built / "hubei", tmp_path / "hubei")
@@ -136,8 +151,10 @@ def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
     renderer.render_documents([qmd], ("html",), data_date="2025")
     renderer._server.kill()  # a crash between two documents
     renderer._server.wait()
-    assert renderer.render_documents([qmd], ("html",), data_date="2025")[qmd][0].read_bytes() == \
-        (built / "hubei" / "briefing.en.html").read_bytes()
+    assert (
+        renderer.render_documents([qmd], ("html",), data_date="2025")[qmd][0].read_bytes()
+        == (built / "hubei" / "briefing.en.html").read_bytes()
+    )
 
 
 def test_the_jinja_environment_is_compiled_once_per_language(built):
@@ -162,7 +179,8 @@ def test_the_reused_notebook_exporter_writes_what_a_new_one_writes(built, tmp_pa
     for slug in slugs:
         export_html(built / slug / EXECUTED_NOTEBOOK, tmp_path / f"{slug}.html", title=f"{slug}: analysis notebook")
         fresh, _ = HTMLExporter(template_name="basic").from_notebook_node(
-            nbformat.read(built / slug / EXECUTED_NOTEBOOK, as_version=4))
+            nbformat.read(built / slug / EXECUTED_NOTEBOOK, as_version=4)
+        )
         page = (tmp_path / f"{slug}.html").read_text(encoding="utf-8")
         assert fresh in page, slug
         assert page == (built / slug / "analysis.html").read_text(encoding="utf-8"), slug

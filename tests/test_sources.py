@@ -67,7 +67,9 @@ def test_verify_sources_passes_on_the_seeds_and_reads_the_folder_from_the_enviro
 @needs_seeds
 def test_tampered_clause_fails(data_copy):
     # the clause keeps its number (so validation passes) but is no longer the source's words
-    row = edit_cell(data_copy / "measures.csv", lambda r: "人工智能产业基金" in r["evidence"], "evidence", "设立规模 30 亿元的人工智能基金")
+    row = edit_cell(
+        data_copy / "measures.csv", lambda r: "人工智能产业基金" in r["evidence"], "evidence", "设立规模 30 亿元的人工智能基金"
+    )
     assert row > 1
     result = run("verify-sources", SEEDS, "--data", data_copy)
     assert result.exit_code == 1
@@ -78,8 +80,12 @@ def test_tampered_clause_fails(data_copy):
 def test_tampered_number_fails_with_or_without_the_source_texts(data_copy, tmp_path):
     # a value edited away from its evidence is refused by every validate and build, source texts
     # or not (a rate edited from 30 to 55 with evidence 最高30% is never published)
-    row = edit_cell(data_copy / "measures.csv", lambda r: "人工智能产业基金" in r["evidence"] and r["value_reported"] == "30",
-                    "value_reported", "31")
+    row = edit_cell(
+        data_copy / "measures.csv",
+        lambda r: "人工智能产业基金" in r["evidence"] and r["value_reported"] == "30",
+        "value_reported",
+        "31",
+    )
     for args in (("verify-sources", SEEDS), ("validate",), ("build", "--out", tmp_path / "out", "--province", "henan")):
         result = run(*args, "--data", data_copy)
         assert result.exit_code == 2, (args, result.output)

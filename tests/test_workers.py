@@ -9,16 +9,15 @@ and a Python-level handler would then never run: the build hung (seen in fault t
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from briefings import typst_pdf
-from briefings.render import BuiltinRenderer
 from briefings.workers import run_tasks
 
 from .conftest import DATA, PROJECT, builtin_renderer
@@ -67,8 +66,7 @@ def test_a_dead_worker_never_leaves_a_sibling_hanging(tmp_path):
     script = tmp_path / "pool.py"
     script.write_text(SCRIPT, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run([sys.executable, str(script), str(tmp_path)], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     # the stuck task was stopped with its broken pool and then ran again on its own;
     # the task that kills its worker is the one reported as dead
@@ -86,7 +84,8 @@ BUILD_AFTER_A_PDF = textwrap.dedent(
     here, data, root = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     project = Project.at(root)
     (here / "x.typ").write_text("#set document(title: [x])\\n= 工程\\n大模型", encoding="utf-8")
-    BuiltinRenderer(Settings.load(project.quarto_config)).compile_typst(here / "x.typ", "2025")  # a PDF made before the build forks
+    # a PDF made before the build forks
+    BuiltinRenderer(Settings.load(project.quarto_config)).compile_typst(here / "x.typ", "2025")
     outcomes = run_build(project, data, here / "out", provinces=("hebei",), jobs=1, renderer="builtin").outcomes
     print(all(o.ok for o in outcomes))
     """
@@ -99,15 +98,22 @@ def test_a_build_after_a_pdf_in_the_same_process_never_hangs(tmp_path):
     script = tmp_path / "after.py"
     script.write_text(BUILD_AFTER_A_PDF, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run([sys.executable, str(script), str(tmp_path), str(DATA), str(PROJECT.root)], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), str(DATA), str(PROJECT.root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and done.stdout.split() == ["True"], done.stderr[-2000:]
 
 
 def test_a_compile_in_a_worker_equals_one_in_a_fresh_process(tmp_path):
     renderer = builtin_renderer()
     typ = tmp_path / "x.typ"
-    typ.write_text("#set document(title: [x])\n#set text(font: \"Noto Serif CJK SC\")\n= 人工智能+工程\n大模型 EFLOPS 10¹⁸", encoding="utf-8")
+    typ.write_text(
+        '#set document(title: [x])\n#set text(font: "Noto Serif CJK SC")\n= 人工智能+工程\n大模型 EFLOPS 10¹⁸', encoding="utf-8"
+    )
     fresh = renderer.compile_typst(typ, "2025-H2")  # this test process is no worker: a fresh process
     assert not typst_pdf.compiles_in_process()
     results: dict[str, object] = {}

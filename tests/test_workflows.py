@@ -16,8 +16,9 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 def test_workflows_validate_against_the_github_workflow_schema():
     checker = shutil.which("check-jsonschema") or str(Path(sys.executable).parent / "check-jsonschema")
-    result = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(WORKFLOWS) == 2
 
@@ -32,6 +33,6 @@ def test_ci_runs_the_projects_ci_script_on_pushes_and_pull_requests():
 
 def test_reports_take_their_timestamp_from_the_data_and_set_up_without_sudo():
     text = (ROOT / ".github" / "workflows" / "reports.yml").read_text(encoding="utf-8")
-    assert "data-date --epoch" in text and "SOURCE_DATE_EPOCH: \"" not in text
+    assert "data-date --epoch" in text and 'SOURCE_DATE_EPOCH: "' not in text
     assert "run: make setup" in text and "sudo make" not in text
     assert "system-deps.sh --no-browser" in text

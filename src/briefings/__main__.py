@@ -1,5 +1,5 @@
+from .cli import main
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-from .cli import main
 
 main()

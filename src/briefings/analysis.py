@@ -6,8 +6,6 @@ metric's label, "achieved" for a baseline), never internal codes.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +19,8 @@ from .titles import metric_label
 
 if TYPE_CHECKING:  # the notebook's tables need pandas; reading results (a re-render) does not
     import pandas as pd
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
 def require_parameters(**parameters: Any) -> None:
@@ -37,9 +37,13 @@ def audit_header(*, province: str, build_id: str, data_dir: Path, cache: str) ->
     from .cache import data_digest
     from .manifest import tool_versions
 
-    rows = [("province", province), ("build", build_id or "(run on its own)"),
-            ("data folder", str(data_dir)), ("data hash", data_digest(data_dir)[:16]),
-            ("dataset read from", "the build's validated cache" if cache else "the CSV files (validated here)")]
+    rows = [
+        ("province", province),
+        ("build", build_id or "(run on its own)"),
+        ("data folder", str(data_dir)),
+        ("data hash", data_digest(data_dir)[:16]),
+        ("dataset read from", "the build's validated cache" if cache else "the CSV files (validated here)"),
+    ]
     rows += [(f"version: {tool}", v) for tool, v in sorted(tool_versions("").items()) if tool not in ("renderer",)]
     return pd.DataFrame(rows, columns=["what", "value"]).set_index("what")
 
@@ -56,18 +60,25 @@ def comparison_table(results: dict[str, Any], section: str, lang: str = "en") ->
             continue
         title = comparison_title(c, results, lang)
         for e in c["entries"] + c["also"]:
-            rank = "—" if e.get("rank") is None else f"{e['rank']} of {c['n_regions']}" + (" (tie)" if e["tie"] else "") \
-                + (" (?)" if e.get("uncertain") else "")
-            rows.append({
-                "comparison": title,
-                "region": holder_name(e["holder"], lang),
-                "figure": value_text(e, lang),
-                "year": e["year"] or "",
-                "status": label(e["status"], lang),
-                "rank": rank if c["kind"] == "ranked" else {"pair": "pair (no rank)", "alone": "compared with none"}[c["kind"]],
-                "this province": "◀" if e["holder"]["is_subject"] else "",
-                "measure": e["measure_id"],
-            })
+            rank = (
+                "—"
+                if e.get("rank") is None
+                else f"{e['rank']} of {c['n_regions']}" + (" (tie)" if e["tie"] else "") + (" (?)" if e.get("uncertain") else "")
+            )
+            rows.append(
+                {
+                    "comparison": title,
+                    "region": holder_name(e["holder"], lang),
+                    "figure": value_text(e, lang),
+                    "year": e["year"] or "",
+                    "status": label(e["status"], lang),
+                    "rank": rank
+                    if c["kind"] == "ranked"
+                    else {"pair": "pair (no rank)", "alone": "compared with none"}[c["kind"]],
+                    "this province": "◀" if e["holder"]["is_subject"] else "",
+                    "measure": e["measure_id"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -79,21 +90,34 @@ def findings_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
 
     words = Words(results, lang)
     by_id = {c["id"]: c for c in results["claims"]}
-    rows = [{"finding": words.sentence(by_id[i]), "kind": by_id[i]["kind"], "measures": ", ".join(by_id[i]["measure_ids"])}
-            for i in results["findings"]]
-    rows += [{"finding": "dropped: " + "; ".join(f"{r['rule']} ({r['why']})" for r in d["rules"]), "kind": d["claim"]["kind"],
-              "measures": ", ".join(d["claim"]["measure_ids"])} for d in results["dropped"]]
+    rows = [
+        {"finding": words.sentence(by_id[i]), "kind": by_id[i]["kind"], "measures": ", ".join(by_id[i]["measure_ids"])}
+        for i in results["findings"]
+    ]
+    rows += [
+        {
+            "finding": "dropped: " + "; ".join(f"{r['rule']} ({r['why']})" for r in d["rules"]),
+            "kind": d["claim"]["kind"],
+            "measures": ", ".join(d["claim"]["measure_ids"]),
+        }
+        for d in results["dropped"]
+    ]
     return pd.DataFrame(rows)
 
 
 def not_reported_table(results: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame([
-        {"section": label(n["section"], lang), "figure": metric_label(results, n["metric"], lang),
-         "reported by": ", ".join(r["name_en" if lang == "en" else "name_zh"] for r in n["reported_by"])}
-        for n in results["not_reported"]
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "section": label(n["section"], lang),
+                "figure": metric_label(results, n["metric"], lang),
+                "reported by": ", ".join(r["name_en" if lang == "en" else "name_zh"] for r in n["reported_by"]),
+            }
+            for n in results["not_reported"]
+        ]
+    )
 
 
 def results_json(results: dict[str, Any]) -> str:

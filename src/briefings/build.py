@@ -12,8 +12,6 @@ as a whole; a failure leaves its previous briefing untouched and the others stil
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import json
 import os
 import re
@@ -25,13 +23,35 @@ from typing import Any, Protocol
 
 from .errors import BriefingsError, UsageError, display_path
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
-from .manifest import (MANIFEST, InputKeys, input_keys, manifest_text, outputs_intact, read_manifest, record, sha256,
-                       tool_versions, write_if_changed)
-
+from .manifest import (
+    MANIFEST,
+    InputKeys,
+    input_keys,
+    manifest_text,
+    outputs_intact,
+    read_manifest,
+    record,
+    sha256,
+    tool_versions,
+    write_if_changed,
+)
 from .project import Project
 from .render import FORMATS, Settings, choose_renderer
-from .staging import (CACHE_DIR, OUTPUT_MARKER, OVERVIEW, OutputError, build_lock, copy_into, describe_os_error, new_staging, prepare_output,
-                      publish, remove_leftovers)
+from .staging import (
+    CACHE_DIR,
+    OUTPUT_MARKER,
+    OVERVIEW,
+    OutputError,
+    build_lock,
+    copy_into,
+    describe_os_error,
+    new_staging,
+    prepare_output,
+    publish,
+    remove_leftovers,
+)
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 # The heavy modules (pandas, Babel, jinja2 documents) are imported where they are used, so
 # that a no-op rebuild, which needs none of them, stays well under a second.
@@ -145,18 +165,27 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         from .execute import run_analysis
 
         report(task.slug, "analysis")
-        run_analysis(task.slug, staging, project=Project(Path(task.project)), data_dir=Path(task.data_dir),
-                     cache=Path(task.cache) if task.cache else None, cache_sha256=task.cache_sha256, timeout=task.timeout,
-                     data_date=task.data_as_of,
-                     build_id=task.build_id, failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb")
+        run_analysis(
+            task.slug,
+            staging,
+            project=Project(Path(task.project)),
+            data_dir=Path(task.data_dir),
+            cache=Path(task.cache) if task.cache else None,
+            cache_sha256=task.cache_sha256,
+            timeout=task.timeout,
+            data_date=task.data_as_of,
+            build_id=task.build_id,
+            failed_copy=out_root / FAILED_NOTEBOOKS / f"{task.slug}.ipynb",
+        )
     else:
         final = out_root / task.slug
         copy_into(final, [p.name for p in analysis_files(final)], staging)
     analysis = [p.name for p in analysis_files(staging)]
     rendered = write_documents(task, staging)
     digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
-    return ProvinceOutcome(task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests,
-                           warnings=_take_warnings(task))
+    return ProvinceOutcome(
+        task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests, warnings=_take_warnings(task)
+    )
 
 
 def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
@@ -181,12 +210,30 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         results = read_results(staging)
     from .quarto import write_hand_render_config
 
-    documents = write_overview_documents(staging, results, task.build_id, task.languages, Project(Path(task.project)).templates,
-                                         links=links_for(task.languages, task.formats))
-    files = [d.name for d in documents] + [write_hand_render_config(staging, _worker_renderer(task.renderer, task.project).settings)] + _render_here(task, documents, task.data_as_of)
+    documents = write_overview_documents(
+        staging,
+        results,
+        task.build_id,
+        task.languages,
+        Project(Path(task.project)).templates,
+        links=links_for(task.languages, task.formats),
+    )
+    files = (
+        [d.name for d in documents]
+        + [write_hand_render_config(staging, _worker_renderer(task.renderer, task.project).settings)]
+        + _render_here(task, documents, task.data_as_of)
+    )
     digests = {name: sha256(staging / name) for name in files + analysis_files_}
-    return ProvinceOutcome(OVERVIEW, True, task.work, analysis_files_, sorted(set(files)), staging=str(staging), digests=digests,
-                           warnings=_take_warnings(task))
+    return ProvinceOutcome(
+        OVERVIEW,
+        True,
+        task.work,
+        analysis_files_,
+        sorted(set(files)),
+        staging=str(staging),
+        digests=digests,
+        warnings=_take_warnings(task),
+    )
 
 
 def links_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> dict[str, bool]:
@@ -208,8 +255,12 @@ def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> l
     renderer = _worker_renderer(task.renderer, task.project)
     if renderer.batched:
         return []
-    rendered = renderer.render_documents(documents, task.formats, data_date=data_date,
-                                         on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"))
+    rendered = renderer.render_documents(
+        documents,
+        task.formats,
+        data_date=data_date,
+        on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"),
+    )
     typst_sources = [qmd.with_suffix(".typ") for qmd in documents if qmd.with_suffix(".typ").is_file()]
     return [p.name for paths in rendered.values() for p in paths] + [p.name for p in typst_sources]
 
@@ -237,9 +288,18 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     documents = []
     for lang in task.languages:
         qmd = folder / f"briefing.{lang}.qmd"
-        atomic_write_text(qmd, render_document(results, lang, build_id=task.build_id, changes=changes,
-                                               templates=Project(Path(task.project)).templates,
-                                               links=links_for(task.languages, task.formats), editorial=editorial))
+        atomic_write_text(
+            qmd,
+            render_document(
+                results,
+                lang,
+                build_id=task.build_id,
+                changes=changes,
+                templates=Project(Path(task.project)).templates,
+                links=links_for(task.languages, task.formats),
+                editorial=editorial,
+            ),
+        )
         documents.append(qmd)
     extra = []
     if changes is not None:
@@ -250,7 +310,9 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     from .quarto import write_hand_render_config
 
     hand = write_hand_render_config(folder, _worker_renderer(task.renderer, task.project).settings)  # a hand render works there
-    return sorted({qmd.name for qmd in documents} | {hand} | set(extra) | set(_render_here(task, documents, results["data_as_of"])))
+    return sorted(
+        {qmd.name for qmd in documents} | {hand} | set(extra) | set(_render_here(task, documents, results["data_as_of"]))
+    )
 
 
 def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
@@ -311,10 +373,23 @@ class BuildReport:
         return [o for o in self.outcomes if not o.ok]
 
 
-def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tuple[str, ...] = (),
-              languages: tuple[str, ...] = ("zh", "en"), formats: tuple[str, ...] = FORMATS, jobs: int | None = None,
-              renderer: str = "auto", progress: BuildProgress | None = None, shard: tuple[int, int] | None = None,
-              force: bool = False, wait: bool = True, review: Path | None = None, timeout: int = 600) -> BuildReport:
+def run_build(
+    project: Project,
+    data_dir: Path,
+    out_root: Path,
+    *,
+    provinces: tuple[str, ...] = (),
+    languages: tuple[str, ...] = ("zh", "en"),
+    formats: tuple[str, ...] = FORMATS,
+    jobs: int | None = None,
+    renderer: str = "auto",
+    progress: BuildProgress | None = None,
+    shard: tuple[int, int] | None = None,
+    force: bool = False,
+    wait: bool = True,
+    review: Path | None = None,
+    timeout: int = 600,
+) -> BuildReport:
     """The build of ``project``'s briefings from ``data_dir`` into ``out_root`` (see the module
     docstring); ``review`` is the editors' review record to compare with."""
     check_choices(languages, formats)
@@ -322,7 +397,9 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
         raise UsageError("--province needs a province slug (it was given empty)")
     project.activate()
     project.require_data(data_dir)  # before anything is written
-    chosen = choose_renderer(renderer, Settings.load(project.quarto_config))  # a clear error now for --renderer quarto without quarto
+    chosen = choose_renderer(
+        renderer, Settings.load(project.quarto_config)
+    )  # a clear error now for --renderer quarto without quarto
     prepared = None
     if not out_root.exists():
         from .cache import prepare
@@ -331,19 +408,56 @@ def run_build(project: Project, data_dir: Path, out_root: Path, *, provinces: tu
     prepare_output(out_root, force=force)
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
-            return _build_locked(project, data_dir, out_root, provinces=provinces, languages=languages, formats=formats,
-                                 jobs=jobs, renderer=chosen, progress=progress, shard=shard, review=review, timeout=timeout,
-                                 prepared=prepared)
+            return _build_locked(
+                project,
+                data_dir,
+                out_root,
+                provinces=provinces,
+                languages=languages,
+                formats=formats,
+                jobs=jobs,
+                renderer=chosen,
+                progress=progress,
+                shard=shard,
+                review=review,
+                timeout=timeout,
+                prepared=prepared,
+            )
         except OSError as exc:
-            raise OutputError(f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
+            raise OutputError(
+                f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}"
+            ) from None
         finally:
             remove_leftovers(out_root)
 
 
-def _build_locked(project: Project, data_dir: Path, out_root: Path, *, provinces, languages, formats, jobs, renderer,
-                  progress, shard, review: Path | None = None, timeout: int = 600, prepared=None) -> BuildReport:
-    build = _Build(project, data_dir, out_root, languages=languages, formats=formats, jobs=jobs, renderer=renderer,
-                   progress=progress, review=review if review is not None and review.is_file() else None)
+def _build_locked(
+    project: Project,
+    data_dir: Path,
+    out_root: Path,
+    *,
+    provinces,
+    languages,
+    formats,
+    jobs,
+    renderer,
+    progress,
+    shard,
+    review: Path | None = None,
+    timeout: int = 600,
+    prepared=None,
+) -> BuildReport:
+    build = _Build(
+        project,
+        data_dir,
+        out_root,
+        languages=languages,
+        formats=formats,
+        jobs=jobs,
+        renderer=renderer,
+        progress=progress,
+        review=review if review is not None and review.is_file() else None,
+    )
     build.timeout = timeout
     build.prepared = prepared
     build.plan(provinces, shard)
@@ -359,14 +473,33 @@ class _Build:
     (the index and the manifest). The manifest is written after every publish, so that it
     always describes what the output folder holds."""
 
-    def __init__(self, project: Project, data_dir: Path, out_root: Path, *, languages, formats, jobs, renderer, progress,
-                 review: Path | None):
+    def __init__(
+        self,
+        project: Project,
+        data_dir: Path,
+        out_root: Path,
+        *,
+        languages,
+        formats,
+        jobs,
+        renderer,
+        progress,
+        review: Path | None,
+    ):
         self.project, self.data_dir, self.out_root = project, data_dir, out_root
         self.languages, self.formats, self.jobs, self.renderer, self.progress = languages, formats, jobs, renderer, progress
         self.review = review
         remove_leftovers(out_root)
-        self.keys = input_keys(project, data_dir, languages=languages, formats=formats, renderer=renderer.name,
-                               renderer_version=renderer.version, cache=out_root / CACHE_DIR / "catalog-keys.json", review=review)
+        self.keys = input_keys(
+            project,
+            data_dir,
+            languages=languages,
+            formats=formats,
+            renderer=renderer.name,
+            renderer_version=renderer.version,
+            cache=out_root / CACHE_DIR / "catalog-keys.json",
+            review=review,
+        )
         self.manifest = read_manifest(out_root)
         self.prepared = None
         self.outcomes: dict[str, ProvinceOutcome] = {}
@@ -391,8 +524,11 @@ class _Build:
         plan = {slug: work_needed(self.previous.get(slug, {}), self.out_root, keys) for slug in self.slugs}
         check_foreign_files(self.out_root, {slug: self.previous.get(slug, {}) for slug in plan if plan[slug] is not Work.NONE})
         # keep the entries of provinces outside this build (other shards) that are still valid
-        self.recorded = {slug: entry for slug, entry in self.previous.items()
-                         if slug not in plan and work_needed(entry, self.out_root, keys) is Work.NONE}
+        self.recorded = {
+            slug: entry
+            for slug, entry in self.previous.items()
+            if slug not in plan and work_needed(entry, self.out_root, keys) is Work.NONE
+        }
         self.recorded.update({slug: self.previous[slug] for slug, work in plan.items() if work is Work.NONE})
         self.outcomes = {slug: ProvinceOutcome(slug, True, Work.NONE) for slug, work in plan.items() if work is Work.NONE}
         if self.progress:
@@ -422,13 +558,27 @@ class _Build:
     def run(self) -> None:
         if not self.todo_all:
             return
-        staged = _run_provinces(self.project, self.todo_all, self.keys, self.data_dir, self.out_root, self.languages,
-                                self.formats, self.renderer, self.cache, self.jobs, self.progress,
-                                on_staged=None if self.renderer.batched else self.publish, review=self.review,
-                                timeout=getattr(self, "timeout", 600))
+        staged = _run_provinces(
+            self.project,
+            self.todo_all,
+            self.keys,
+            self.data_dir,
+            self.out_root,
+            self.languages,
+            self.formats,
+            self.renderer,
+            self.cache,
+            self.jobs,
+            self.progress,
+            on_staged=None if self.renderer.batched else self.publish,
+            review=self.review,
+            timeout=getattr(self, "timeout", 600),
+        )
         if self.renderer.batched:
-            for outcome in sorted(_render_batch(self.renderer, staged, self.formats, self.progress, self.keys.data_as_of).values(),
-                                  key=lambda o: o.slug):
+            for outcome in sorted(
+                _render_batch(self.renderer, staged, self.formats, self.progress, self.keys.data_as_of).values(),
+                key=lambda o: o.slug,
+            ):
                 self.publish(outcome)
 
     def publish(self, outcome: ProvinceOutcome) -> None:
@@ -463,8 +613,14 @@ class _Build:
     def record(self, index: dict[str, str] | None = None) -> None:
         if self.tools is None:
             self.tools = tool_versions(self.renderer.name, self.renderer.version)
-        text = manifest_text(self.keys, self.tools, self.recorded, {**self.selections, self.selection: self.slugs},
-                             overview=self.overview_entry, index=index if index is not None else self.manifest.get("index", {}))
+        text = manifest_text(
+            self.keys,
+            self.tools,
+            self.recorded,
+            {**self.selections, self.selection: self.slugs},
+            overview=self.overview_entry,
+            index=index if index is not None else self.manifest.get("index", {}),
+        )
         write_if_changed(self.out_root / MANIFEST, text)
 
     def finish(self) -> BuildReport:
@@ -474,16 +630,23 @@ class _Build:
         if self.todo_all or not outputs_intact(self.out_root, recorded_index):
             index = write_index(self.project, self.out_root, self.keys, self.review, self.languages, self.formats)
             recorded_index = record(self.out_root, [index_file])
-        unchanged = (not self.todo_all and self.selection in self.selections and self.recorded == self.previous
-                     and recorded_index == self.manifest.get("index", {}) and (self.out_root / MANIFEST).is_file())
+        unchanged = (
+            not self.todo_all
+            and self.selection in self.selections
+            and self.recorded == self.previous
+            and recorded_index == self.manifest.get("index", {})
+            and (self.out_root / MANIFEST).is_file()
+        )
         if not unchanged:  # a no-op build writes nothing (and asks no tool for its version)
             self.record(recorded_index)
         return BuildReport([self.outcomes[s] for s in sorted(self.outcomes)], self.keys.build_id, index)
 
 
 #: The names the tool gives the files of a province's (or the overview's) folder.
-OUTPUT_NAME = re.compile(r"^(_quarto\.yml|results\.json|changes\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
-                         r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf))$")
+OUTPUT_NAME = re.compile(
+    r"^(_quarto\.yml|results\.json|changes\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
+    r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf))$"
+)
 
 
 def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> None:
@@ -495,18 +658,31 @@ def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> N
             if folder.is_symlink() or folder.exists():
                 raise OutputError(f"{display_path(folder)} is not a folder the tool made; move it away first")
             continue
-        ours = {name.split("/", 1)[1] for name in [*entry.get("analysis_outputs", {}), *entry.get("render_outputs", {})]
-                if "/" in name}
+        ours = {
+            name.split("/", 1)[1]
+            for name in [*entry.get("analysis_outputs", {}), *entry.get("render_outputs", {})]
+            if "/" in name
+        }
         # without a record (a manifest of an older version, a build cut short before it recorded
         # this folder), files named as the tool names its outputs are taken as the tool's
-        foreign = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                         if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() not in ours
-                         and not (not entry and (out_root / OUTPUT_MARKER).is_file() and not p.is_symlink()
-                                  and OUTPUT_NAME.match(p.relative_to(folder).as_posix())))
+        foreign = sorted(
+            p.relative_to(folder).as_posix()
+            for p in folder.rglob("*")
+            if (p.is_file() or p.is_symlink())
+            and p.relative_to(folder).as_posix() not in ours
+            and not (
+                not entry
+                and (out_root / OUTPUT_MARKER).is_file()
+                and not p.is_symlink()
+                and OUTPUT_NAME.match(p.relative_to(folder).as_posix())
+            )
+        )
         if foreign:
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-            raise OutputError(f"{display_path(folder)} holds files the tool did not write ({shown}); rebuilding it would "
-                              "replace the folder: move them away first (nothing the tool did not write is ever deleted)")
+            raise OutputError(
+                f"{display_path(folder)} holds files the tool did not write ({shown}); rebuilding it would "
+                "replace the folder: move them away first (nothing the tool did not write is ever deleted)"
+            )
 
 
 def publish_overview(outcome: ProvinceOutcome, out_root: Path, previous: dict[str, Any]) -> None:
@@ -532,6 +708,7 @@ def _is_overview_page(name: str) -> bool:
 def _overview_entry(out_root: Path, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
     """The overview's manifest entry, once published (digests from the worker where it made
     the file; a batched renderer's pages are hashed where they now lie)."""
+
     def name(n: str) -> str:
         return n if _is_overview_page(n) else f"{OVERVIEW}/{n}"
 
@@ -540,12 +717,17 @@ def _overview_entry(out_root: Path, keys: InputKeys, outcome: ProvinceOutcome) -
 
     analysis = {name(n): digest(n) for n in outcome.analysis_outputs}
     render = {name(n): digest(n) for n in outcome.render_outputs}
-    return {"analysis_key": keys.analysis, "render_key": keys.render(analysis), "analysis_outputs": dict(sorted(analysis.items())),
-            "render_outputs": dict(sorted(render.items()))}
+    return {
+        "analysis_key": keys.analysis,
+        "render_key": keys.render(analysis),
+        "analysis_outputs": dict(sorted(analysis.items())),
+        "render_outputs": dict(sorted(render.items())),
+    }
 
 
 def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome) -> dict[str, Any]:
     """The manifest entry of a province just published (digests from the worker when it has them)."""
+
     def digests(names: list[str]) -> dict[str, str]:
         missing = [n for n in names if n not in outcome.digests]
         known = {f"{slug}/{n}": outcome.digests[n] for n in names if n in outcome.digests}
@@ -560,9 +742,22 @@ def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome)
     }
 
 
-def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, data_dir: Path, out_root: Path, languages, formats, renderer,
-                   cache: tuple[str, str], jobs: int | None, progress: BuildProgress | None,
-                   on_staged=None, review: Path | None = None, timeout: int = 600) -> dict[str, ProvinceOutcome]:
+def _run_provinces(
+    project: Project,
+    todo: dict[str, Work],
+    keys: InputKeys,
+    data_dir: Path,
+    out_root: Path,
+    languages,
+    formats,
+    renderer,
+    cache: tuple[str, str],
+    jobs: int | None,
+    progress: BuildProgress | None,
+    on_staged=None,
+    review: Path | None = None,
+    timeout: int = 600,
+) -> dict[str, ProvinceOutcome]:
     """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
     from .workers import WorkerDied, run_tasks
 
@@ -577,17 +772,44 @@ def _run_provinces(project: Project, todo: dict[str, Work], keys: InputKeys, dat
         if on_staged:
             on_staged(staged[slug])
 
-    tasks = [(slug, (ProvinceTask(slug, work, str(project.root), str(data_dir.resolve()), str(out_root.resolve()), languages, formats,
-                                  renderer.name, keys.build_id, cache[0], cache[1], keys.data_as_of,
-                                  str(review.resolve()) if review else "", keys.analysis, timeout),))
-             for slug, work in todo.items()]
-    run_tasks(build_province, tasks, jobs=max(1, jobs or os.cpu_count() or 1), on_result=on_result,
-              on_event=progress.stage if progress else None)
+    tasks = [
+        (
+            slug,
+            (
+                ProvinceTask(
+                    slug,
+                    work,
+                    str(project.root),
+                    str(data_dir.resolve()),
+                    str(out_root.resolve()),
+                    languages,
+                    formats,
+                    renderer.name,
+                    keys.build_id,
+                    cache[0],
+                    cache[1],
+                    keys.data_as_of,
+                    str(review.resolve()) if review else "",
+                    keys.analysis,
+                    timeout,
+                ),
+            ),
+        )
+        for slug, work in todo.items()
+    ]
+    run_tasks(
+        build_province,
+        tasks,
+        jobs=max(1, jobs or os.cpu_count() or 1),
+        on_result=on_result,
+        on_event=progress.stage if progress else None,
+    )
     return staged
 
 
-def _render_batch(renderer, staged: dict[str, ProvinceOutcome], formats: tuple[str, ...],
-                  progress: BuildProgress | None, data_date: str) -> dict[str, ProvinceOutcome]:
+def _render_batch(
+    renderer, staged: dict[str, ProvinceOutcome], formats: tuple[str, ...], progress: BuildProgress | None, data_date: str
+) -> dict[str, ProvinceOutcome]:
     """One batched render (Quarto) of every staged province; a document's failure fails its province."""
     ready = {slug: o for slug, o in staged.items() if o.ok}
     if not ready:
@@ -628,20 +850,42 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
             continue
         report = read_changes(out_root / slug) if baseline is not None else None  # the build's own report
         dates = results.get("source_dates") or []
-        entries.append({"slug": slug, "province": results["province"], "figures": index_figures(results),
-                        "measures": results["counts"]["measures"], "has_quantitative": results["has_quantitative"],
-                        "thin": results.get("profile") == "thin",
-                        "rests_on": {"sources": results["counts"].get("sources", 0), "figures": results["counts"]["valued"],
-                                     "dates": {lang: "–".join(dict.fromkeys(display(d, lang) for d in (dates[:1] + dates[-1:])))
-                                               for lang in ("zh", "en")} if dates else {"zh": "", "en": ""}},
-                        "files": {f"{lang}.{fmt}": (out_root / slug / f"briefing.{lang}.{fmt}").is_file()
-                                  for lang in ("zh", "en") for fmt in ("html", "pdf")},
-                        "status": "" if report is None else ("changed" if report["changed"] else "unchanged")})
+        entries.append(
+            {
+                "slug": slug,
+                "province": results["province"],
+                "figures": index_figures(results),
+                "measures": results["counts"]["measures"],
+                "has_quantitative": results["has_quantitative"],
+                "thin": results.get("profile") == "thin",
+                "rests_on": {
+                    "sources": results["counts"].get("sources", 0),
+                    "figures": results["counts"]["valued"],
+                    "dates": {
+                        lang: "–".join(dict.fromkeys(display(d, lang) for d in (dates[:1] + dates[-1:]))) for lang in ("zh", "en")
+                    }
+                    if dates
+                    else {"zh": "", "en": ""},
+                },
+                "files": {
+                    f"{lang}.{fmt}": (out_root / slug / f"briefing.{lang}.{fmt}").is_file()
+                    for lang in ("zh", "en")
+                    for fmt in ("html", "pdf")
+                },
+                "status": "" if report is None else ("changed" if report["changed"] else "unchanged"),
+            }
+        )
     return entries
 
 
-def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path | None = None,
-                languages: tuple[str, ...] = ("zh", "en"), formats: tuple[str, ...] = FORMATS) -> Path:
+def write_index(
+    project: Project,
+    out_root: Path,
+    keys: InputKeys,
+    review: Path | None = None,
+    languages: tuple[str, ...] = ("zh", "en"),
+    formats: tuple[str, ...] = FORMATS,
+) -> Path:
     """The index page of every province folder present (written only when it changes)."""
     import jinja2
 
@@ -650,27 +894,48 @@ def write_index(project: Project, out_root: Path, keys: InputKeys, review: Path 
 
     baseline = read_baseline(review) if review else None
 
-    slugs = sorted(p.parent.name for p in out_root.glob(f"*/{RESULTS_FILE}")
-                   if not p.parent.name.startswith(".") and p.parent.name != OVERVIEW)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project.templates)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    slugs = sorted(
+        p.parent.name
+        for p in out_root.glob(f"*/{RESULTS_FILE}")
+        if not p.parent.name.startswith(".") and p.parent.name != OVERVIEW
+    )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(project.templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     css = (project.templates / "briefing.css").read_text(encoding="utf-8")
     date = keys.data_as_of
     entries = index_entries(out_root, slugs, baseline)
-    review_summary = {"date": baseline.date, "changed": [e["slug"] for e in entries if e["status"] == "changed"]} \
-        if baseline else None
+    review_summary = (
+        {"date": baseline.date, "changed": [e["slug"] for e in entries if e["status"] == "changed"]} if baseline else None
+    )
     html = env.get_template("index.html.j2").render(
-        entries=entries, build_id=keys.build_id, css=css,
+        entries=entries,
+        build_id=keys.build_id,
+        css=css,
         data_as_of={"zh": display(date, "zh"), "en": display(date, "en")} if date else {"zh": "", "en": ""},
-        overview={lang: (out_root / f"{OVERVIEW}.{lang}.html").is_file() for lang in ("zh", "en")}, review=review_summary)
+        overview={lang: (out_root / f"{OVERVIEW}.{lang}.html").is_file() for lang in ("zh", "en")},
+        review=review_summary,
+    )
     path = out_root / "index.html"
     write_if_changed(path, html)
     return path
 
 
-
-def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, force: bool = False, wait: bool = True,
-            notify=None, timeout: int = 600) -> Path:
+def analyze(
+    project: Project,
+    data_dir: Path,
+    out_root: Path,
+    slug: str,
+    *,
+    force: bool = False,
+    wait: bool = True,
+    notify=None,
+    timeout: int = 600,
+) -> Path:
     """Run one province's notebook (``briefings analyze``) and record it in the manifest.
 
     The province's previous documents stay beside the new results until the next build
@@ -697,9 +962,18 @@ def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, forc
             previous = manifest.get("provinces", {}).get(slug, {})
             kept = [n.split("/", 1)[1] for n in previous.get("render_outputs", {}) if (out_root / n).is_file()]
             try:
-                run_analysis(slug, staging, project=project, data_dir=data_dir, cache=cache, cache_sha256=cache_sha256,
-                             build_id=keys.build_id, timeout=timeout, data_date=keys.data_as_of,
-                             failed_copy=out_root / FAILED_NOTEBOOKS / f"{slug}.ipynb")
+                run_analysis(
+                    slug,
+                    staging,
+                    project=project,
+                    data_dir=data_dir,
+                    cache=cache,
+                    cache_sha256=cache_sha256,
+                    build_id=keys.build_id,
+                    timeout=timeout,
+                    data_date=keys.data_as_of,
+                    failed_copy=out_root / FAILED_NOTEBOOKS / f"{slug}.ipynb",
+                )
                 copy_into(final, kept, staging)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -707,13 +981,18 @@ def analyze(project: Project, data_dir: Path, out_root: Path, slug: str, *, forc
             publish(staging, final)
             folder = out_root / slug
             provinces = dict(manifest.get("provinces", {}))
-            provinces[slug] = {"analysis_key": keys.analysis, "render_key": None,
-                               "analysis_outputs": record(out_root, analysis_files(folder)),
-                               "render_outputs": record(out_root, [folder / n for n in kept])}
+            provinces[slug] = {
+                "analysis_key": keys.analysis,
+                "render_key": None,
+                "analysis_outputs": record(out_root, analysis_files(folder)),
+                "render_outputs": record(out_root, [folder / n for n in kept]),
+            }
             tools = manifest.get("tools") or tool_versions("")
             write_if_changed(out_root / MANIFEST, manifest_text(keys, tools, provinces, manifest.get("selections", {})))
             return folder / EXECUTED_NOTEBOOK
         except OSError as exc:
-            raise OutputError(f"the analysis could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}") from None
+            raise OutputError(
+                f"the analysis could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}"
+            ) from None
         finally:
             remove_leftovers(out_root)

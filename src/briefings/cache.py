@@ -12,8 +12,6 @@ CSV files itself). ``tests/test_shortcuts.py`` checks that both paths give the s
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import hashlib
 import json
 import math
@@ -29,6 +27,8 @@ if TYPE_CHECKING:  # pandas is imported where data are read: a build that only r
     import pandas as pd
 
     from .load import Dataset
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 FORMAT = 2
 
@@ -64,6 +64,7 @@ def prepare(data_dir: Path) -> Prepared:
 
 def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
     """A frame as plain JSON values: floats exact (repr round-trips), missing as null."""
+
     def plain(v: Any) -> Any:
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return None
@@ -78,9 +79,13 @@ def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
             pass
         return v
 
-    return {"index": [plain(i) for i in frame.index], "index_name": frame.index.name, "columns": list(frame.columns),
-            "dtypes": {c: str(t) for c, t in frame.dtypes.items()},
-            "data": [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]}
+    return {
+        "index": [plain(i) for i in frame.index],
+        "index_name": frame.index.name,
+        "columns": list(frame.columns),
+        "dtypes": {c: str(t) for c, t in frame.dtypes.items()},
+        "data": [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+    }
 
 
 def _frame(payload: dict[str, Any]) -> pd.DataFrame:
@@ -104,9 +109,12 @@ def write_cache(prepared: Prepared, cache_dir: Path) -> tuple[Path, str]:
     from .load import TABLES
 
     path = cache_file(cache_dir, prepared.dataset.data_dir)
-    payload = {"format": FORMAT, "digest": data_digest(prepared.dataset.data_dir),
-               "tables": {name: _frame_json(getattr(prepared.dataset, name)) for name in TABLES},
-               "table": _frame_json(prepared.table)}
+    payload = {
+        "format": FORMAT,
+        "digest": data_digest(prepared.dataset.data_dir),
+        "tables": {name: _frame_json(getattr(prepared.dataset, name)) for name in TABLES},
+        "table": _frame_json(prepared.table),
+    }
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True, allow_nan=False).encode("utf-8")
     atomic_write_bytes(path, data)
     return path, hashlib.sha256(data).hexdigest()
@@ -124,12 +132,11 @@ def read(data_dir: Path, cache: Path | None = None, sha256: str = "") -> Prepare
             payload = json.loads(data) if data and hashlib.sha256(data).hexdigest() == sha256 else None
         except ValueError:  # not JSON (UnicodeDecodeError is one): the slow path
             payload = None
-        if isinstance(payload, dict):
-            if payload.get("format") == FORMAT and payload.get("digest") == data_digest(data_dir):
-                from .load import TABLES, Dataset
+        if isinstance(payload, dict) and payload.get("format") == FORMAT and payload.get("digest") == data_digest(data_dir):
+            from .load import TABLES, Dataset
 
-                tables = {name: _frame(payload["tables"][name]) for name in TABLES}
-                dataset = Dataset(data_dir=data_dir, **tables)
-                assert {f.name for f in fields(dataset)} == {"data_dir", *TABLES}
-                return Prepared(dataset, _frame(payload["table"]))
+            tables = {name: _frame(payload["tables"][name]) for name in TABLES}
+            dataset = Dataset(data_dir=data_dir, **tables)
+            assert {f.name for f in fields(dataset)} == {"data_dir", *TABLES}
+            return Prepared(dataset, _frame(payload["table"]))
     return prepare(data_dir)

@@ -22,8 +22,6 @@ variant is tried. README ("Claim rules") and each briefing's methodology state t
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import hashlib
 import math
 from collections.abc import Callable
@@ -33,6 +31,8 @@ from . import vocab
 
 if TYPE_CHECKING:
     from .compare import Field
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 #: Findings per briefing: at most this many, chosen by salience (never boilerplate to fill).
 MAX_FINDINGS = 5
@@ -53,11 +53,17 @@ def claim_id(kind: str, measure_ids: list[str], variant: str = "") -> str:
 
 # --------------------------------------------------------------------------- the rules
 
+
 class Context:
     """What the rules look up: the measures, metrics and instruments of a results document."""
 
-    def __init__(self, measures: dict[str, dict[str, Any]], metrics: dict[str, dict[str, Any]],
-                 instruments: dict[str, dict[str, Any]], data_year: int):
+    def __init__(
+        self,
+        measures: dict[str, dict[str, Any]],
+        metrics: dict[str, dict[str, Any]],
+        instruments: dict[str, dict[str, Any]],
+        data_year: int,
+    ):
         self.measures, self.metrics, self.instruments, self.data_year = measures, metrics, instruments, data_year
 
     def group(self, m: dict[str, Any]) -> str:
@@ -168,7 +174,7 @@ def rule_certain_order(claim: Claim, ctx: Context) -> str | None:
 
 
 def rule_exact_ratio(claim: Claim, ctx: Context) -> str | None:
-    """"N times" only between two exact figures (a floor, an estimate or a range has no ratio)."""
+    """ "N times" only between two exact figures (a floor, an estimate or a range has no ratio)."""
     if claim.get("ratio") is None:
         return None
     from .compare import is_exact
@@ -235,16 +241,27 @@ def first_sound(variants: list[Claim], ctx: Context, dropped: list[dict[str, Any
 
 
 def _summary(claim: Claim) -> dict[str, Any]:
-    return {k: claim[k] for k in ("id", "kind", "variant", "measure_ids", "comparison_id", "rank", "n", "relation", "ratio")
-            if k in claim}
+    return {
+        k: claim[k]
+        for k in ("id", "kind", "variant", "measure_ids", "comparison_id", "rank", "n", "relation", "ratio")
+        if k in claim
+    }
 
 
 # --------------------------------------------------------------------------- the builder
 
+
 def _basis(c: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"metric": c["metric"], "group": c["group"], "period": c["period"], "status": c["status"], "year": c["year"],
-            "level": c["level"], "qualifiers": sorted({e["qualifier"] for e in entries}),
-            "holders": [e["holder"]["code"] for e in entries]}
+    return {
+        "metric": c["metric"],
+        "group": c["group"],
+        "period": c["period"],
+        "status": c["status"],
+        "year": c["year"],
+        "level": c["level"],
+        "qualifiers": sorted({e["qualifier"] for e in entries}),
+        "holders": [e["holder"]["code"] for e in entries],
+    }
 
 
 def _lapsed(entries: list[dict[str, Any]], data_year: int) -> bool:
@@ -263,12 +280,21 @@ def comparison_claims(c: dict[str, Any], subject_entry: dict[str, Any] | None, d
         ids = [me["measure_id"], *(e["measure_id"] for e in others)]
         leader = entries[0] if entries[0] is not me else None
         runner = next((e for e in entries if e is not me and e["rank"] and e["rank"] > 1), None) if me["rank"] == 1 else None
-        claim = {**base, "kind": "rank", "variant": "rank", "measure_ids": ids, "rank": me["rank"], "n": c["n_regions"],
-                 "tie": me["tie"], "compared_with": [e["measure_id"] for e in others],
-                 "leader_measure_id": leader["measure_id"] if leader else None,
-                 "runner_up_measure_id": runner["measure_id"] if runner else None,
-                 "last": me["rank"] == max(e["rank"] for e in entries), "ratio": None,
-                 "basis": _basis(c, entries)}
+        claim = {
+            **base,
+            "kind": "rank",
+            "variant": "rank",
+            "measure_ids": ids,
+            "rank": me["rank"],
+            "n": c["n_regions"],
+            "tie": me["tie"],
+            "compared_with": [e["measure_id"] for e in others],
+            "leader_measure_id": leader["measure_id"] if leader else None,
+            "runner_up_measure_id": runner["measure_id"] if runner else None,
+            "last": me["rank"] == max(e["rank"] for e in entries),
+            "ratio": None,
+            "basis": _basis(c, entries),
+        }
         variants = []
         if runner is not None and me["value"] and runner["value"]:
             factor = _factor(me, runner, c["lower_is_stronger"])
@@ -282,19 +308,31 @@ def comparison_claims(c: dict[str, Any], subject_entry: dict[str, Any] | None, d
     if c["kind"] == "pair":
         (other,) = others
         ids = [me["measure_id"], other["measure_id"]]
-        claim = {**base, "kind": "pair", "measure_ids": ids, "n": 2, "basis": _basis(c, entries), "ratio": None,
-                 "compared_with": [other["measure_id"]]}
+        claim = {
+            **base,
+            "kind": "pair",
+            "measure_ids": ids,
+            "n": 2,
+            "basis": _basis(c, entries),
+            "ratio": None,
+            "compared_with": [other["measure_id"]],
+        }
         variants = []
         from .compare import certainly_stronger
 
         stronger = certainly_stronger(me, other, lower_is_stronger=c["lower_is_stronger"], ceiling=c["ceiling"])
         weaker = certainly_stronger(other, me, lower_is_stronger=c["lower_is_stronger"], ceiling=c["ceiling"])
         # the relation is computed naively (by stated value) and checked by the rules
-        naive = "stronger" if me["value"] != other["value"] and (me["value"] < other["value"]) == c["lower_is_stronger"] \
+        naive = (
+            "stronger"
+            if me["value"] != other["value"] and (me["value"] < other["value"]) == c["lower_is_stronger"]
             else ("equal" if me["value"] == other["value"] else "weaker")
+        )
         factor = _factor(me, other, c["lower_is_stronger"]) if naive == "stronger" else _factor(other, me, c["lower_is_stronger"])
         if factor is not None and factor >= WIDE_FACTOR:
-            variants.append({**claim, "variant": "ratio", "relation": naive, "ratio": factor, "id": claim_id("pair", ids, "ratio")})
+            variants.append(
+                {**claim, "variant": "ratio", "relation": naive, "ratio": factor, "id": claim_id("pair", ids, "ratio")}
+            )
         variants.append({**claim, "variant": "order", "relation": naive, "id": claim_id("pair", ids, "order")})
         if not (stronger or weaker):
             variants.append({**claim, "variant": "side by side", "relation": "open", "id": claim_id("pair", ids, "open")})
@@ -312,12 +350,26 @@ def _factor(a: dict[str, Any], b: dict[str, Any], lower_is_stronger: bool) -> fl
 
 def statement(m: dict[str, Any], data_year: int, *, kind: str = "statement") -> Claim:
     """One figure stated (its sentence comes from its metric's or instrument's pattern)."""
-    return {"id": claim_id(kind, [m["measure_id"]]), "kind": kind, "variant": kind, "measure_ids": [m["measure_id"]],
-            "subject": m["holder"]["code"], "section": m["section"], "comparison_id": None,
-            "lapsed": m["status"] == "target" and m["year"] is not None and m["year"] < data_year,
-            "joint": bool(m["holder"].get("joint_with")), "ratio": None,
-            "basis": {"metric": m["metric"], "status": m["status"], "year": m["year"], "year_basis": m["year_basis"],
-                      "qualifiers": [m["qualifier"]], "holders": [m["holder"]["code"]]}}
+    return {
+        "id": claim_id(kind, [m["measure_id"]]),
+        "kind": kind,
+        "variant": kind,
+        "measure_ids": [m["measure_id"]],
+        "subject": m["holder"]["code"],
+        "section": m["section"],
+        "comparison_id": None,
+        "lapsed": m["status"] == "target" and m["year"] is not None and m["year"] < data_year,
+        "joint": bool(m["holder"].get("joint_with")),
+        "ratio": None,
+        "basis": {
+            "metric": m["metric"],
+            "status": m["status"],
+            "year": m["year"],
+            "year_basis": m["year_basis"],
+            "qualifiers": [m["qualifier"]],
+            "holders": [m["holder"]["code"]],
+        },
+    }
 
 
 def province_claims(results: dict[str, Any], field: Field) -> tuple[list[Claim], list[dict[str, Any]], list[str]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import functools
 import os
 import re
@@ -17,8 +15,13 @@ from .console import err, escape, inert, out, report_error
 from .errors import BriefingsError, UsageError, display_path
 from .project import Project
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 DATA_OPTION = click.option(
-    "--data", "data_dir", type=click.Path(path_type=Path), default=None,
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Folder with the dataset CSV files [default: the project's data/].",
 )
 
@@ -76,9 +79,13 @@ def reports_errors(command):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefings")
-@click.option("--project", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="The project folder (its _quarto.yml, templates/, analysis/, data/, review/, reports/) "
-                   "[default: the working directory when it is one, else the installed defaults].")
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The project folder (its _quarto.yml, templates/, analysis/, data/, review/, reports/) "
+    "[default: the working directory when it is one, else the installed defaults].",
+)
 @click.pass_context
 @reports_errors
 def cli(ctx: click.Context, project: Path | None) -> None:
@@ -95,8 +102,10 @@ def init(folder: Path) -> None:
     from .project import init_project
 
     written = init_project(folder)
-    out.print(f"[green]ok[/] {escape(display_path(folder))}: a briefings project ({len(written)} files). "
-              f"Next: cd {escape(display_path(folder))} && briefings validate && briefings build")
+    out.print(
+        f"[green]ok[/] {escape(display_path(folder))}: a briefings project ({len(written)} files). "
+        f"Next: cd {escape(display_path(folder))} && briefings validate && briefings build"
+    )
 
 
 @cli.command()
@@ -124,8 +133,10 @@ def export(data_dir: Path, out_file: Path) -> None:
     ds = load_data(data_dir)
     target = out_file.resolve()
     if any(target == path.resolve() for path in ds.files()) or target.parent == ds.data_dir.resolve():
-        raise UsageError(f"--out {display_path(out_file)} is in the data folder the export reads: choose a file elsewhere "
-                         "(the export never replaces its own input)")
+        raise UsageError(
+            f"--out {display_path(out_file)} is in the data folder the export reads: choose a file elsewhere "
+            "(the export never replaces its own input)"
+        )
     table = export_table(ds)
     try:
         atomic_write_text(out_file, table.to_csv(index=False, lineterminator="\n"))
@@ -141,8 +152,13 @@ def default_seeds() -> Path:
 
 @cli.command("verify-sources")
 @click.argument("folders", metavar="[FOLDER]...", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--seeds", "seeds", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder of source texts [default: $BRIEFINGS_SEEDS, else ../shared/seeds].")
+@click.option(
+    "--seeds",
+    "seeds",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of source texts [default: $BRIEFINGS_SEEDS, else ../shared/seeds].",
+)
 @click.option("--require-all", is_flag=True, help="Fail when a source's text is absent (default: report it, check the rest).")
 @DATA_OPTION
 @reports_errors
@@ -157,14 +173,18 @@ def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, requir
     chosen = list(folders) or [seeds or default_seeds()]
     for folder in chosen:
         if not folder.is_dir():
-            raise UsageError(f"source texts folder {display_path(folder)} not found: give it as FOLDER or --seeds, "
-                             "or set BRIEFINGS_SEEDS")
+            raise UsageError(
+                f"source texts folder {display_path(folder)} not found: give it as FOLDER or --seeds, or set BRIEFINGS_SEEDS"
+            )
     reports = verify_sources(load_data(data_dir), chosen)
     folder = chosen[0] if len(chosen) == 1 else Path(", ".join(display_path(f) for f in chosen))
     table = Table("source", "file", "rows", "result", title=escape(f"Evidence checked against {display_path(folder)}"))
     for r in reports:
-        result = "[yellow]text absent: not checked[/]" if not r.found else \
-            ("[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]")
+        result = (
+            "[yellow]text absent: not checked[/]"
+            if not r.found
+            else ("[green]ok[/]" if r.ok else f"[red]{len(r.misses)} miss(es)[/]")
+        )
         table.add_row(escape(r.source_id), escape(r.file), str(r.rows), result)
     out.print(table)
     misses = [m for r in reports if r.found for m in r.misses]
@@ -172,11 +192,15 @@ def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, requir
     for miss in misses:
         err.print(f"  [red]miss[/] {escape(miss)}")
     for r in absent:
-        err.print(f"  [yellow]not checked[/] {escape(r.source_id)}: its text {escape(r.file)} is not in {escape(display_path(folder))}")
+        err.print(
+            f"  [yellow]not checked[/] {escape(r.source_id)}: its text {escape(r.file)} is not in {escape(display_path(folder))}"
+        )
     for r in reports:
         if r.found and r.other_copy:
-            err.print(f"  [yellow]other copy[/] {escape(r.source_id)}: {escape(r.file)} differs from the text whose sha256 "
-                      "sources.csv records (checked anyway; a later reader may hold another version)")
+            err.print(
+                f"  [yellow]other copy[/] {escape(r.source_id)}: {escape(r.file)} differs from the text whose sha256 "
+                "sources.csv records (checked anyway; a later reader may hold another version)"
+            )
     if misses:
         err.print(f"[bold red]error:[/] {len(misses)} evidence check(s) failed")
         sys.exit(1)
@@ -184,25 +208,43 @@ def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, requir
         err.print(f"[bold red]error:[/] {len(absent)} source text(s) absent")
         sys.exit(1)
     checked = sum(r.rows for r in reports if r.found)
-    out.print(f"[green]ok[/] all {checked} rows of {len(reports) - len(absent)} source(s) verified"
-              + (f"; {len(absent)} source(s) not checked (text absent)" if absent else ""))
+    out.print(
+        f"[green]ok[/] all {checked} rows of {len(reports) - len(absent)} source(s) verified"
+        + (f"; {len(absent)} source(s) not checked (text absent)" if absent else "")
+    )
 
 
 @cli.command()
 @click.argument("text_file", metavar="TEXT", type=click.Path(path_type=Path))
-@click.option("--source-id", "source_id", required=True, help="The source's id (a source_id of sources.csv, or the one it will have).")
-@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
-              help="Candidates CSV to write (with --append: the reviewed file to read) [default: standard output].")
-@click.option("--append", is_flag=True,
-              help="Add the candidates of --out whose confirmed column is yes to measures.csv (fresh ids, validated first).")
-@click.option("--date", "doc_date", default=None, metavar="DATE",
-              help="The document's date (2025, 2025-07, 2025-07-29) [default: the source's date in sources.csv, "
-                   "else the first date printed in the text].")
+@click.option(
+    "--source-id", "source_id", required=True, help="The source's id (a source_id of sources.csv, or the one it will have)."
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Candidates CSV to write (with --append: the reviewed file to read) [default: standard output].",
+)
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Add the candidates of --out whose confirmed column is yes to measures.csv (fresh ids, validated first).",
+)
+@click.option(
+    "--date",
+    "doc_date",
+    default=None,
+    metavar="DATE",
+    help="The document's date (2025, 2025-07, 2025-07-29) [default: the source's date in sources.csv, "
+    "else the first date printed in the text].",
+)
 @click.option("--force", is_flag=True, help="Overwrite an --out file in which candidates are already confirmed.")
 @DATA_OPTION
 @reports_errors
-def extract(text_file: Path, source_id: str, out_file: Path | None, append: bool, doc_date: str | None, force: bool,
-            data_dir: Path) -> None:
+def extract(
+    text_file: Path, source_id: str, out_file: Path | None, append: bool, doc_date: str | None, force: bool, data_dir: Path
+) -> None:
     """Propose candidate rows of measures.csv from a source TEXT (never written into data/),
     or with --append add the confirmed ones."""
     from . import extract as ex
@@ -226,8 +268,10 @@ def extract(text_file: Path, source_id: str, out_file: Path | None, append: bool
         _check_candidates_target(out_file, data_dir, force)
     dataset = load_data(data_dir)
     if source_id not in set(dataset.sources["source_id"]):
-        err.print(f"[yellow]note:[/] source {escape(source_id)} is not in sources.csv yet: add it before --append"
-                  + ("" if doc_date else "; the document date is read from the text"))
+        err.print(
+            f"[yellow]note:[/] source {escape(source_id)} is not in sources.csv yet: add it before --append"
+            + ("" if doc_date else "; the document date is read from the text")
+        )
     _, candidates = ex.extract(raw, ex.lexicon_from_dataset(dataset), source_id, doc_date)
     text = ex.candidates_csv(candidates)
     duplicates = sum(bool(c.row["duplicate_of"]) for c in candidates)
@@ -238,17 +282,21 @@ def extract(text_file: Path, source_id: str, out_file: Path | None, append: bool
 
         atomic_write_text(out_file, text)
     where = escape(display_path(out_file)) if out_file else "standard output"
-    err.print(f"[green]ok[/] {len(candidates)} candidate(s) from {escape(display_path(text_file))} to {where}"
-              + (f"; {duplicates} repeat existing rows (duplicate_of)" if duplicates else "")
-              + "; review them, set confirmed to yes, then run again with --append")
+    err.print(
+        f"[green]ok[/] {len(candidates)} candidate(s) from {escape(display_path(text_file))} to {where}"
+        + (f"; {duplicates} repeat existing rows (duplicate_of)" if duplicates else "")
+        + "; review them, set confirmed to yes, then run again with --append"
+    )
 
 
 def _check_candidates_target(out_file: Path, data_dir: Path, force: bool) -> None:
     """Candidates never go into the data folder, and never over an analyst's confirmations."""
     target = out_file.resolve()
     if target.is_relative_to(data_dir.resolve()):
-        raise UsageError(f"--out {display_path(out_file)} is inside the data folder {display_path(data_dir)}: "
-                         "candidates are written elsewhere and added with --append")
+        raise UsageError(
+            f"--out {display_path(out_file)} is inside the data folder {display_path(data_dir)}: "
+            "candidates are written elsewhere and added with --append"
+        )
     if out_file.is_dir():
         raise UsageError(f"--out {display_path(out_file)} is a folder: give a CSV file name")
     if out_file.is_file() and not force:
@@ -260,8 +308,10 @@ def _check_candidates_target(out_file: Path, data_dir: Path, force: bool) -> Non
         except (UnicodeDecodeError, csv.Error):
             rows = []
         if any((r.get("confirmed") or "").strip() for r in rows):
-            raise UsageError(f"{display_path(out_file)} already has confirmed candidates: run with --append to add them, "
-                             "write to another --out, or --force to overwrite")
+            raise UsageError(
+                f"{display_path(out_file)} already has confirmed candidates: run with --append to add them, "
+                "write to another --out, or --force to overwrite"
+            )
 
 
 def _report_append(result, out_file: Path, data_dir: Path) -> None:
@@ -271,12 +321,18 @@ def _report_append(result, out_file: Path, data_dir: Path) -> None:
     if result.left_out:
         err.print(f"  [yellow]note:[/] {measures} has no column {escape(', '.join(result.left_out))} yet: left out")
     if not result.appended:
-        out.print(f"nothing appended to {measures}: no confirmed candidate"
-                  + (" that is new" if result.duplicates else " (set confirmed to yes)"), soft_wrap=True)
+        out.print(
+            f"nothing appended to {measures}: no confirmed candidate"
+            + (" that is new" if result.duplicates else " (set confirmed to yes)"),
+            soft_wrap=True,
+        )
         return
     ids = ", ".join(f"{new} (row {row})" for row, new in result.appended)
-    out.print(f"[green]appended[/] {len(result.appended)} row(s) to {measures}: {escape(ids)}; "
-              "validation passed; run briefings verify-sources next", soft_wrap=True)
+    out.print(
+        f"[green]appended[/] {len(result.appended)} row(s) to {measures}: {escape(ids)}; "
+        "validation passed; run briefings verify-sources next",
+        soft_wrap=True,
+    )
 
 
 @cli.command("data-date")
@@ -309,8 +365,17 @@ def list_command(data_dir: Path) -> None:
     regions = ds.regions.set_index("code")
     dates = dict(zip(ds.sources["source_id"], ds.sources["date"]))
     metrics_kind = dict(zip(ds.metrics["metric"], ds.metrics["kind"]))
-    table = Table("code", "region", "cities", "sources", "figures", "named", "source dates", "by category",
-                  title="What each region's briefing rests on")
+    table = Table(
+        "code",
+        "region",
+        "cities",
+        "sources",
+        "figures",
+        "named",
+        "source dates",
+        "by category",
+        title="What each region's briefing rests on",
+    )
     for code, rows in sorted(m.groupby("region"), key=lambda item: (item[0] != "CN", item[0])):
         counts = rows["category"].value_counts()
         by_category = ", ".join(f"{c} {counts[c]}" for c in vocab.CATEGORIES if c in counts)
@@ -319,26 +384,57 @@ def list_command(data_dir: Path) -> None:
         figures = int(sum(metrics_kind.get(x) != "qualitative" for x in rows["metric"]))
         when = sorted({dates[s] for s in set(rows["source_id"])}, key=lambda d: parse(d).sort_key)
         span = when[0] if len(when) == 1 else f"{when[0]} – {when[-1]}"
-        table.add_row(escape(code), escape(name), escape(cities), str(rows["source_id"].nunique()), str(figures),
-                      str(len(rows) - figures), escape(span), escape(by_category))
+        table.add_row(
+            escape(code),
+            escape(name),
+            escape(cities),
+            str(rows["source_id"].nunique()),
+            str(figures),
+            str(len(rows) - figures),
+            escape(span),
+            escape(by_category),
+        )
     out.print(table)
     out.print(f"{len(m)} measures from {len(ds.sources)} sources in {m['region'].nunique()} regions (CN = national figures)")
 
 
 PROVINCE_OPTION = click.option("--province", "slug", required=True, help="Province slug from regions.csv (henan, guangdong ...).")
-OUT_OPTION = click.option("--out", "out_root", type=click.Path(path_type=Path, file_okay=False), default=None,
-                          help="Reports folder; each province goes to OUT/<slug>/ [default: the project's reports/].")
-FORCE_OPTION = click.option("--force", is_flag=True,
-                            help="Write into a non-empty --out folder the tool did not make (it never deletes what it did not write).")
-REVIEW_OPTION = click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                             help="The editors' review record [default: the project's review/reviewed.json].")
+OUT_OPTION = click.option(
+    "--out",
+    "out_root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Reports folder; each province goes to OUT/<slug>/ [default: the project's reports/].",
+)
+FORCE_OPTION = click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty --out folder the tool did not make (it never deletes what it did not write).",
+)
+REVIEW_OPTION = click.option(
+    "--review",
+    "review_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The editors' review record [default: the project's review/reviewed.json].",
+)
 
 
-WAIT_OPTION = click.option("--wait/--no-wait", default=True, show_default=True,
-                           help="When another build is writing to --out: wait for it, or stop at once.")
-TIMEOUT_OPTION = click.option("--timeout", "timeout", type=click.IntRange(min=1), default=600, show_default=True,
-                              help="Seconds a cell of a province's notebook may run; a notebook that hangs fails its "
-                                   "province instead of hanging the build.")
+WAIT_OPTION = click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="When another build is writing to --out: wait for it, or stop at once.",
+)
+TIMEOUT_OPTION = click.option(
+    "--timeout",
+    "timeout",
+    type=click.IntRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds a cell of a province's notebook may run; a notebook that hangs fails its "
+    "province instead of hanging the build.",
+)
 
 
 @cli.command()
@@ -356,8 +452,16 @@ def analyze(slug: str, data_dir: Path, out_root: Path, force: bool, wait: bool, 
     if not slug:
         raise UsageError("--province needs a province slug (it was given empty)")
     with err.status(f"running the analysis notebook for {escape(slug)} ..."):
-        executed = run_analyze(current_project(), data_folder(data_dir), out_folder(out_root), slug, force=force, wait=wait,
-                               timeout=timeout, notify=lambda t: err.print(inert(t), markup=False))
+        executed = run_analyze(
+            current_project(),
+            data_folder(data_dir),
+            out_folder(out_root),
+            slug,
+            force=force,
+            wait=wait,
+            timeout=timeout,
+            notify=lambda t: err.print(inert(t), markup=False),
+        )
     out.print(f"[green]ok[/] {escape(display_path(executed.parent))}: results.json, figures, {executed.name}")
 
 
@@ -372,16 +476,33 @@ def _split(value: str) -> tuple[str, ...]:
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Provinces built in parallel [default: number of cores].")
 @DATA_OPTION
 @OUT_OPTION
-@click.option("--renderer", type=click.Choice(["auto", "quarto", "builtin"]), default="auto", show_default=True,
-              help="auto: quarto when on PATH, else the built-in pandoc + Typst renderer.")
+@click.option(
+    "--renderer",
+    type=click.Choice(["auto", "quarto", "builtin"]),
+    default="auto",
+    show_default=True,
+    help="auto: quarto when on PATH, else the built-in pandoc + Typst renderer.",
+)
 @click.option("--shard", default=None, metavar="K/N", help="Build only the K-th of N deterministic parts of the provinces.")
 @FORCE_OPTION
 @WAIT_OPTION
 @REVIEW_OPTION
 @TIMEOUT_OPTION
 @reports_errors
-def build(provinces, langs, formats, jobs, data_dir: Path | None, out_root: Path | None, renderer: str, shard: str | None,
-          force: bool, wait: bool, review_file: Path | None, timeout: int) -> None:
+def build(
+    provinces,
+    langs,
+    formats,
+    jobs,
+    data_dir: Path | None,
+    out_root: Path | None,
+    renderer: str,
+    shard: str | None,
+    force: bool,
+    wait: bool,
+    review_file: Path | None,
+    timeout: int,
+) -> None:
     """Build the bilingual HTML and PDF briefings of every province (or those given) into OUT."""
     from .build import parse_shard, run_build
     from .progress import BuildDisplay, summary
@@ -389,14 +510,29 @@ def build(provinces, langs, formats, jobs, data_dir: Path | None, out_root: Path
     out_root, review_file = out_folder(out_root), review_record(review_file)
     display = BuildDisplay(err)
     try:
-        report = run_build(current_project(), data_folder(data_dir), out_root, provinces=tuple(provinces), languages=_split(langs), formats=_split(formats),
-                           jobs=jobs, renderer=renderer, progress=display, shard=parse_shard(shard), force=force, wait=wait,
-                           review=review_file, timeout=timeout)  # the build ignores a record that does not exist
+        report = run_build(
+            current_project(),
+            data_folder(data_dir),
+            out_root,
+            provinces=tuple(provinces),
+            languages=_split(langs),
+            formats=_split(formats),
+            jobs=jobs,
+            renderer=renderer,
+            progress=display,
+            shard=parse_shard(shard),
+            force=force,
+            wait=wait,
+            review=review_file,
+            timeout=timeout,
+        )  # the build ignores a record that does not exist
     finally:
         display.stop()
     summary(report, out, display_path(out_root / "index.html"))
     if report.failed:
-        err.print(f"[bold red]error:[/] {len(report.failed)} province(s) failed: {escape(', '.join(o.slug for o in report.failed))}")
+        err.print(
+            f"[bold red]error:[/] {len(report.failed)} province(s) failed: {escape(', '.join(o.slug for o in report.failed))}"
+        )
         sys.exit(1)
 
 
@@ -485,8 +621,10 @@ def review_status(out_root: Path | None, review_file: Path | None) -> None:
     if not report["changed"] and not report["removed"]:
         out.print(f"unchanged since the review of {escape(baseline.date)}")
         return
-    out.print(f"changed since the review of {escape(baseline.date)}: {escape(', '.join(report['changed']) or '—')}"
-              + (f"; no longer built: {escape(', '.join(report['removed']))}" if report["removed"] else ""))
+    out.print(
+        f"changed since the review of {escape(baseline.date)}: {escape(', '.join(report['changed']) or '—')}"
+        + (f"; no longer built: {escape(', '.join(report['removed']))}" if report["removed"] else "")
+    )
 
 
 @cli.command("diff")
@@ -525,8 +663,10 @@ def proof(provinces: tuple[str, ...], out_root: Path | None, review_file: Path |
 
     out_root, review_file = out_folder(out_root), review_record(review_file)
     result = build_proofs(current_project(), out_root, provinces, review=review_file if review_file.is_file() else None)
-    out.print(f"[green]wrote[/] {escape(display_path(result.folder))}: {len(result.provinces)} proof sheet(s), "
-              f"{result.claims} claims, and proofs.pdf")
+    out.print(
+        f"[green]wrote[/] {escape(display_path(result.folder))}: {len(result.provinces)} proof sheet(s), "
+        f"{result.claims} claims, and proofs.pdf"
+    )
 
 
 @cli.command()
@@ -544,15 +684,20 @@ def pack(out_root: Path | None, review_file: Path | None, langs: str, changed_fi
     if not languages:
         raise UsageError(f"{display_path(out_root)} holds no briefing: build first")
     for lang in languages:
-        result = build_pack(current_project(), out_root, lang, changed_first=changed_first,
-                            review=review_file if review_file.is_file() else None)
-        out.print(f"[green]wrote[/] {escape(display_path(result.pdf))}: {result.provinces} briefing(s)"
-                  + (f", {result.changed} changed since the review" if result.changed else ""))
+        result = build_pack(
+            current_project(), out_root, lang, changed_first=changed_first, review=review_file if review_file.is_file() else None
+        )
+        out.print(
+            f"[green]wrote[/] {escape(display_path(result.pdf))}: {result.provinces} briefing(s)"
+            + (f", {result.changed} changed since the review" if result.changed else "")
+        )
 
 
 @cli.command()
 @click.argument("out_root", metavar="OUT", type=click.Path(path_type=Path, file_okay=False))
-@click.argument("shards", metavar="SHARD...", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument(
+    "shards", metavar="SHARD...", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False, exists=True)
+)
 @FORCE_OPTION
 @reports_errors
 def merge(out_root: Path, shards: tuple[Path, ...], force: bool) -> None:
@@ -560,8 +705,10 @@ def merge(out_root: Path, shards: tuple[Path, ...], force: bool) -> None:
     from .merge import merge as run_merge
 
     result = run_merge(current_project(), out_root, list(shards), force=force)
-    out.print(f"[green]ok[/] merged {result.provinces} province(s) from {len(shards)} shard(s) into "
-              f"{escape(display_path(out_root))} (build {escape(result.build_id)})")
+    out.print(
+        f"[green]ok[/] merged {result.provinces} province(s) from {len(shards)} shard(s) into "
+        f"{escape(display_path(out_root))} (build {escape(result.build_id)})"
+    )
 
 
 def main() -> None:

@@ -22,8 +22,6 @@ labelled, never ranked. What may be *said* about a comparison is decided in ``cl
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +33,8 @@ from .dates import latest, parse
 from .errors import UsageError
 from .load import Dataset
 from .normalize import normalized_measures
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 RESULTS_SCHEMA_VERSION = 3
 
@@ -70,13 +70,26 @@ class ComparisonKey:
 
     @property
     def id(self) -> str:
-        parts = [self.metric, self.group or "none", self.period or "none", self.status,
-                 str(self.year) if self.year is not None else "any", self.level]
+        parts = [
+            self.metric,
+            self.group or "none",
+            self.period or "none",
+            self.status,
+            str(self.year) if self.year is not None else "any",
+            self.level,
+        ]
         return "__".join(parts + ([self.undated] if self.undated else []))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "group": self.group or None, "period": self.period or None, "status": self.status,
-                "year": self.year, "level": self.level, "undated": bool(self.undated)}
+        return {
+            "metric": self.metric,
+            "group": self.group or None,
+            "period": self.period or None,
+            "status": self.status,
+            "year": self.year,
+            "level": self.level,
+            "undated": bool(self.undated),
+        }
 
 
 def find_province(ds: Dataset, slug: str) -> Subject:
@@ -116,11 +129,15 @@ class Vocabulary:
     def __init__(self, ds: Dataset):
         self.metrics = ds.metrics.set_index("metric")
         self.instruments = ds.instruments.set_index("instrument")
-        self._flags = {(m, c): self.metrics.at[m, c] == "yes" for m in self.metrics.index
-                       for c in ("lower_is_stronger", "ceiling", "charted")}
+        self._flags = {
+            (m, c): self.metrics.at[m, c] == "yes"
+            for m in self.metrics.index
+            for c in ("lower_is_stronger", "ceiling", "charted")
+        }
         #: how each qualifier word prints (qualifiers.csv), carried by every figure as ``words``
-        self.forms = {q["word"]: {"symbol": q["symbol"], "zh": q["zh_form"], "en": q["en_form"]}
-                      for q in ds.qualifiers.to_dict("records")}
+        self.forms = {
+            q["word"]: {"symbol": q["symbol"], "zh": q["zh_form"], "en": q["en_form"]} for q in ds.qualifiers.to_dict("records")
+        }
 
     def metric(self, metric: str) -> pd.Series:
         return self.metrics.loc[metric]
@@ -148,8 +165,10 @@ class Vocabulary:
         stated = dated and row["year"] is not None and row["year_basis"] == "stated"
         year = row["year"] if stated else None
         undated = row["measure_id"] if (dated and not stated) or row["comparable"] != "yes" else ""
-        return [ComparisonKey(row["metric"], self.group(row["instrument"]), row["period"] or "", row["status"], year, level,
-                              undated) for level in levels]
+        return [
+            ComparisonKey(row["metric"], self.group(row["instrument"]), row["period"] or "", row["status"], year, level, undated)
+            for level in levels
+        ]
 
 
 def interval(value: float, value_high: float | None, qualifier: str, *, ceiling: bool, commitment: bool) -> tuple[float, float]:
@@ -216,13 +235,16 @@ def holder(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Sub
         "is_subject": row["region"] == subject.code,
         "is_city": bool(row["locality"]),
         "is_municipality": not row["locality"] and row["region"] in vocab.MUNICIPALITIES,
-        "joint_with": [{"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"]}
-                       for c in (row.get("joint_with") or "").split()],
+        "joint_with": [
+            {"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"]}
+            for c in (row.get("joint_with") or "").split()
+        ],
     }
 
 
-def entry(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject, vocabulary: Vocabulary,
-          data_year: int) -> dict[str, Any]:
+def entry(
+    row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject, vocabulary: Vocabulary, data_year: int
+) -> dict[str, Any]:
     """One figure as the briefing shows it (the measure's text lives in ``measures``)."""
     ceiling = vocabulary.flag(row["metric"], "ceiling")
     year = None if pd.isna(row["year"]) else int(row["year"])
@@ -277,8 +299,12 @@ def one_per_holder(entries: list[dict[str, Any]], lower_first: bool) -> tuple[li
 
 def certainly_stronger(a: dict[str, Any], b: dict[str, Any], *, lower_is_stronger: bool, ceiling: bool) -> bool:
     """True when the qualifiers make it certain that ``a`` is the stronger figure."""
-    alo, ahi = interval(a["value"], a["value_high"], a["qualifier"], ceiling=ceiling, commitment=a["status"] in ("target", "policy"))
-    blo, bhi = interval(b["value"], b["value_high"], b["qualifier"], ceiling=ceiling, commitment=b["status"] in ("target", "policy"))
+    alo, ahi = interval(
+        a["value"], a["value_high"], a["qualifier"], ceiling=ceiling, commitment=a["status"] in ("target", "policy")
+    )
+    blo, bhi = interval(
+        b["value"], b["value_high"], b["qualifier"], ceiling=ceiling, commitment=b["status"] in ("target", "policy")
+    )
     return ahi < blo if lower_is_stronger else alo > bhi
 
 
@@ -291,10 +317,12 @@ def rank_entries(entries: list[dict[str, Any]], *, lower_is_stronger: bool, ceil
         e["rank"] = 1 + len(stronger)
         e["tie"] = sum(1 for o in ordered if o["value"] == e["value"]) > 1
         e["uncertain"] = any(
-            o is not e and o["value"] != e["value"]
+            o is not e
+            and o["value"] != e["value"]
             and not certainly_stronger(o, e, lower_is_stronger=lower_is_stronger, ceiling=ceiling)
             and not certainly_stronger(e, o, lower_is_stronger=lower_is_stronger, ceiling=ceiling)
-            for o in ordered)
+            for o in ordered
+        )
     return ordered
 
 
@@ -378,15 +406,21 @@ def _beside(comparisons: list[dict[str, Any]], field: Field, subject: Subject) -
     seen: set[tuple[str, str, str, str]] = set()
     for c in comparisons:
         kind = (c["metric"], c["group"] or "", c["period"] or "", c["level"])
-        if kind in seen or c["kind"] == "alone" and not c["comparable"]:
+        if kind in seen or (c["kind"] == "alone" and not c["comparable"]):
             continue
         seen.add(kind)
-        rows = [r for r in field.by_metric_level.get((c["metric"], c["level"]), [])
-                if r["measure_id"] not in shown and r["comparable"] == "yes"
-                and (field.vocabulary.group(r["instrument"]), r["period"] or "") == kind[1:3]]
+        rows = [
+            r
+            for r in field.by_metric_level.get((c["metric"], c["level"]), [])
+            if r["measure_id"] not in shown
+            and r["comparable"] == "yes"
+            and (field.vocabulary.group(r["instrument"]), r["period"] or "") == kind[1:3]
+        ]
         unique = {r["measure_id"]: r for r in rows}
-        c["beside"] = sorted((entry(r, field.regions, subject, field.vocabulary, field.data_year) for r in unique.values()),
-                             key=lambda e: (e["status"], -(e["year"] or 0), e["holder"]["code"], e["measure_id"]))
+        c["beside"] = sorted(
+            (entry(r, field.regions, subject, field.vocabulary, field.data_year) for r in unique.values()),
+            key=lambda e: (e["status"], -(e["year"] or 0), e["holder"]["code"], e["measure_id"]),
+        )
         shown.update(unique)
 
 
@@ -421,9 +455,11 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
     comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["kind"] == "alone", c["metric"], c["id"]))
     _beside(comparisons, field, subject)
 
-    references = [entry(r, regions, subject, v, field.data_year) for r, k in
-                  zip(_records(table[kinds != "qualitative"]), kinds[kinds != "qualitative"])
-                  if k == "reference" and r["region"] == subject.code]
+    references = [
+        entry(r, regions, subject, v, field.data_year)
+        for r, k in zip(_records(table[kinds != "qualitative"]), kinds[kinds != "qualitative"])
+        if k == "reference" and r["region"] == subject.code
+    ]
 
     # metrics others report with a value and this province (and its cities) does not
     reported_here = {r["metric"] for r in mine_ranked}
@@ -431,11 +467,22 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
     for r in field.ranked_rows:
         if r["region"] not in ("CN", subject.code) and r["metric"] not in reported_here:
             not_reported.setdefault(r["metric"], set()).add(r["locality"] or r["region"])
-    not_reported_list = [{
-        "section": v.metric(metric)["section"], "metric": metric,
-        "reported_by": [{"code": h, "name_zh": regions[h]["short_zh"], "name_en": regions[h]["name_en"],
-                         "is_city": regions[h]["level"] in ("city", "district")} for h in sorted(holders)],
-    } for metric, holders in not_reported.items()]
+    not_reported_list = [
+        {
+            "section": v.metric(metric)["section"],
+            "metric": metric,
+            "reported_by": [
+                {
+                    "code": h,
+                    "name_zh": regions[h]["short_zh"],
+                    "name_en": regions[h]["name_en"],
+                    "is_city": regions[h]["level"] in ("city", "district"),
+                }
+                for h in sorted(holders)
+            ],
+        }
+        for metric, holders in not_reported.items()
+    ]
     not_reported_list.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
 
     qualitative = mine[kinds[mine.index] == "qualitative"]
@@ -453,19 +500,24 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
     results: dict[str, Any] = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "province": {
-            "code": subject.code, "slug": subject.slug, "name_zh": subject.name_zh, "name_en": subject.name_en,
-            "short_zh": subject.short_zh, "macro_region": subject.macro_region,
+            "code": subject.code,
+            "slug": subject.slug,
+            "name_zh": subject.name_zh,
+            "name_en": subject.name_en,
+            "short_zh": subject.short_zh,
+            "macro_region": subject.macro_region,
             "is_municipality": subject.code in vocab.MUNICIPALITIES,
             "cities": [
                 {"code": c, "name_zh": regions[c]["short_zh"], "name_en": regions[c]["name_en"], "level": regions[c]["level"]}
-                for c in subject.cities if c in set(mine["locality"])
+                for c in subject.cities
+                if c in set(mine["locality"])
             ],
         },
         "data_as_of": field.data_as_of,
         "counts": {
-            "measures": int(len(mine)),
+            "measures": len(mine),
             "valued": valued_here,
-            "qualitative": int(len(qualitative)),
+            "qualitative": len(qualitative),
             "city_measures": int((mine["locality"] != "").sum()),
             "ranked": sum(1 for c in comparisons if c["kind"] == "ranked"),
             "pairs": sum(1 for c in comparisons if c["kind"] == "pair"),
@@ -499,11 +551,31 @@ def is_thin(results: dict[str, Any]) -> bool:
     return results["counts"]["valued"] < THIN_THRESHOLD
 
 
-def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject,
-            vocabulary: Vocabulary) -> dict[str, Any]:
-    keys = ["measure_id", "region", "locality", "policy", "category", "instrument", "metric", "qualifier", "qualifier_word",
-            "value_reported", "unit_reported", "unit", "period", "year_basis", "status", "source_id", "evidence",
-            "summary_zh", "summary_en", "note_zh", "note_en", "curator_note"]
+def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject, vocabulary: Vocabulary) -> dict[str, Any]:
+    keys = [
+        "measure_id",
+        "region",
+        "locality",
+        "policy",
+        "category",
+        "instrument",
+        "metric",
+        "qualifier",
+        "qualifier_word",
+        "value_reported",
+        "unit_reported",
+        "unit",
+        "period",
+        "year_basis",
+        "status",
+        "source_id",
+        "evidence",
+        "summary_zh",
+        "summary_en",
+        "note_zh",
+        "note_en",
+        "curator_note",
+    ]
     rec = {k: row[k] for k in keys}
     rec["words"] = vocabulary.forms.get(row["qualifier_word"])
     rec["value"] = _none(row["value"])

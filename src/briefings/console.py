@@ -8,14 +8,14 @@ emoji codes (``:x:``) are off, so a value is printed as the file holds it.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import re
 
 from rich.console import Console
 from rich.markup import escape as _escape_markup
 
 from .errors import BriefingsError, DataError
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 out = Console(highlight=False, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -27,8 +27,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def inert(text: object) -> str:
     """``text`` with every control character shown as a visible code (``\\x1b``)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}",
-                        str(text))
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}", str(text)
+    )
 
 
 def escape(text: object) -> str:

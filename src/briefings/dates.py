@@ -8,15 +8,17 @@ precision. Comparing the strings would put 2025-03-17 after 2025, though an arti
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
-PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?))?$")
+PATTERN = re.compile(
+    r"^(?P<year>[0-9]{4})(?:-(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?))?$"
+)
 FORMS = "YYYY, YYYY-Hn (half year), YYYY-Qn (quarter), YYYY-MM or YYYY-MM-DD"
 
 
@@ -69,7 +71,7 @@ def latest(texts: list[str]) -> str:
 
 def timestamp(text: str) -> datetime:
     """A fixed instant for a recorded date (its first day), for reproducible PDF metadata."""
-    return datetime.combine(parse(text).start, datetime.min.time(), tzinfo=timezone.utc)
+    return datetime.combine(parse(text).start, datetime.min.time(), tzinfo=UTC)
 
 
 _ZH_QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}

@@ -11,11 +11,9 @@ Chinese one) so browsers and Typst set them right.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +21,12 @@ import jinja2
 
 from .dates import display
 from .format import cjk_spacing, holder_name, ordinal, value_text
-from .wording import Words
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
 from .titles import comparison_title, instrument_label, metric_label, shown_entries
 from .vocab import SECTIONS
+from .wording import Words
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 LANG_TAGS = {"zh": "zh-Hans", "en": "en"}
@@ -42,12 +42,15 @@ def remark_mark(index: int) -> str:
         letters = REMARK_MARKS[rest] + letters
     return letters
 
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~^$@&:;\"'=%/])")
 
 
 #: A run of Chinese in an English page (ideographs with their full-width punctuation).
-_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]*[\u3400-\u4dbf\u4e00-\u9fff]"
-                      r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]*")
+_CJK_RUN = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]*[\u3400-\u4dbf\u4e00-\u9fff]"
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]*"
+)
 #: A run of two or more Latin words in a Chinese page (already markdown-escaped).
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\\.\-]*(?:[ ]+[A-Za-z][A-Za-z'’\\.\-]*)+")
 
@@ -65,21 +68,21 @@ def md(text: Any, lang: str | None = None) -> str:
 def mark_runs(text: str, lang: str | None) -> str:
     """Mark the runs of the other language in markdown text (see ``md``)."""
     if lang == "en":
-        return _CJK_RUN.sub(lambda m: f"[{m.group(0)}]{{lang=\"zh-Hans\"}}", text)
+        return _CJK_RUN.sub(lambda m: f'[{m.group(0)}]{{lang="zh-Hans"}}', text)
     if lang == "zh":
         return _LATIN_RUN.sub(_latin_span, text)
     return text
 
 
 def _latin_span(m: re.Match[str]) -> str:
-    """A run of English in a Chinese page as a span; a backslash that escapes the character
+    r"""A run of English in a Chinese page as a span; a backslash that escapes the character
     after the run belongs to that character, not to the run (``Model\(`` stays ``Model`` +
     ``\(``)."""
     run = m.group(0)
     trailing = len(run) - len(run.rstrip("\\"))
     if trailing % 2:  # an odd backslash at the end escapes what follows the run
-        return f"[{run[:-1]}]{{lang=\"en\"}}\\"
-    return f"[{run}]{{lang=\"en\"}}"
+        return f'[{run[:-1]}]{{lang="en"}}\\'
+    return f'[{run}]{{lang="en"}}'
 
 
 def yaml_string(text: Any) -> str:
@@ -89,13 +92,13 @@ def yaml_string(text: Any) -> str:
 
 def in_lang(text: str, lang: str) -> str:
     """Markdown (already escaped) marked as written in ``lang``: a span with its language tag."""
-    return f"[{text}]{{lang=\"{LANG_TAGS[lang]}\"}}" if text else ""
+    return f'[{text}]{{lang="{LANG_TAGS[lang]}"}}' if text else ""
 
 
 def verbatim(clause: str) -> str:
     """A verbatim Chinese clause from a source, marked as Chinese and as verbatim (set apart
     by style, not by added quotation marks: a clause may hold quotation marks of its own)."""
-    return f"[{md(clause)}]{{.verbatim lang=\"zh-Hans\"}}"
+    return f'[{md(clause)}]{{.verbatim lang="zh-Hans"}}'
 
 
 def environment(lang: str, templates: Path) -> jinja2.Environment:
@@ -106,7 +109,7 @@ def environment(lang: str, templates: Path) -> jinja2.Environment:
     return _environment(lang, Path(templates).resolve(), catalog_dir())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(lang: str, templates: Path, catalogs: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -258,8 +261,9 @@ def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]
         "value": edition.value(e),
         "year": _year(e, edition),
         "status": edition.status(e["status"]),
-        "rank": (f"{e['rank']}{'=' if e.get('tie') else ''}{'?' if e.get('uncertain') else ''}" if ranked and e.get("rank")
-                 else "—"),
+        "rank": (
+            f"{e['rank']}{'=' if e.get('tie') else ''}{'?' if e.get('uncertain') else ''}" if ranked and e.get("rank") else "—"
+        ),
         "cite": edition.cite.marker(e["measure_id"]),
         "projection": e["status"] == "projection",
     }
@@ -287,8 +291,11 @@ def claim_sentence(claim: dict[str, Any], edition: Edition) -> str:
 
 def lead_sentence(c: dict[str, Any], edition: Edition) -> str:
     """The sentences above a comparison: its sound claims about this province's figures."""
-    claims = [k for k in edition.results["claims"] if k.get("where") == "lead" and k.get("comparison_id") == c["id"]
-              and printed(k, edition)]
+    claims = [
+        k
+        for k in edition.results["claims"]
+        if k.get("where") == "lead" and k.get("comparison_id") == c["id"] and printed(k, edition)
+    ]
     return edition.punct["gap"].join(edition.md(claim_text(k, edition)) for k in claims)
 
 
@@ -343,9 +350,15 @@ def findings_sentences(results: dict[str, Any], edition: Edition) -> list[str]:
 
 def _qualitative_item(q: dict[str, Any], edition: Edition) -> dict[str, Any]:
     summary = q["summary_zh"] if edition.lang == "zh" else q["summary_en"]
-    return {"measure_id": q["measure_id"], "text": edition.md(summary), "status": edition.status(q["status"]),
-            "section": q["section"], "category": q["category"], "cite": edition.cite.marker(q["measure_id"]),
-            "proposal": q["status"] == "proposal"}
+    return {
+        "measure_id": q["measure_id"],
+        "text": edition.md(summary),
+        "status": edition.status(q["status"]),
+        "section": q["section"],
+        "category": q["category"],
+        "cite": edition.cite.marker(q["measure_id"]),
+        "proposal": q["status"] == "proposal",
+    }
 
 
 #: Half-width punctuation of a Chinese headline and its full-width form, as a Chinese page
@@ -371,8 +384,11 @@ def _source_title(s: dict[str, Any], edition: Edition) -> dict[str, Any]:
     """The title in the page's language; in English also the Chinese headline as printed."""
     title = chinese_title(s["title_zh"]) if edition.lang == "zh" else s["title_en"]
     descriptive = s.get("title_kind") == "descriptive"
-    return {"text": edition.md(title), "descriptive": descriptive,
-            "original": md(chinese_title(s["title_zh"])) if edition.lang == "en" and not descriptive and s["title_zh"] else ""}
+    return {
+        "text": edition.md(title),
+        "descriptive": descriptive,
+        "original": md(chinese_title(s["title_zh"])) if edition.lang == "en" and not descriptive and s["title_zh"] else "",
+    }
 
 
 def _sections(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
@@ -388,11 +404,17 @@ def _sections(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]
         if not (compared or alone or named):
             continue
         figure = results.get("figures", {}).get(key, {})
-        sections.append({
-            "key": key, "title": label(key, lang), "ranked": compared, "alone": alone_view(alone, edition) if alone else None,
-            "named": named, "figure": figure.get(lang) if isinstance(figure, dict) else None,
-            "figure_alt": edition.md((figure.get("alt") or {}).get(lang, "")) if isinstance(figure, dict) else "",
-        })
+        sections.append(
+            {
+                "key": key,
+                "title": label(key, lang),
+                "ranked": compared,
+                "alone": alone_view(alone, edition) if alone else None,
+                "named": named,
+                "figure": figure.get(lang) if isinstance(figure, dict) else None,
+                "figure_alt": edition.md((figure.get("alt") or {}).get(lang, "")) if isinstance(figure, dict) else "",
+            }
+        )
     return sections
 
 
@@ -423,8 +445,11 @@ def not_reported_text(results: dict[str, Any], edition: Edition) -> str:
     rest = len(results["not_reported"]) - len(common)
     text = edition.punct["semicolon"].join(parts)
     if rest:
-        more = edition.ngettext("and %(num)s figure fewer than three other regions report",
-                                "and %(num)s figures fewer than three other regions report", rest) % {"num": rest}
+        more = edition.ngettext(
+            "and %(num)s figure fewer than three other regions report",
+            "and %(num)s figures fewer than three other regions report",
+            rest,
+        ) % {"num": rest}
         text = f"{text}{edition.punct['semicolon']}{more}" if text else more
     return edition.md(text)
 
@@ -442,22 +467,31 @@ def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
             m = results["measures"][measure_id]
             if m["source_id"] != source_id or not m["holder"]["is_subject"]:
                 continue
-            evidence.append({
-                "measure_id": measure_id, "region": edition.md(edition.name(m["holder"])),
-                "figure": edition.md(edition.value(m)) if m["value"] is not None else "",
-                "summary": edition.md(m["summary_zh"] if lang == "zh" else m["summary_en"]),
-                "clause": verbatim(m["evidence"]),
-                "note": edition.md(m["note_zh"] if lang == "zh" else m["note_en"]),
-            })
+            evidence.append(
+                {
+                    "measure_id": measure_id,
+                    "region": edition.md(edition.name(m["holder"])),
+                    "figure": edition.md(edition.value(m)) if m["value"] is not None else "",
+                    "summary": edition.md(m["summary_zh"] if lang == "zh" else m["summary_en"]),
+                    "clause": verbatim(m["evidence"]),
+                    "note": edition.md(m["note_zh"] if lang == "zh" else m["note_en"]),
+                }
+            )
         issuer = s.get("issuer_zh" if lang == "zh" else "issuer_en") or ""
         publisher = s["publisher_zh"] if lang == "zh" else s["publisher_en"]
         if lang == "zh":  # names as a Chinese page sets them (the stored names keep the source's spelling)
             issuer, publisher = chinese_title(issuer), chinese_title(publisher)
-        sources.append({
-            "number": number, "publisher": edition.md(publisher),
-            "issuer": edition.md(issuer), "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang)),
-            "url": display_url(s.get("url", "")), "evidence": evidence,
-        })
+        sources.append(
+            {
+                "number": number,
+                "publisher": edition.md(publisher),
+                "issuer": edition.md(issuer),
+                "title": _source_title(s, edition),
+                "date": edition.md(display(s["date"], lang)),
+                "url": display_url(s.get("url", "")),
+                "evidence": evidence,
+            }
+        )
     return sources
 
 
@@ -470,8 +504,14 @@ def _methodology(results: dict[str, Any], edition: Edition) -> dict[str, Any]:
     return {"words": words}
 
 
-def document_context(results: dict[str, Any], lang: str, *, build_id: str, changes: dict[str, Any] | None = None,
-                     editorial: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def document_context(
+    results: dict[str, Any],
+    lang: str,
+    *,
+    build_id: str,
+    changes: dict[str, Any] | None = None,
+    editorial: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Everything the template prints for one language (``editorial``: held-back and
     rephrased claims, from the review record)."""
     edition = Edition(results, lang, editorial)
@@ -479,9 +519,15 @@ def document_context(results: dict[str, Any], lang: str, *, build_id: str, chang
     name = province["name_zh"] if lang == "zh" else province["name_en"]
     findings = findings_sentences(results, edition)
     thin = results.get("profile") == "thin"
-    statements = [claim_sentence(c, edition) for c in results["claims"]
-                  if c["kind"] in ("statement", "reference") and c["id"] not in results["findings"] and printed(c, edition)] \
-        if thin else []
+    statements = (
+        [
+            claim_sentence(c, edition)
+            for c in results["claims"]
+            if c["kind"] in ("statement", "reference") and c["id"] not in results["findings"] and printed(c, edition)
+        ]
+        if thin
+        else []
+    )
     sections = _sections(results, edition)
     references, reference_remarks = _references(results, edition)
     priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
@@ -525,8 +571,11 @@ def figure_text(results: dict[str, Any], lang: str) -> dict[str, dict[str, str]]
     results["figures"]); the front matter passes them to the renderers' filter."""
     figures = results.get("figures") or {}
     entries = [figures] if isinstance(figures.get(lang), str) else list(figures.values())
-    return {e[lang]: e["text"][lang] for e in entries
-            if isinstance(e, dict) and isinstance(e.get(lang), str) and lang in (e.get("text") or {})}
+    return {
+        e[lang]: e["text"][lang]
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get(lang), str) and lang in (e.get("text") or {})
+    }
 
 
 def iso_date(data_as_of: str) -> str:
@@ -551,16 +600,24 @@ def index_figures(results: dict[str, Any], limit: int = 3) -> dict[str, list[str
 ALL_LINKS = {"other_language": True, "pdf": True, "html": True}
 
 
-def render_document(results: dict[str, Any], lang: str, *, build_id: str, templates: Path,
-                    changes: dict[str, Any] | None = None, links: dict[str, bool] | None = None,
-                    editorial: dict[str, dict[str, Any]] | None = None) -> str:
+def render_document(
+    results: dict[str, Any],
+    lang: str,
+    *,
+    build_id: str,
+    templates: Path,
+    changes: dict[str, Any] | None = None,
+    links: dict[str, bool] | None = None,
+    editorial: dict[str, dict[str, Any]] | None = None,
+) -> str:
     """The Quarto-markdown text of one briefing in one language (``templates``: the project's;
     ``links``: which sibling outputs the build makes, the page links nothing else)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     template = environment(lang, templates).get_template("briefing.qmd.j2")
-    return template.render(**document_context(results, lang, build_id=build_id, changes=changes, editorial=editorial),
-                           links=links or ALL_LINKS)
+    return template.render(
+        **document_context(results, lang, build_id=build_id, changes=changes, editorial=editorial), links=links or ALL_LINKS
+    )
 
 
 def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> dict[str, Any]:
@@ -577,40 +634,82 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     for claim in results["claims"]:
         by_section.setdefault(comparisons[claim["comparison_id"]]["section"], []).append(claim_sentence(claim, edition))
     leaders = [{"title": label(key, lang), "sentences": by_section[key]} for key in SECTIONS if key in by_section]
-    national = [{"summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),
-                 "cite": edition.cite.marker(e["measure_id"])} for e in results["national"]]
-    proposals = [{"summary": edition.md(results["measures"][i]["summary_zh" if lang == "zh" else "summary_en"]),
-                  "cite": edition.cite.marker(i)} for i in results.get("proposals", [])]
+    national = [
+        {
+            "summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),
+            "cite": edition.cite.marker(e["measure_id"]),
+        }
+        for e in results["national"]
+    ]
+    proposals = [
+        {
+            "summary": edition.md(results["measures"][i]["summary_zh" if lang == "zh" else "summary_en"]),
+            "cite": edition.cite.marker(i),
+        }
+        for i in results.get("proposals", [])
+    ]
     counts = results["counts"]
-    sentence = _("The sources give figures for {figures} of the {provinces} province-level divisions, name measures without figures for {named}, and say nothing about {silent}.").format(
-        figures=counts["with_figures"], provinces=counts["provinces"], named=counts["named_only"], silent=counts["silent"])
-    coverage_rows = [{"name": edition.md(r["name_zh" if lang == "zh" else "name_en"]), "sources": r["sources"], "figures": r["figures"],
-                      "named": r["named"], "dates": edition.md(display(r["first"], lang) if r["first"] == r["last"] else
-                                                               f"{display(r['first'], lang)}–{display(r['last'], lang)}")}
-                     for r in results.get("coverage_table", [])]
+    sentence = _(
+        "The sources give figures for {figures} of the {provinces} province-level divisions, name measures without figures for {named}, and say nothing about {silent}."  # noqa: E501 (one table row, one message)
+    ).format(figures=counts["with_figures"], provinces=counts["provinces"], named=counts["named_only"], silent=counts["silent"])
+    coverage_rows = [
+        {
+            "name": edition.md(r["name_zh" if lang == "zh" else "name_en"]),
+            "sources": r["sources"],
+            "figures": r["figures"],
+            "named": r["named"],
+            "dates": edition.md(
+                display(r["first"], lang)
+                if r["first"] == r["last"]
+                else f"{display(r['first'], lang)}–{display(r['last'], lang)}"
+            ),
+        }
+        for r in results.get("coverage_table", [])
+    ]
     sources = []
     for number, source_id in enumerate(edition.cite.order, start=1):
         s = edition.cite.sources[source_id]
-        sources.append({"number": number, "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
-                        "title": _source_title(s, edition), "date": edition.md(display(s["date"], lang))})
+        sources.append(
+            {
+                "number": number,
+                "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
+                "title": _source_title(s, edition),
+                "date": edition.md(display(s["date"], lang)),
+            }
+        )
     other = OTHER_LANGUAGE[lang]
     return {
-        "lang": lang, "lang_tag": LANG_TAGS[lang], "other": other, "other_tag": LANG_TAGS[other],
+        "lang": lang,
+        "lang_tag": LANG_TAGS[lang],
+        "other": other,
+        "other_tag": LANG_TAGS[other],
         "other_label": "English edition" if other == "en" else "中文版",
-        "data_as_of": display(results["data_as_of"], lang), "date_iso": iso_date(results["data_as_of"]), "build_id": build_id,
+        "data_as_of": display(results["data_as_of"], lang),
+        "date_iso": iso_date(results["data_as_of"]),
+        "build_id": build_id,
         "figure_text": figure_text(results, lang),
         "coverage_sentence": edition.prose(sentence),
         "coverage": {k: names(v) for k, v in results["coverage"].items()},
         "coverage_rows": coverage_rows,
-        "figure": (results.get("figures", {}).get(lang, "") if isinstance(results.get("figures", {}).get(lang, ""), str)
-                   else results["figures"][lang].get("file", "")),
+        "figure": (
+            results.get("figures", {}).get(lang, "")
+            if isinstance(results.get("figures", {}).get(lang, ""), str)
+            else results["figures"][lang].get("file", "")
+        ),
         "matrix_alt": _("Heat map: for each region, the instruments the sources give a figure for or name without one"),
-        "leaders": leaders, "national": national, "proposals": proposals, "sources": sources,
+        "leaders": leaders,
+        "national": national,
+        "proposals": proposals,
+        "sources": sources,
     }
 
 
-def render_overview(results: dict[str, Any], lang: str, *, build_id: str, templates: Path,
-                    links: dict[str, bool] | None = None) -> str:
+def render_overview(
+    results: dict[str, Any], lang: str, *, build_id: str, templates: Path, links: dict[str, bool] | None = None
+) -> str:
     """The Quarto-markdown text of the national overview in one language."""
-    return environment(lang, templates).get_template("overview.qmd.j2").render(
-        **overview_context(results, lang, build_id=build_id), links=links or ALL_LINKS)
+    return (
+        environment(lang, templates)
+        .get_template("overview.qmd.j2")
+        .render(**overview_context(results, lang, build_id=build_id), links=links or ALL_LINKS)
+    )

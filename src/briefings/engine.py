@@ -11,18 +11,19 @@ started there would be. Registered with papermill as ``briefings-warm``.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import json
 import logging
 import multiprocessing.util
 import os
 import subprocess
+from typing import ClassVar
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 ENGINE_NAME = "briefings-warm"
 _RESET = "get_ipython().reset(new_session=True, aggressive=False)"
@@ -31,8 +32,8 @@ logger = logging.getLogger(__name__)
 
 
 class WarmKernelEngine(NBClientEngine):
-    _managers: dict[str, AsyncKernelManager] = {}
-    _clients: dict[str, object] = {}
+    _managers: ClassVar[dict[str, AsyncKernelManager]] = {}
+    _clients: ClassVar[dict[str, object]] = {}
     _finalizer = None
 
     @classmethod
@@ -54,11 +55,26 @@ class WarmKernelEngine(NBClientEngine):
         return km
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, **kwargs):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        **kwargs,
+    ):
         client = PapermillNotebookClient(
-            nb_man, km=cls._manager(kernel_name), kernel_name=kernel_name, timeout=execution_timeout,
-            startup_timeout=start_timeout, log=logger, log_output=log_output, stdout_file=stdout_file,
+            nb_man,
+            km=cls._manager(kernel_name),
+            kernel_name=kernel_name,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            log=logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
         client.kc = cls._clients.get(kernel_name)

@@ -10,14 +10,14 @@ instead of failing later in a worker, a kernel or a terminal.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from .errors import UsageError
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 #: 9999-12-31T23:59:59Z: the last second a four-digit year can print.
 MAX_EPOCH = 253402300799
@@ -28,8 +28,10 @@ def check_source_date_epoch() -> None:
     if value is None:
         return
     if not value.strip().isdigit() or not value.strip().isascii():
-        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970: unset it, or set it with "
-                         "SOURCE_DATE_EPOCH=$(briefings data-date --epoch) (and check that command succeeded)")
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970: unset it, or set it with "
+            "SOURCE_DATE_EPOCH=$(briefings data-date --epoch) (and check that command succeeded)"
+        )
     if int(value) > MAX_EPOCH:
         raise UsageError(f"SOURCE_DATE_EPOCH={value} is after the year 9999: unset it, or give seconds since 1970")
 
@@ -40,8 +42,10 @@ def check_tmpdir() -> None:
         return
     folder = Path(value)
     if not value or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"TMPDIR={value!r} is not a writable folder (pandoc and Typst write scratch files there): "
-                         "unset it, or point it at one")
+        raise UsageError(
+            f"TMPDIR={value!r} is not a writable folder (pandoc and Typst write scratch files there): "
+            "unset it, or point it at one"
+        )
     tempfile.tempdir = None  # read TMPDIR afresh
 
 
@@ -51,8 +55,10 @@ def check_output_encoding(*streams: object) -> None:
         try:
             "汉字".encode(encoding)
         except (UnicodeEncodeError, LookupError):
-            raise UsageError(f"the terminal's encoding ({encoding}) cannot print Chinese: run with a UTF-8 locale "
-                             "(LC_ALL=C.UTF-8) or PYTHONIOENCODING=utf-8") from None
+            raise UsageError(
+                f"the terminal's encoding ({encoding}) cannot print Chinese: run with a UTF-8 locale "
+                "(LC_ALL=C.UTF-8) or PYTHONIOENCODING=utf-8"
+            ) from None
 
 
 def check_environment() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 from dataclasses import dataclass
 from pathlib import Path
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
 @dataclass(frozen=True, order=True)

@@ -9,8 +9,6 @@ path the caller chose for inspection.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import functools
 import json
 import os
@@ -20,6 +18,8 @@ from pathlib import Path
 from .errors import BriefingsError
 from .fsutil import atomic_write_text
 from .project import Project
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 EXECUTED_NOTEBOOK = "analysis.ipynb"
 NOTEBOOK_HTML = "analysis.html"  # the executed notebook for reviewers without Jupyter
@@ -41,8 +41,9 @@ def relative(path: Path, start: Path) -> str:
     return os.path.relpath(path.resolve(), start.resolve())
 
 
-def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None, build_id: str,
-                        project_dir: Path, cache_sha256: str = "") -> dict[str, str]:
+def notebook_parameters(
+    slug: str, out_dir: Path, *, data_dir: Path, cache: Path | None, build_id: str, project_dir: Path, cache_sha256: str = ""
+) -> dict[str, str]:
     """Parameters papermill injects: the province and paths relative to the output folder
     (``project_dir``: the project whose translation catalogs the charts use)."""
     return {
@@ -56,9 +57,20 @@ def notebook_parameters(slug: str, out_dir: Path, *, data_dir: Path, cache: Path
     }
 
 
-def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, cache: Path | None = None,
-                 cache_sha256: str = "", build_id: str = "", kernel: str = "python3", failed_copy: Path | None = None,
-                 timeout: int = 600, data_date: str = "") -> Path:
+def run_analysis(
+    slug: str,
+    out_dir: Path,
+    *,
+    project: Project,
+    data_dir: Path,
+    cache: Path | None = None,
+    cache_sha256: str = "",
+    build_id: str = "",
+    kernel: str = "python3",
+    failed_copy: Path | None = None,
+    timeout: int = 600,
+    data_date: str = "",
+) -> Path:
     """Execute ``project``'s notebook for ``slug`` with ``out_dir`` as its folder; returns the
     executed notebook. The kernel is this process's warm kernel (``engine.py``).
     """
@@ -72,10 +84,21 @@ def run_analysis(slug: str, out_dir: Path, *, project: Project, data_dir: Path, 
     notebook = project.notebook
     try:
         papermill.execute_notebook(
-            str(notebook), str(executed),
-            parameters=notebook_parameters(slug, out_dir, data_dir=data_dir, cache=cache, build_id=build_id,
-                                           project_dir=project.root, cache_sha256=cache_sha256),
-            kernel_name=kernel, progress_bar=False, log_output=False, engine_name=ENGINE_NAME,
+            str(notebook),
+            str(executed),
+            parameters=notebook_parameters(
+                slug,
+                out_dir,
+                data_dir=data_dir,
+                cache=cache,
+                build_id=build_id,
+                project_dir=project.root,
+                cache_sha256=cache_sha256,
+            ),
+            kernel_name=kernel,
+            progress_bar=False,
+            log_output=False,
+            engine_name=ENGINE_NAME,
             request_save_on_cell_execute=False,  # saved once at the end (and on failure)
             cwd=str(out_dir),
             execution_timeout=timeout,  # a hung cell fails this province, never hangs the build
@@ -101,7 +124,8 @@ _PAGE = """<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'" />
 <title>{title}</title>
 <style>
-body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; color: #1d2329; }}
+body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 70rem; margin: 2rem auto;
+        padding: 0 1rem; color: #1d2329; }}
 .jp-InputArea, .input_area, pre {{ background: #f6f4f1; padding: .5rem; overflow-x: auto; font-size: .85rem; }}
 table {{ border-collapse: collapse; font-size: .85rem; display: block; overflow-x: auto; }}
 td, th {{ border-bottom: 1px solid #dde1e5; padding: .2rem .5rem; text-align: left; }}

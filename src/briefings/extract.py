@@ -21,8 +21,6 @@ from ``regions.csv``, keywords from ``metrics.csv`` and ``instruments.csv``.
 
 from __future__ import annotations
 
-STAGE = "tool"  # neither analysis nor rendering: a change rebuilds nothing
-
 import csv
 import io
 import re
@@ -43,11 +41,33 @@ if TYPE_CHECKING:
 
     from .load import Dataset
 
+STAGE = "tool"  # neither analysis nor rendering: a change rebuilds nothing
+
 #: The columns of ``measures.csv`` a candidate carries, in order (the widened dataset).
 MEASURE_COLUMNS: tuple[str, ...] = (
-    "measure_id", "region", "locality", "joint_with", "policy", "category", "instrument", "metric",
-    "value_reported", "unit_reported", "qualifier", "qualifier_word", "period", "year", "year_basis",
-    "status", "comparable", "source_id", "evidence", "summary_zh", "summary_en", "note_zh", "note_en",
+    "measure_id",
+    "region",
+    "locality",
+    "joint_with",
+    "policy",
+    "category",
+    "instrument",
+    "metric",
+    "value_reported",
+    "unit_reported",
+    "qualifier",
+    "qualifier_word",
+    "period",
+    "year",
+    "year_basis",
+    "status",
+    "comparable",
+    "source_id",
+    "evidence",
+    "summary_zh",
+    "summary_en",
+    "note_zh",
+    "note_en",
     "curator_note",
 )
 #: After the measure columns: the extractor's confidence (0-1) and reasons, the id of an
@@ -56,8 +76,19 @@ EXTRA_COLUMNS: tuple[str, ...] = ("confidence", "why", "duplicate_of", "confirme
 CANDIDATE_COLUMNS: tuple[str, ...] = MEASURE_COLUMNS + EXTRA_COLUMNS
 #: Columns a reviewed candidates file may leave out (an older or a widened dataset).
 OPTIONAL_CANDIDATE_COLUMNS: frozenset[str] = frozenset(
-    {"measure_id", "joint_with", "qualifier_word", "year_basis", "comparable", "curator_note", "note_zh", "note_en",
-     "confidence", "why", "duplicate_of"}
+    {
+        "measure_id",
+        "joint_with",
+        "qualifier_word",
+        "year_basis",
+        "comparable",
+        "curator_note",
+        "note_zh",
+        "note_en",
+        "confidence",
+        "why",
+        "duplicate_of",
+    }
 )
 
 # ---------------------------------------------------------------------------------------
@@ -205,33 +236,84 @@ class Unit:
 
 #: Units the extractor knows besides units.csv: spelling -> (base unit, factor).
 BUILTIN_UNITS: dict[str, tuple[str, str]] = {
-    "元": ("CNY", "1"), "万元": ("CNY", "1e4"), "百万元": ("CNY", "1e6"), "千万元": ("CNY", "1e7"), "亿元": ("CNY", "1e8"),
-    "万亿元": ("CNY", "1e12"), "万": ("CNY", "1e4"), "百万": ("CNY", "1e6"), "千万": ("CNY", "1e7"), "亿": ("CNY", "1e8"),
+    "元": ("CNY", "1"),
+    "万元": ("CNY", "1e4"),
+    "百万元": ("CNY", "1e6"),
+    "千万元": ("CNY", "1e7"),
+    "亿元": ("CNY", "1e8"),
+    "万亿元": ("CNY", "1e12"),
+    "万": ("CNY", "1e4"),
+    "百万": ("CNY", "1e6"),
+    "千万": ("CNY", "1e7"),
+    "亿": ("CNY", "1e8"),
     "万亿": ("CNY", "1e12"),
-    "P": ("FLOPS", "1e15"), "PFLOPS": ("FLOPS", "1e15"), "PFlops": ("FLOPS", "1e15"), "Pflops": ("FLOPS", "1e15"),
-    "E": ("FLOPS", "1e18"), "EFLOPS": ("FLOPS", "1e18"), "EFlops": ("FLOPS", "1e18"), "Eflops": ("FLOPS", "1e18"),
+    "P": ("FLOPS", "1e15"),
+    "PFLOPS": ("FLOPS", "1e15"),
+    "PFlops": ("FLOPS", "1e15"),
+    "Pflops": ("FLOPS", "1e15"),
+    "E": ("FLOPS", "1e18"),
+    "EFLOPS": ("FLOPS", "1e18"),
+    "EFlops": ("FLOPS", "1e18"),
+    "Eflops": ("FLOPS", "1e18"),
     "TFLOPS": ("FLOPS", "1e12"),
-    "%": ("percent", "1"), "成": ("percent", "10"), "半": ("percent", "50"),
-    "个": ("count", "1"), "家": ("count", "1"), "项": ("count", "1"), "支": ("count", "1"), "条": ("count", "1"),
-    "宗": ("count", "1"), "张": ("count", "1"), "台": ("count", "1"), "卡": ("count", "1"), "万卡": ("count", "1e4"),
-    "TB": ("TB", "1"), "PB": ("TB", "1e3"), "EB": ("TB", "1e6"),
-    "ms": ("ms", "1"), "kW": ("kW", "1"), "KW": ("kW", "1"), "千瓦": ("kW", "1"), "MW": ("kW", "1e3"),
-    "Gbps": ("bps", "1e9"), "Tbps": ("bps", "1e12"), "Mbps": ("bps", "1e6"),
-    "PUE": ("ratio", "1"), "位": ("rank", "1"),
+    "%": ("percent", "1"),
+    "成": ("percent", "10"),
+    "半": ("percent", "50"),
+    "个": ("count", "1"),
+    "家": ("count", "1"),
+    "项": ("count", "1"),
+    "支": ("count", "1"),
+    "条": ("count", "1"),
+    "宗": ("count", "1"),
+    "张": ("count", "1"),
+    "台": ("count", "1"),
+    "卡": ("count", "1"),
+    "万卡": ("count", "1e4"),
+    "TB": ("TB", "1"),
+    "PB": ("TB", "1e3"),
+    "EB": ("TB", "1e6"),
+    "ms": ("ms", "1"),
+    "kW": ("kW", "1"),
+    "KW": ("kW", "1"),
+    "千瓦": ("kW", "1"),
+    "MW": ("kW", "1e3"),
+    "Gbps": ("bps", "1e9"),
+    "Tbps": ("bps", "1e12"),
+    "Mbps": ("bps", "1e6"),
+    "PUE": ("ratio", "1"),
+    "位": ("rank", "1"),
 }
-_MULTIPLIERS: dict[str, Decimal] = {"万亿": Decimal("1e12"), "千万": Decimal("1e7"), "百万": Decimal("1e6"),
-                                    "十万": Decimal("1e5"), "万": Decimal("1e4"), "亿": Decimal("1e8")}
+_MULTIPLIERS: dict[str, Decimal] = {
+    "万亿": Decimal("1e12"),
+    "千万": Decimal("1e7"),
+    "百万": Decimal("1e6"),
+    "十万": Decimal("1e5"),
+    "万": Decimal("1e4"),
+    "亿": Decimal("1e8"),
+}
 #: What may follow a unit word without making it part of another word (支持 is not 支, 项目 not 项).
 _NOT_A_UNIT_AFTER: dict[str, str] = {
-    "个": "百分点|月|工作日|小时|季度|人|体", "家": "庭|电|居|用|乡|长", "项": "目", "支": "持|付|撑|出|柱",
-    "条": "件|例|款|线|链", "台": "阶|湾", "张": "家口", "元": "化|素|宇宙|器件|件|旦|年|月", "成": "为|立|果|本|效|员|就|熟|长|功|交|型|都|绩|品|像|套|熟",
-    "卡": "片|脖子|时", "宗": "旨|教", "万": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里|余人",
-    "亿": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里", "千万": "人|户|次|吨|辆|套|件|名",
+    "个": "百分点|月|工作日|小时|季度|人|体",
+    "家": "庭|电|居|用|乡|长",
+    "项": "目",
+    "支": "持|付|撑|出|柱",
+    "条": "件|例|款|线|链",
+    "台": "阶|湾",
+    "张": "家口",
+    "元": "化|素|宇宙|器件|件|旦|年|月",
+    "成": "为|立|果|本|效|员|就|熟|长|功|交|型|都|绩|品|像|套|熟",
+    "卡": "片|脖子|时",
+    "宗": "旨|教",
+    "万": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里|余人",
+    "亿": "人|户|次|吨|辆|套|件|名|平|亩|字|首|份|千瓦|里",
+    "千万": "人|户|次|吨|辆|套|件|名",
 }
 #: Words that make a paragraph about AI, compute or data; a figure in a paragraph without
 #: any (nor an instrument's keyword) is kept with a low confidence (economy briefs, ads).
-_TOPIC = re.compile(r"人工智能|(?<![A-Za-z])AI(?![A-Za-z])|算力|智算|超算|大模型|模型|语料|数据|数字经济|数字产业|智能体|"
-                    r"芯片|云计算|5G|PUE|机架|机柜|独角兽|券")
+_TOPIC = re.compile(
+    r"人工智能|(?<![A-Za-z])AI(?![A-Za-z])|算力|智算|超算|大模型|模型|语料|数据|数字经济|数字产业|智能体|"
+    r"芯片|云计算|5G|PUE|机架|机柜|独角兽|券"
+)
 #: A bare 亿 or 万 (no 元) is an amount only in a clause with one of these words.
 _MONEY_WORDS = re.compile(r"元|资金|基金|投资|融资|估值|补贴|补助|奖励|资助|产值|营收|收入|交易额|金额|总额|预算|规模")
 
@@ -280,24 +362,59 @@ _CN = r"[零〇一二两三四五六七八九十百千]+"
 _QUANT = re.compile(rf"(?P<num>{_AR}|{_CN})(?P<more1> ?[余多])?(?P<mult>万亿|千万|百万|十万|万|亿)?(?P<more2>[余多])?")
 _NUMBER_START = re.compile(rf"{_AR}|{_CN}")
 _RANGE_SEP = re.compile(r" ?(?:——|—|–|-|~|～|至|到) ?")
-_RANK = re.compile(rf"(?:居|位居|位列|排名|排在|排)(?:全国|全球|世界|全省|中部|西部|东部|东北)?(?:各省份|各省|省份)?第(?P<num>{_AR}|{_CN})(?P<unit>位|名)?")
-_PUE = re.compile(r"PUE(?:值)?(?P<word>不高于|不超过|不大于|低于|小于|控制在|降至|降到|达到|高于|为|在)? ?(?P<num>\d+(?:\.\d+)?)(?P<suffix>以下|以内)?")
-_HALF = re.compile(r"(?P<word>近|接近|超过|过|约|逾)?(?P<one>一)?半(?P<shu>数)?(?!导|年|月|天|岛|径|场|自动|成品|山|夜|小时|个|程|封闭|价)")
+_RANK = re.compile(
+    rf"(?:居|位居|位列|排名|排在|排)(?:全国|全球|世界|全省|中部|西部|东部|东北)?(?:各省份|各省|省份)?第(?P<num>{_AR}|{_CN})(?P<unit>位|名)?"
+)
+_PUE = re.compile(
+    r"PUE(?:值)?(?P<word>不高于|不超过|不大于|低于|小于|控制在|降至|降到|达到|高于|为|在)? ?(?P<num>\d+(?:\.\d+)?)(?P<suffix>以下|以内)?"  # noqa: E501 (one table row, one message)
+)
+_HALF = re.compile(
+    r"(?P<word>近|接近|超过|过|约|逾)?(?P<one>一)?半(?P<shu>数)?(?!导|年|月|天|岛|径|场|自动|成品|山|夜|小时|个|程|封闭|价)"
+)
 _IMPLICIT_ONE = re.compile(r"(?:突破|超过|达到|迈上|跨越|超|逾|近|达) ?(?P<unit>万亿元|万亿)(?![0-9])")
 
 #: Qualifier words before a number: word -> qualifier. Longest first when matching.
 PREFIX_WORDS: dict[str, str] = {
-    "最高": "max", "最多": "max", "不超过": "max", "不高于": "max", "不大于": "max", "小于": "max", "低于": "max",
-    "不到": "max", "不足": "max", "不超": "max", "不多于": "max",
-    "超过": "min", "超": "min", "突破": "min", "不少于": "min", "不低于": "min", "多于": "min", "大于": "min",
-    "逾": "min", "至少": "min", "最低": "min",
-    "约": "approx", "近": "approx", "接近": "approx", "大约": "approx", "将近": "approx",
+    "最高": "max",
+    "最多": "max",
+    "不超过": "max",
+    "不高于": "max",
+    "不大于": "max",
+    "小于": "max",
+    "低于": "max",
+    "不到": "max",
+    "不足": "max",
+    "不超": "max",
+    "不多于": "max",
+    "超过": "min",
+    "超": "min",
+    "突破": "min",
+    "不少于": "min",
+    "不低于": "min",
+    "多于": "min",
+    "大于": "min",
+    "逾": "min",
+    "至少": "min",
+    "最低": "min",
+    "约": "approx",
+    "近": "approx",
+    "接近": "approx",
+    "大约": "approx",
+    "将近": "approx",
 }
 #: Of those, the words that qualify a number further on in the clause (按不超过合同金额的30%).
 FAR_WORDS: tuple[str, ...] = ("最高", "最多", "不超过", "不高于", "不大于", "不低于", "不少于", "最低")
 #: Qualifier words after a number or unit.
-SUFFIX_WORDS: dict[str, str] = {"以上": "min", "以下": "max", "以内": "max", "左右": "approx", "上下": "approx",
-                                "余": "min", "多": "min", "级": "approx"}
+SUFFIX_WORDS: dict[str, str] = {
+    "以上": "min",
+    "以下": "max",
+    "以内": "max",
+    "左右": "approx",
+    "上下": "approx",
+    "余": "min",
+    "多": "min",
+    "级": "approx",
+}
 _FAR_WINDOW = 14
 
 
@@ -347,21 +464,31 @@ def _prefix_word(body: str, start: int, floor: int) -> tuple[str, int] | None:
     best: tuple[str, int] | None = None
     for word in FAR_WORDS:
         at = body.rfind(word, window_start, start)
-        if at >= 0 and not re.search(r"\d", body[at + len(word):start]) and (best is None or at > best[1]):
+        if at >= 0 and not re.search(r"\d", body[at + len(word) : start]) and (best is None or at > best[1]):
             best = (word, at)
     return best
 
 
 def _suffix_word(body: str, end: int) -> tuple[str, int] | None:
-    pos = end + 1 if body[end:end + 1] == " " else end
+    pos = end + 1 if body[end : end + 1] == " " else end
     for word in ("以上", "以下", "以内", "左右", "上下", "级"):
         if body.startswith(word, pos):
             return word, pos + len(word)
     return None
 
 
-def _figure(body: str, start: int, end: int, value: str, unit: Unit, numeral: str, clause_start: int,
-            *, more: str = "", magnitude: str = "") -> Figure:
+def _figure(
+    body: str,
+    start: int,
+    end: int,
+    value: str,
+    unit: Unit,
+    numeral: str,
+    clause_start: int,
+    *,
+    more: str = "",
+    magnitude: str = "",
+) -> Figure:
     """A figure with its qualifier: a suffix word (以上, 左右) first, then 余/多 inside the
     number, a prefix word (最高, 超过), an order of magnitude (百亿), else eq."""
     if "-" in value:
@@ -371,8 +498,9 @@ def _figure(body: str, start: int, end: int, value: str, unit: Unit, numeral: st
         word, word_end = suffix
         if magnitude:
             word = body[start:word_end].replace(" ", "")
-        return Figure(start, end, value, unit, SUFFIX_WORDS[word[-1:] if word.endswith("级") else word], word,
-                      start, word_end, numeral)
+        return Figure(
+            start, end, value, unit, SUFFIX_WORDS[word[-1:] if word.endswith("级") else word], word, start, word_end, numeral
+        )
     if more:
         return Figure(start, end, value, unit, "min", more, start, end, numeral)
     prefix = _prefix_word(body, start, clause_start)
@@ -384,8 +512,9 @@ def _figure(body: str, start: int, end: int, value: str, unit: Unit, numeral: st
     return Figure(start, end, value, unit, "eq", "", start, end, numeral)
 
 
-def _quantity_at(body: str, pos: int, units: Mapping[str, Unit], unit_re: re.Pattern[str]
-                 ) -> tuple[re.Match[str], str, str, Unit | None, int] | None:
+def _quantity_at(
+    body: str, pos: int, units: Mapping[str, Unit], unit_re: re.Pattern[str]
+) -> tuple[re.Match[str], str, str, Unit | None, int] | None:
     """(numeral match, value, numeral kind, unit or None, end offset) of the quantity at
     ``pos``: 1.5万台 -> (…, "1.5", "arabic", 万台, end of 台)."""
     m = _QUANT.match(body, pos)
@@ -396,13 +525,13 @@ def _quantity_at(body: str, pos: int, units: Mapping[str, Unit], unit_re: re.Pat
         return None
     value, kind = parsed
     end = m.end()
-    u = unit_re.match(body, end + 1 if body[end:end + 1] == " " else end)
+    u = unit_re.match(body, end + 1 if body[end : end + 1] == " " else end)
     mult = m["mult"] or ""
     unit = None
     if u:
         unit = _resolve_unit(units, mult, u.group())
         end = u.end() if unit else end
-    elif mult and not re.match(_NOT_A_UNIT_AFTER["万"], body[end:end + 3]):
+    elif mult and not re.match(_NOT_A_UNIT_AFTER["万"], body[end : end + 3]):
         clause = span_around(body, pos, end, _CLAUSE_MARKS)
         if _MONEY_WORDS.search(body, clause[0], clause[1]):
             unit = units.get(mult)  # a bare 亿, 万, 千万 where the clause talks money: an amount
@@ -424,8 +553,8 @@ def find_figures(body: str, units: Mapping[str, Unit]) -> list[Figure]:
         pos = m.end()
         if any(a <= start < b for a, b in taken):
             continue
-        before = body[start - 1:start]
-        if before and (before.isascii() and before.isalpha() or before in "._/第#" or before.isdigit()):
+        before = body[start - 1 : start]
+        if before and ((before.isascii() and before.isalpha()) or before in "._/第#" or before.isdigit()):
             continue  # H100, v1.5, 第十, a date's tail
         q = _quantity_at(body, start, units, unit_re)
         if q is None:
@@ -464,8 +593,9 @@ def _ascending(low: str, high: str) -> bool:
         return False
 
 
-def _range_from(body: str, pos: int, low: str, kind: str, units: Mapping[str, Unit], unit_re: re.Pattern[str]
-                ) -> tuple[str, Unit, int] | None:
+def _range_from(
+    body: str, pos: int, low: str, kind: str, units: Mapping[str, Unit], unit_re: re.Pattern[str]
+) -> tuple[str, Unit, int] | None:
     """(high value, unit, end) when ``pos`` continues a range (2—3个): a separator, then a
     number with the unit both ends share; None otherwise."""
     sep = _RANGE_SEP.match(body, pos)
@@ -500,16 +630,38 @@ def _special_figures(body: str, units: Mapping[str, Unit]) -> list[Figure]:
             break
         word = m["suffix"] or m["word"] or ""
         qualifier = "max" if word in ("不高于", "不超过", "不大于", "低于", "小于", "以下", "以内") else "eq"
-        found.append(Figure(m.start("num"), m.end("num"), m["num"], pue, qualifier, word if qualifier == "max" else "",
-                            m.start(), m.end(), "arabic"))
+        found.append(
+            Figure(
+                m.start("num"),
+                m.end("num"),
+                m["num"],
+                pue,
+                qualifier,
+                word if qualifier == "max" else "",
+                m.start(),
+                m.end(),
+                "arabic",
+            )
+        )
     half = units.get("半")
     for m in _HALF.finditer(body):
         if half is None or not (m["one"] or m["shu"] or m["word"] in ("过", "超过")):
             continue
         word = m["word"] or ""
         qualifier = {"近": "approx", "接近": "approx", "约": "approx", "过": "min", "超过": "min", "逾": "min"}.get(word, "eq")
-        found.append(Figure(m.start("word") if word else m.start(), m.end(), "1", half, qualifier, word, m.start(), m.end(),
-                            "chinese" if m["one"] else "implicit"))
+        found.append(
+            Figure(
+                m.start("word") if word else m.start(),
+                m.end(),
+                "1",
+                half,
+                qualifier,
+                word,
+                m.start(),
+                m.end(),
+                "chinese" if m["one"] else "implicit",
+            )
+        )
     for m in _IMPLICIT_ONE.finditer(body):
         unit = units.get(m["unit"])
         if unit is None:
@@ -580,8 +732,10 @@ def _keywords(row: Mapping[str, str]) -> tuple[str, ...]:
 
 def lexicon_from_dataset(ds: Dataset) -> Lexicon:
     """The extractor's vocabularies from a validated ``load.Dataset``."""
-    records = {name: getattr(ds, name).to_dict("records") for name in
-               ("units", "regions", "metrics", "instruments", "policies", "measures", "sources")}
+    records = {
+        name: getattr(ds, name).to_dict("records")
+        for name in ("units", "regions", "metrics", "instruments", "policies", "measures", "sources")
+    }
     return lexicon_from_records(records)
 
 
@@ -603,8 +757,9 @@ def lexicon_from_records(t: Mapping[str, Sequence[Mapping[str, str]]]) -> Lexico
     return Lexicon(
         units=units_from_table(t["units"]),
         places=tuple(sorted(places, key=lambda p: -len(p.name))),
-        metrics=tuple(Keyworded(r["metric"], _keywords(r), r["kind"], r["base_unit"], r["period"], r["section"])
-                      for r in t["metrics"]),
+        metrics=tuple(
+            Keyworded(r["metric"], _keywords(r), r["kind"], r["base_unit"], r["period"], r["section"]) for r in t["metrics"]
+        ),
         instruments=tuple(Keyworded(r["instrument"], _keywords(r), r["kind"]) for r in t["instruments"]),
         policies=tuple((r["title_zh"], r["policy_id"], r["region"]) for r in t["policies"]),
         category_of={k: c.most_common(1)[0][0] for k, c in categories.items()},
@@ -633,7 +788,9 @@ _TARGET_VERBS = re.compile(r"(?<![重主需只想必纲提概])要(?![求素点�
 _PROVINCE_MARKERS = ("全省", "我省", "本省", "该省")
 _CITY_MARKERS = ("全市", "我市", "本市", "该市")
 #: 中国 names the country only before words like these (not 中国特色, 中国声谷, 中国电子 ...).
-_CHINA_BEFORE = re.compile(r"[^\u4e00-\u9fffA-Za-z]|人工智能产业|人工智能市场|算力|智算|数字经济|产业|经济|的|已|将|在|大模型|数据|企业")
+_CHINA_BEFORE = re.compile(
+    r"[^\u4e00-\u9fffA-Za-z]|人工智能产业|人工智能市场|算力|智算|数字经济|产业|经济|的|已|将|在|大模型|数据|企业"
+)
 
 
 def year_of(body: str, f: Figure, ctx: Context, doc_year: int | None) -> tuple[str, str, str]:
@@ -642,8 +799,10 @@ def year_of(body: str, f: Figure, ctx: Context, doc_year: int | None) -> tuple[s
     paragraph, else a 到/至 year later in its sentence (建设…集群,“到2026年 …”); else the
     document's year (``document``; blank when the document date is not known)."""
     s0, s1 = ctx.sentence
-    for years, where in ((_years_in(body, s0, f.start, doc_year), ""),
-                         (_years_in(body, ctx.paragraph[0], s0, doc_year), " earlier in the paragraph")):
+    for years, where in (
+        (_years_in(body, s0, f.start, doc_year), ""),
+        (_years_in(body, ctx.paragraph[0], s0, doc_year), " earlier in the paragraph"),
+    ):
         if years:
             _, year, written = years[-1]
             return str(year), "stated", f"year {year} stated{where} ({written})"
@@ -668,13 +827,13 @@ def period_of(body: str, f: Figure, ctx: Context) -> tuple[str, str]:
     """(period, word): the period word of the figure's clause: before the figure (每年,
     年均 -> per_year; 一次性 -> one_time; 累计 -> total; the nearest, but 每年 or 一次性 over
     累计: 每年累计最高500万元 is yearly), else right after it (100万元一次性奖励); or blank."""
-    before = body[ctx.clause[0]:f.start]
+    before = body[ctx.clause[0] : f.start]
     found = [(before.rfind(w), p, w) for w, p in _PERIOD_WORDS.items() if w in before]
     if found:
         specific = [x for x in found if x[1] != "total"]
         _, period, word = max(specific or found)
         return period, word
-    after = body[f.end:min(ctx.clause[1], f.end + 6)]
+    after = body[f.end : min(ctx.clause[1], f.end + 6)]
     for word in ("一次性", "每年"):
         if word in after:
             return _PERIOD_WORDS[word], word
@@ -692,7 +851,7 @@ def status_of(body: str, f: Figure, ctx: Context, year: str, basis: str, doc_yea
     for word in _STATUS_WORDS["proposal"]:
         if word in sentence:
             return "proposal", f"status proposal ({word})"
-    before = body[s0:f.start]
+    before = body[s0 : f.start]
     for word in _STATUS_WORDS["projection"]:
         if word in before:
             return "projection", f"status projection ({word})"
@@ -737,8 +896,9 @@ def find_places(body: str, places: Sequence[Place]) -> list[PlaceMention]:
     """Every place name and every 全省/本市 marker in the body, longest names first, none
     overlapping; 中国 inside a name (中国电子, 中国声谷, 中国特色) is not the country."""
     names = {p.name: p for p in places}
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + "|"
-                         + "|".join(_PROVINCE_MARKERS + _CITY_MARKERS))
+    pattern = re.compile(
+        "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + "|" + "|".join(_PROVINCE_MARKERS + _CITY_MARKERS)
+    )
     found = []
     for m in pattern.finditer(body):
         word = m.group()
@@ -788,8 +948,9 @@ def paragraph_topics(body: str, mentions: Sequence[PlaceMention], doc: Place | N
     return topics
 
 
-def place_of(body: str, f: Figure, ctx: Context, mentions: Sequence[PlaceMention], topic: Place | None
-             ) -> tuple[Place | None, list[Place], str]:
+def place_of(
+    body: str, f: Figure, ctx: Context, mentions: Sequence[PlaceMention], topic: Place | None
+) -> tuple[Place | None, list[Place], str]:
     """(place, joint places, reason): the first place named before the figure in its clause,
     else in its sentence (the subject comes first: 深圳“训力券”的规模比东莞多 … is
     Shenzhen's); 全省/本市 resolve to the province or city named before in the paragraph,
@@ -838,21 +999,20 @@ def _joint(m: PlaceMention, mentions: Sequence[PlaceMention], body: str) -> list
         return []
 
     def listed(a: PlaceMention, b: PlaceMention) -> bool:
-        return body[a.end:b.start] in ("、", "和", "与", "及")
+        return body[a.end : b.start] in ("、", "和", "与", "及")
 
     lo = hi = i
     while lo > 0 and listed(group[lo - 1], group[lo]):
         lo -= 1
     while hi < len(group) - 1 and listed(group[hi], group[hi + 1]):
         hi += 1
-    members = group[lo:hi + 1]
+    members = group[lo : hi + 1]
     if len(members) < 2 or body.startswith("等", members[-1].end):
         return []
     return [x.place for x in members if x.place is not None]
 
 
-def _nearest_keyword(body: str, items: Sequence[Keyworded], a: int, b: int, f: Figure
-                     ) -> tuple[Keyworded, str] | None:
+def _nearest_keyword(body: str, items: Sequence[Keyworded], a: int, b: int, f: Figure) -> tuple[Keyworded, str] | None:
     """The item whose keyword occurs in body[a:b] nearest to the figure (either side)."""
     best: tuple[int, Keyworded, str] | None = None
     for item in items:
@@ -866,8 +1026,7 @@ def _nearest_keyword(body: str, items: Sequence[Keyworded], a: int, b: int, f: F
     return (best[1], best[2]) if best else None
 
 
-def instrument_of(body: str, f: Figure, ctx: Context, instruments: Sequence[Keyworded]
-                  ) -> tuple[Keyworded | None, str, str]:
+def instrument_of(body: str, f: Figure, ctx: Context, instruments: Sequence[Keyworded]) -> tuple[Keyworded | None, str, str]:
     """(instrument, where, reason): the instrument whose keyword is nearest the figure in
     its clause (in its phrase only, when the clause lists several figures: 1亿元算力券、
     1亿元模型扶持资金), else in its sentence, else the one named last before it in the
@@ -921,8 +1080,15 @@ def _keyword_hits(text: str, metrics: Sequence[Keyworded]) -> dict[str, list[str
     return hits
 
 
-def metric_of(body: str, f: Figure, ctx: Context, lex: Lexicon, period_word: str, instrument: Keyworded | None,
-              instrument_where: str = "phrase") -> tuple[Keyworded | None, str]:
+def metric_of(
+    body: str,
+    f: Figure,
+    ctx: Context,
+    lex: Lexicon,
+    period_word: str,
+    instrument: Keyworded | None,
+    instrument_where: str = "phrase",
+) -> tuple[Keyworded | None, str]:
     """(metric, reason): among metrics with the figure's base unit, the best score of
     keywords (their length: in full in the phrase, 0.35 in the rest of the clause, 0.15 in
     the rest of the sentence), a period word the metric's rule wants (+3) or forbids (-2),
@@ -930,9 +1096,11 @@ def metric_of(body: str, f: Figure, ctx: Context, lex: Lexicon, period_word: str
     (-4); blank below 2."""
     (pa, pb), (ca, cb), (sa, sb) = ctx.phrase, ctx.clause, ctx.sentence
     fitting = [m for m in lex.metrics if m.kind != "qualitative" and m.base_unit == f.unit.base_unit]
-    weighted = ((1.0, _keyword_hits(body[pa:pb], fitting)),
-                (0.35, _keyword_hits(body[ca:pa] + "\n" + body[pb:cb], fitting)),
-                (0.15, _keyword_hits(body[sa:ca] + "\n" + body[cb:sb], fitting)))
+    weighted = (
+        (1.0, _keyword_hits(body[pa:pb], fitting)),
+        (0.35, _keyword_hits(body[ca:pa] + "\n" + body[pb:cb], fitting)),
+        (0.15, _keyword_hits(body[sa:ca] + "\n" + body[cb:sb], fitting)),
+    )
     best: tuple[float, Keyworded, list[str]] | None = None
     period = _PERIOD_WORDS.get(period_word, "")
     for m in fitting:
@@ -968,8 +1136,14 @@ def category_of(metric: Keyworded | None, instrument: Keyworded | None, f: Figur
         return "subsidy"
     if metric is not None and metric.id in lex.category_of:
         return lex.category_of[metric.id]
-    section = {"funds": "fund", "vouchers": "voucher", "compute": "compute", "data": "data",
-               "applications": "application", "industry": "industry"}
+    section = {
+        "funds": "fund",
+        "vouchers": "voucher",
+        "compute": "compute",
+        "data": "data",
+        "applications": "application",
+        "industry": "industry",
+    }
     if metric is not None and metric.section in section:
         return section[metric.section]
     return "compute" if f.unit.base_unit == "FLOPS" else "industry"
@@ -977,7 +1151,7 @@ def category_of(metric: Keyworded | None, instrument: Keyworded | None, f: Figur
 
 def _title_pattern(title: str) -> re.Pattern[str]:
     """A policy title as a source may print it: spaces anywhere, （） or (), “” or \"."""
-    same = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "“": "[“\"]", "”": "[”\"]"}
+    same = {"（": "[（(]", "(": "[（(]", "）": "[）)]", ")": "[）)]", "“": '[“"]', "”": '[”"]'}
     return re.compile(" ?".join(same.get(c, re.escape(c)) for c in normalize_text(title) if c != " "))
 
 
@@ -994,17 +1168,18 @@ def policy_mentions(body: str, lex: Lexicon) -> list[tuple[int, str, str]]:
             continue
         for m in _title_pattern(title).finditer(body):
             found.append((m.start(), policy_id, region))
-            short = _SHORT_TITLE.match(body, m.end() + 1 if body[m.end():m.end() + 1] in "》 " else m.end())
+            short = _SHORT_TITLE.match(body, m.end() + 1 if body[m.end() : m.end() + 1] in "》 " else m.end())
             if short is None and body.startswith("》", m.end()):
-                short = _SHORT_TITLE.match(body, m.end() + 1 + (body[m.end() + 1:m.end() + 2] == " "))
+                short = _SHORT_TITLE.match(body, m.end() + 1 + (body[m.end() + 1 : m.end() + 2] == " "))
             if short:
                 later = re.compile(re.escape(short["short"])).finditer(body, short.end())
                 found.extend((x.start(), policy_id, region) for x in later)
     return sorted(found)
 
 
-def policy_of(f: Figure, ctx: Context, place: Place | None, named: Sequence[tuple[int, str, str]],
-              head_end: int) -> tuple[str, str]:
+def policy_of(
+    f: Figure, ctx: Context, place: Place | None, named: Sequence[tuple[int, str, str]], head_end: int
+) -> tuple[str, str]:
     """(policy_id, reason): the policy issued by the figure's city or province that its
     paragraph names last before it (``policy_mentions``), else the one whose title heads
     the text (the text is that policy); blank otherwise."""
@@ -1096,14 +1271,23 @@ def candidates_from(body: str, lex: Lexicon, source_id: str, doc_date: str | Non
         holders: list[Place | None] = list(joint) if joint else [place]
         for holder in holders:
             others = [p for p in joint if p.code != (holder.code if holder else None)]
-            out.append(_candidate(body, f, ctx, lex, source_id, doc_year, holder, others, place_why,
-                                  named_policies, head_end))
+            out.append(_candidate(body, f, ctx, lex, source_id, doc_year, holder, others, place_why, named_policies, head_end))
     return out
 
 
-def _candidate(body: str, f: Figure, ctx: Context, lex: Lexicon, source_id: str, doc_year: int | None,
-               place: Place | None, joint: Sequence[Place], place_why: str,
-               named_policies: Sequence[tuple[int, str, str]], head_end: int) -> Candidate:
+def _candidate(
+    body: str,
+    f: Figure,
+    ctx: Context,
+    lex: Lexicon,
+    source_id: str,
+    doc_year: int | None,
+    place: Place | None,
+    joint: Sequence[Place],
+    place_why: str,
+    named_policies: Sequence[tuple[int, str, str]],
+    head_end: int,
+) -> Candidate:
     why: list[str] = []
     confidence = 0.5
     unit_note = f"unit {f.unit.spelling}" + ("" if f.unit.listed else " not in units.csv (add it, or write a listed unit)")
@@ -1125,7 +1309,11 @@ def _candidate(body: str, f: Figure, ctx: Context, lex: Lexicon, source_id: str,
         period = ""
     elif period:
         why.append(f"period {period} ({period_word})")
-    if instrument is not None and metric is not None and instrument.kind not in lex.instrument_kinds.get(metric.id, {instrument.kind}):
+    if (
+        instrument is not None
+        and metric is not None
+        and instrument.kind not in lex.instrument_kinds.get(metric.id, {instrument.kind})
+    ):
         instrument = None  # a keyword nearby, but this metric is not one of an instrument
     elif instrument is not None:
         why.append(instrument_why)
@@ -1142,38 +1330,41 @@ def _candidate(body: str, f: Figure, ctx: Context, lex: Lexicon, source_id: str,
     why.append(policy_why)
     if f.numeral == "chinese" or f.unit.base_unit == "count":
         confidence -= 0.1
-    paragraph = body[ctx.paragraph[0]:ctx.paragraph[1]]
+    paragraph = body[ctx.paragraph[0] : ctx.paragraph[1]]
     if not _TOPIC.search(paragraph) and not any(w in paragraph for i in lex.instruments for w in i.keywords):
         confidence = min(confidence, 0.1)
         why.append("off topic: the paragraph names no AI, compute or data term")
     if basis == "stated":
         confidence += 0.05
     span = evidence_span(body, f, ctx)
-    comparable = "yes" if metric is not None and metric.kind == "ranked" and not joint and \
-        not f.word.endswith(("级", "亿")) else "no"
+    comparable = (
+        "yes" if metric is not None and metric.kind == "ranked" and not joint and not f.word.endswith(("级", "亿")) else "no"
+    )
     row = dict.fromkeys(CANDIDATE_COLUMNS, "")
-    row.update({
-        "region": place.region if place else "",
-        "locality": place.locality if place else "",
-        "joint_with": ";".join(p.code for p in joint),
-        "policy": policy,
-        "category": category_of(metric, instrument, f, lex),
-        "instrument": instrument.id if instrument else "",
-        "metric": metric.id if metric else "",
-        "value_reported": f.value,
-        "unit_reported": f.unit.spelling,
-        "qualifier": f.qualifier,
-        "qualifier_word": f.word,
-        "period": period,
-        "year": year,
-        "year_basis": basis,
-        "status": status,
-        "comparable": comparable,
-        "source_id": source_id,
-        "evidence": body[span[0]:span[1]],
-        "confidence": f"{min(0.99, max(0.05, confidence)):.2f}",
-        "why": "; ".join(w for w in why if w),
-    })
+    row.update(
+        {
+            "region": place.region if place else "",
+            "locality": place.locality if place else "",
+            "joint_with": ";".join(p.code for p in joint),
+            "policy": policy,
+            "category": category_of(metric, instrument, f, lex),
+            "instrument": instrument.id if instrument else "",
+            "metric": metric.id if metric else "",
+            "value_reported": f.value,
+            "unit_reported": f.unit.spelling,
+            "qualifier": f.qualifier,
+            "qualifier_word": f.word,
+            "period": period,
+            "year": year,
+            "year_basis": basis,
+            "status": status,
+            "comparable": comparable,
+            "source_id": source_id,
+            "evidence": body[span[0] : span[1]],
+            "confidence": f"{min(0.99, max(0.05, confidence)):.2f}",
+            "why": "; ".join(w for w in why if w),
+        }
+    )
     return Candidate(row, f, span)
 
 
@@ -1218,8 +1409,15 @@ def evidence_spans(body: str, evidence: str) -> list[tuple[int, int]]:
     return spans
 
 
-def matches_row(value: str, unit: str, evidence: str, figure_span: tuple[int, int] | None, row: Mapping[str, str],
-                body: str, units: Mapping[str, Unit]) -> bool:
+def matches_row(
+    value: str,
+    unit: str,
+    evidence: str,
+    figure_span: tuple[int, int] | None,
+    row: Mapping[str, str],
+    body: str,
+    units: Mapping[str, Unit],
+) -> bool:
     """Whether a candidate repeats ``row``: the same figure (``same_figure``), and the
     candidate's number lies inside the row's evidence where the body holds it, or the two
     evidence clauses are the same text."""
@@ -1239,13 +1437,18 @@ def restates(candidate: Mapping[str, str], row: Mapping[str, str], units: Mappin
     """Whether a candidate states a row's figure again elsewhere in the same source: same
     source, holder, instrument, metric, qualifier and figure (a text that sums up its
     measures twice)."""
-    return bool(candidate["metric"]) and all(candidate[k] == row.get(k, "") for k in _RESTATED) and \
-        same_figure(candidate["value_reported"], candidate["unit_reported"], row["value_reported"], row["unit_reported"],
-                    units)
+    return (
+        bool(candidate["metric"])
+        and all(candidate[k] == row.get(k, "") for k in _RESTATED)
+        and same_figure(
+            candidate["value_reported"], candidate["unit_reported"], row["value_reported"], row["unit_reported"], units
+        )
+    )
 
 
-def mark_duplicates(candidates: Sequence[Candidate], rows: Sequence[Mapping[str, str]], body: str,
-                    units: Mapping[str, Unit]) -> int:
+def mark_duplicates(
+    candidates: Sequence[Candidate], rows: Sequence[Mapping[str, str]], body: str, units: Mapping[str, Unit]
+) -> int:
     """Set ``duplicate_of`` on each candidate that repeats an existing row: the same figure
     and evidence (``matches_row``; by position only for rows of the candidate's source), or
     the same figure of the same source restated (``restates``); returns how many."""
@@ -1253,8 +1456,15 @@ def mark_duplicates(candidates: Sequence[Candidate], rows: Sequence[Mapping[str,
     for c in candidates:
         for r in rows:
             same_source = r.get("source_id") == c.row["source_id"]
-            if matches_row(c.row["value_reported"], c.row["unit_reported"], c.row["evidence"],
-                           (c.figure.start, c.figure.end) if same_source else None, r, body, units):
+            if matches_row(
+                c.row["value_reported"],
+                c.row["unit_reported"],
+                c.row["evidence"],
+                (c.figure.start, c.figure.end) if same_source else None,
+                r,
+                body,
+                units,
+            ):
                 how = "repeats"
             elif r.get("value_reported") and restates(c.row, r, units):
                 how = "restates"
@@ -1383,17 +1593,35 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
     top = _next_ids(existing)
     new_rows: list[tuple[int, dict[str, str]]] = []
     for row_number, row in confirmed:
-        same = next((m["measure_id"] for m in existing
-                     if matches_row(row["value_reported"], row["unit_reported"], row["evidence"],
-                                    _figure_span(body, row) if m["source_id"] == source_id else None, m, body, lex.units)),
-                    None)
+        same = next(
+            (
+                m["measure_id"]
+                for m in existing
+                if matches_row(
+                    row["value_reported"],
+                    row["unit_reported"],
+                    row["evidence"],
+                    _figure_span(body, row) if m["source_id"] == source_id else None,
+                    m,
+                    body,
+                    lex.units,
+                )
+            ),
+            None,
+        )
         if same:
             result.duplicates.append((row_number, same))
             continue
         prefix = lex.slugs.get(row["locality"] or row["region"], "")
         if not prefix:
-            problems.append(Problem(name, row_number, "locality" if row["locality"] else "region",
-                                    f"unknown region {row['locality'] or row['region']!r} (a code of regions.csv)"))
+            problems.append(
+                Problem(
+                    name,
+                    row_number,
+                    "locality" if row["locality"] else "region",
+                    f"unknown region {row['locality'] or row['region']!r} (a code of regions.csv)",
+                )
+            )
             continue
         top[prefix] = top.get(prefix, 0) + 1
         row = {**row, "measure_id": f"{prefix}-{top[prefix]:03d}"}
@@ -1412,8 +1640,7 @@ def append_confirmed(candidates_path: Path, raw_text: str, source_id: str, data_
         writer.writerow([row.get(col, "") for col in header])
     new_text = (text if text.endswith("\n") else text + "\n") + buf.getvalue()
     first_new = text.rstrip("\n").count("\n") + 2  # spreadsheet row of the first new line
-    problems.extend(_validate_with(data_dir, new_text, TABLES, {first_new + i: n for i, (n, _) in enumerate(new_rows)},
-                                   name))
+    problems.extend(_validate_with(data_dir, new_text, TABLES, {first_new + i: n for i, (n, _) in enumerate(new_rows)}, name))
     if problems:
         raise DataError(problems)
     atomic_write_text(measures_path, new_text)
@@ -1432,26 +1659,32 @@ def _figure_span(body: str, row: Mapping[str, str]) -> tuple[int, int] | None:
     return (at, at + len(value)) if at >= 0 else (a, b)
 
 
-def _confirmed_problems(name: str, row_number: int, row: Mapping[str, str], body: str, source_id: str
-                        ) -> list[Problem]:
+def _confirmed_problems(name: str, row_number: int, row: Mapping[str, str], body: str, source_id: str) -> list[Problem]:
     problems = []
     if row.get("measure_id"):
         problems.append(Problem(name, row_number, "measure_id", "leave measure_id blank: --append assigns fresh ids"))
     if row["source_id"] != source_id:
-        problems.append(Problem(name, row_number, "source_id",
-                                f"{row['source_id']!r} is not the source given with --source-id ({source_id!r})"))
+        problems.append(
+            Problem(
+                name, row_number, "source_id", f"{row['source_id']!r} is not the source given with --source-id ({source_id!r})"
+            )
+        )
     if not row["evidence"]:
         problems.append(Problem(name, row_number, "evidence", "a confirmed row needs its evidence clause"))
     elif not evidence_spans(body, row["evidence"]):
         problems.append(Problem(name, row_number, "evidence", "not found in the source text (after normalization)"))
-    elif row["value_reported"] and not number_in_text(row["value_reported"], row["unit_reported"], normalize_text(row["evidence"])):
-        problems.append(Problem(name, row_number, "value_reported",
-                                f"number {row['value_reported']} is not in its evidence clause"))
+    elif row["value_reported"] and not number_in_text(
+        row["value_reported"], row["unit_reported"], normalize_text(row["evidence"])
+    ):
+        problems.append(
+            Problem(name, row_number, "value_reported", f"number {row['value_reported']} is not in its evidence clause")
+        )
     return problems
 
 
-def _validate_with(data_dir: Path, measures_text: str, tables: Mapping[str, tuple[str, str]],
-                   new_rows: Mapping[int, int], candidates_name: str) -> list[Problem]:
+def _validate_with(
+    data_dir: Path, measures_text: str, tables: Mapping[str, tuple[str, str]], new_rows: Mapping[int, int], candidates_name: str
+) -> list[Problem]:
     """Validate the dataset as it would be with ``measures_text``, in a scratch copy; each
     problem of a new row names the candidates file's row instead."""
     from .load import load_dataset
@@ -1472,9 +1705,11 @@ def _validate_with(data_dir: Path, measures_text: str, tables: Mapping[str, tupl
             mapped = []
             for p in err.problems:
                 if p.file == scratch_measures and p.row in new_rows:
-                    mapped.append(Problem(candidates_name, new_rows[p.row], p.column,
-                                          f"{p.message} (would be {real} row {p.row})"))
+                    mapped.append(
+                        Problem(candidates_name, new_rows[p.row], p.column, f"{p.message} (would be {real} row {p.row})")
+                    )
                 else:
-                    mapped.append(Problem(p.file.replace(display_path(scratch), display_path(data_dir)), p.row,
-                                          p.column, p.message))
+                    mapped.append(
+                        Problem(p.file.replace(display_path(scratch), display_path(data_dir)), p.row, p.column, p.message)
+                    )
             return mapped

@@ -23,8 +23,6 @@ SVG needs no font, and Chinese never shows as boxes), entries in a fixed order.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import io
 import textwrap
 from pathlib import Path
@@ -34,15 +32,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager, ticker  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager, ticker
 
-from .errors import BriefingsError  # noqa: E402
-from .format import holder_name, qualifier_symbol, scaled  # noqa: E402
-from .i18n import label  # noqa: E402
-from .fsutil import atomic_write_bytes  # noqa: E402
-from .i18n import gettext_for  # noqa: E402
-from .titles import comparison_title, shown_entries  # noqa: E402
+from .errors import BriefingsError
+from .format import holder_name, qualifier_symbol, scaled
+from .fsutil import atomic_write_bytes
+from .i18n import (
+    gettext_for,
+    label,
+)
+from .titles import comparison_title, shown_entries
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 CJK_FONT = "Noto Sans CJK SC"
 SUBJECT_COLOUR = "#b03a2e"
@@ -149,12 +151,13 @@ def panel_labels(c: dict[str, Any], lang: str, titles: dict[str, str], instrumen
 def _wrap(text: str, lang: str, width: int) -> str:
     """A label on lines of about ``width`` characters (Chinese counts double), never rotated."""
     if lang == "zh":
-        return "\n".join(text[i:i + width // 2] for i in range(0, len(text), max(1, width // 2)))
+        return "\n".join(text[i : i + width // 2] for i in range(0, len(text), max(1, width // 2)))
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def draw_section(comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str],
-                 instruments: dict[str, Any]) -> bytes:
+def draw_section(
+    comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str], instruments: dict[str, Any]
+) -> bytes:
     """One SVG: a panel of horizontal bars per ranking, strongest on top, this province highlighted."""
     with plt.rc_context(STYLE):
         fig = section_figure(comparisons, lang, province, titles, instruments)
@@ -164,16 +167,22 @@ def draw_section(comparisons: list[dict[str, Any]], lang: str, province: dict[st
     return buffer.getvalue()
 
 
-def section_figure(comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str],
-                   instruments: dict[str, Any]) -> plt.Figure:
+def section_figure(
+    comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str], instruments: dict[str, Any]
+) -> plt.Figure:
     """The matplotlib figure of ``draw_section`` (call inside ``plt.rc_context(STYLE)``)."""
     ensure_cjk_font()
     _ = gettext_for(lang)
     used: set[str] = set()
     heights = [len(c["entries"]) for c in comparisons]
-    fig, axes = plt.subplots(len(comparisons), 1, figsize=(WIDTH_IN, sum(0.34 * h + 0.8 for h in heights) + 0.5),
-                             gridspec_kw={"height_ratios": [h + 1.6 for h in heights]}, squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        len(comparisons),
+        1,
+        figsize=(WIDTH_IN, sum(0.34 * h + 0.8 for h in heights) + 0.5),
+        gridspec_kw={"height_ratios": [h + 1.6 for h in heights]},
+        squeeze=False,
+        layout="constrained",
+    )
     for ax, c in zip(axes[:, 0], comparisons):
         labels = panel_labels(c, lang, titles, instruments)
         positions = list(range(len(c["entries"])))
@@ -198,8 +207,14 @@ def section_figure(comparisons: list[dict[str, Any]], lang: str, province: dict[
     name = province["short_zh"] if lang == "zh" else province["name_en"]
     names = {SUBJECT_COLOUR: name + _(" (and its cities)"), PEER_COLOUR: _("same macro-region"), OTHER_COLOUR: _("other regions")}
     drawn = [colour for colour in names if colour in used]  # a legend only for what is drawn
-    fig.legend([plt.Rectangle((0, 0), 1, 1, color=colour) for colour in drawn], [names[c] for c in drawn],
-               loc="outside lower center", ncol=len(drawn), frameon=False, fontsize=MIN_FONT_PT)
+    fig.legend(
+        [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in drawn],
+        [names[c] for c in drawn],
+        loc="outside lower center",
+        ncol=len(drawn),
+        frameon=False,
+        fontsize=MIN_FONT_PT,
+    )
     return fig
 
 
@@ -216,8 +231,14 @@ def charted(results: dict[str, Any], section: str) -> list[dict[str, Any]]:
     return drawn
 
 
-def chart_text(comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str],
-               instruments: dict[str, Any], left_out: int = 0) -> dict[str, str]:
+def chart_text(
+    comparisons: list[dict[str, Any]],
+    lang: str,
+    province: dict[str, Any],
+    titles: dict[str, str],
+    instruments: dict[str, Any],
+    left_out: int = 0,
+) -> dict[str, str]:
     """The alt text (what the chart shows: who leads each panel, where the province stands)
     and the caption (what is drawn) of one section's chart."""
     _ = gettext_for(lang)
@@ -235,7 +256,11 @@ def chart_text(comparisons: list[dict[str, Any]], lang: str, province: dict[str,
         else:
             where = ""
         text = _("%(title)s: %(n)s regions, %(lead)s first with %(value)s") % {
-            "title": titles[c["id"]], "n": len(c["entries"]), "lead": lead, "value": value}
+            "title": titles[c["id"]],
+            "n": len(c["entries"]),
+            "lead": lead,
+            "value": value,
+        }
         described.append(text + ((_("; ") + where) if where else ""))
         drawn.append(_("%(title)s (%(n)s regions)") % {"title": titles[c["id"]], "n": len(c["entries"])})
     alt = _("Bar chart, one panel per ranking, %(name)s highlighted. ") % {"name": name} + _("; ").join(described) + _(".")
@@ -245,8 +270,7 @@ def chart_text(comparisons: list[dict[str, Any]], lang: str, province: dict[str,
     return {"alt": alt, "caption": caption}
 
 
-def draw_figures(results: dict[str, Any], out_dir: Path,
-                 languages: tuple[str, ...] = ("zh", "en")) -> dict[str, dict[str, Any]]:
+def draw_figures(results: dict[str, Any], out_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> dict[str, dict[str, Any]]:
     """Draw every chart for one province; returns {section: {lang: file name, "text": {lang:
     {"alt", "caption"}}}}. Each panel's title is its table's heading (the same function the
     documents use)."""
@@ -264,7 +288,8 @@ def draw_figures(results: dict[str, Any], out_dir: Path,
             atomic_write_bytes(path, svg)
             drawn.setdefault(section, {})[lang] = path.name
             drawn[section].setdefault("text", {})[lang] = chart_text(
-                comparisons, lang, results["province"], names, results["instruments"], ranked - len(comparisons))
+                comparisons, lang, results["province"], names, results["instruments"], ranked - len(comparisons)
+            )
     return drawn
 
 
@@ -300,8 +325,14 @@ def heatmap_svg(results: dict[str, Any], lang: str) -> bytes:
         ax.grid(which="minor", color="white", linewidth=1.5)
         ax.set_title(_("Which region has which instrument"), loc="left")
         handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in ("#b03a2e", "#e6a19a")]
-        fig.legend(handles, [_("with a figure"), _("named without a figure")], loc="outside lower center", ncol=2,
-                   frameon=False, fontsize=MIN_FONT_PT)
+        fig.legend(
+            handles,
+            [_("with a figure"), _("named without a figure")],
+            loc="outside lower center",
+            ncol=2,
+            frameon=False,
+            fontsize=MIN_FONT_PT,
+        )
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         plt.close(fig)
@@ -318,8 +349,9 @@ def heatmap_text(results: dict[str, Any], lang: str) -> dict[str, str]:
     for r in results["matrix"]:
         with_figure = [instrument_label(results, i, lang) for i, v in zip(results["instrument_order"], r["cells"]) if v == 2]
         named = [instrument_label(results, i, lang) for i, v in zip(results["instrument_order"], r["cells"]) if v == 1]
-        bits = ([_("with a figure: %(list)s") % {"list": sep.join(with_figure)}] if with_figure else []) + \
-               ([_("named without a figure: %(list)s") % {"list": sep.join(named)}] if named else [])
+        bits = ([_("with a figure: %(list)s") % {"list": sep.join(with_figure)}] if with_figure else []) + (
+            [_("named without a figure: %(list)s") % {"list": sep.join(named)}] if named else []
+        )
         parts.append(r["name_zh" if lang == "zh" else "name_en"] + _(": ") + _("; ").join(bits))
     alt = _("Heat map of instruments (rows) by region (columns). ") + _("; ").join(parts) + _(".")
     caption = _("Dark: the sources give a figure for the instrument; light: they name it without a figure; grey: neither.")

@@ -16,12 +16,12 @@ take 万 or 亿); English groups by thousands (1,500).
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import re
 from typing import Any
 
 from .i18n import number
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 SYMBOLS = {"max": "≤", "min": "≥", "approx": "≈", "eq": "", "range": ""}
 _CN_DIGITS = "零一二三四五六七八九"
@@ -93,12 +93,12 @@ def parts(e: dict[str, Any], lang: str, value: float | None = None) -> tuple[str
     reported = e.get("unit_reported") or ""
     if unit == "CNY":
         n, u = money_parts(v, lang)
-        return (n, u) if lang == "zh" else (n, u)
+        return n, u
     if unit == "FLOPS":
         return (_num(v / 1e18, lang), "EFLOPS") if v >= 1e17 else (_num(v / 1e15, lang), "PFLOPS")
     if unit == "percent":
         if lang == "zh" and reported == "成":
-            return chinese_numeral(int(round(v / 10))), "成"
+            return chinese_numeral(round(v / 10)), "成"
         if reported == "半" and v == 50:
             return ("一", "半") if lang == "zh" else ("half", "")
         return _num(v, lang), "%"
@@ -124,7 +124,7 @@ def _join(n: str, u: str, lang: str) -> str:
         return f"{n}{u}"
     if lang == "en" and u.startswith("CNY"):
         return f"CNY {n}" + (f" {u[4:]}" if u != "CNY" else "")
-    return f"{n} {u}" if lang == "zh" or u.isascii() else f"{n} {u}"
+    return f"{n} {u}"
 
 
 def core(e: dict[str, Any], lang: str) -> tuple[str, str, str]:
@@ -170,8 +170,11 @@ def period_words(e: dict[str, Any], lang: str, *, style: str = "words") -> str:
     """每年 / a year; 一次性 / as a one-off payment; 累计 / in total (tables: /年, a year)."""
     period = e.get("period") or ""
     if style == "table":
-        return {"per_year": "/年", "one_time": "（一次性）"}.get(period, "") if lang == "zh" else \
-            {"per_year": " a year", "one_time": " (one-off)"}.get(period, "")
+        return (
+            {"per_year": "/年", "one_time": "（一次性）"}.get(period, "")
+            if lang == "zh"
+            else {"per_year": " a year", "one_time": " (one-off)"}.get(period, "")
+        )
     if lang == "zh":
         return {"per_year": "每年", "one_time": "一次性", "total": "累计"}.get(period, "")
     return {"per_year": "a year", "one_time": "as a one-off payment", "total": "in total"}.get(period, "")
@@ -192,8 +195,16 @@ def value_text(e: dict[str, Any], lang: str, *, style: str = "table") -> str:
     """A figure as a table cell (with its period), or in words with its period and year."""
     if style == "table":
         return figure(e, lang, style="table") + period_words(e, lang, style="table")
-    text = " ".join(p for p in (period_words(e, lang) if lang == "zh" else "", figure(e, lang, style="words"),
-                                period_words(e, lang) if lang == "en" else "", when_words(e, lang)) if p)
+    text = " ".join(
+        p
+        for p in (
+            period_words(e, lang) if lang == "zh" else "",
+            figure(e, lang, style="words"),
+            period_words(e, lang) if lang == "en" else "",
+            when_words(e, lang),
+        )
+        if p
+    )
     return cjk_spacing(text.replace(" ", "")) if lang == "zh" else text
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import os
 import tempfile
 from pathlib import Path
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -12,18 +12,17 @@ To add a language: add its code to LANGUAGES, create its catalog with
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import gettext
 import io
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from babel import Locale
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 # Babel is imported where it is used: a no-op build needs the language list, not Babel.
 
@@ -93,7 +92,7 @@ def catalog_path(lang: str) -> Path:
     return catalog_dir() / LANGUAGES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str):
     from babel.messages.pofile import read_po
 
@@ -109,11 +108,14 @@ def catalog_messages(lang: str) -> dict[str, str]:
     catalog = _catalog(lang)
     if catalog is None:
         return {}
-    return {m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, str) else "\x00".join(m.string)
-            for m in catalog if m.id and m.string and not m.fuzzy}
+    return {
+        m.id if isinstance(m.id, str) else m.id[0]: m.string if isinstance(m.string, str) else "\x00".join(m.string)
+        for m in catalog
+        if m.id and m.string and not m.fuzzy
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The gettext translations of ``lang`` (``zh`` or ``en``), compiled from its .po file."""
     from babel.messages.mofile import write_mo
@@ -142,7 +144,7 @@ def label(key: str, lang: str) -> str:
     return translations(lang).gettext(message)
 
 
-@lru_cache(maxsize=None)
+@cache
 def babel_locale(lang: str) -> Locale:
     from babel import Locale
 

@@ -8,8 +8,6 @@ with every problem found, each naming file, row and column.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -20,6 +18,8 @@ import pandas as pd
 from . import vocab
 from .errors import DataError, Problem, display_path
 from .tables import read_table
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 #: Names the tool uses for its own outputs: a region slug may not take them (its folder
 #: would collide with the national overview's or the review pack's).
@@ -103,13 +103,25 @@ def _check_relations(ds: Dataset) -> list[Problem]:
     for row, r in regions.iterrows():
         wanted = parent_level.get(r["level"])
         if r["level"] == "district" and level.get(r["parent"]) == "province" and r["parent"] not in vocab.MUNICIPALITIES:
-            problems.append(Problem(name["regions"], row, "parent",
-                                    f"a district's parent must be a city or a municipality (Beijing, Shanghai, Tianjin, "
-                                    f"Chongqing); found {r['parent']!r}"))
+            problems.append(
+                Problem(
+                    name["regions"],
+                    row,
+                    "parent",
+                    f"a district's parent must be a city or a municipality (Beijing, Shanghai, Tianjin, "
+                    f"Chongqing); found {r['parent']!r}",
+                )
+            )
         elif wanted:
             if level.get(r["parent"]) not in wanted:
-                problems.append(Problem(name["regions"], row, "parent",
-                                        f"a {r['level']}'s parent must be a {' or '.join(wanted)} code; found {r['parent']!r}"))
+                problems.append(
+                    Problem(
+                        name["regions"],
+                        row,
+                        "parent",
+                        f"a {r['level']}'s parent must be a {' or '.join(wanted)} code; found {r['parent']!r}",
+                    )
+                )
         elif r["parent"]:
             problems.append(Problem(name["regions"], row, "parent", "only cities and districts have a parent"))
         if r["level"] != "country" and not r["macro_region"]:
@@ -117,12 +129,20 @@ def _check_relations(ds: Dataset) -> list[Problem]:
         if r["level"] in ("province", "city") and not r["gb_code"]:
             problems.append(Problem(name["regions"], row, "gb_code", "a province or city needs its GB/T 2260 code"))
         if r["slug"] in RESERVED_SLUGS:
-            problems.append(Problem(name["regions"], row, "slug", f"{r['slug']!r} is a name the tool uses itself "
-                                                                  f"({', '.join(sorted(RESERVED_SLUGS))}): choose another slug"))
+            problems.append(
+                Problem(
+                    name["regions"],
+                    row,
+                    "slug",
+                    f"{r['slug']!r} is a name the tool uses itself ({', '.join(sorted(RESERVED_SLUGS))}): choose another slug",
+                )
+            )
 
     for row, p in ds.policies.iterrows():
         if p["region"] not in level:
-            problems.append(Problem(name["policies"], row, "region", f"unknown region {p['region']!r} (not a code in regions.csv)"))
+            problems.append(
+                Problem(name["policies"], row, "region", f"unknown region {p['region']!r} (not a code in regions.csv)")
+            )
 
     problems.extend(_check_metrics(ds.metrics, name["metrics"]))
     problems.extend(_check_patterns(ds, name))
@@ -180,9 +200,13 @@ def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
                 if table == "instruments":
                     unknown = set(patterns.variants) - set(ds.metrics["metric"]) - {"*"}
                     if unknown:
-                        problems.append(Problem(name[table], row, column, f"unknown metric(s) as keys: {', '.join(sorted(unknown))}"))
+                        problems.append(
+                            Problem(name[table], row, column, f"unknown metric(s) as keys: {', '.join(sorted(unknown))}")
+                        )
                 elif set(patterns.variants) - set(vocab.STATUSES) - {"*"}:
-                    problems.append(Problem(name[table], row, column, f"keys must be statuses ({', '.join(vocab.STATUSES)}) or *"))
+                    problems.append(
+                        Problem(name[table], row, column, f"keys must be statuses ({', '.join(vocab.STATUSES)}) or *")
+                    )
     for row, m in ds.measures.iterrows():
         if m["metric"] == vocab.QUALITATIVE_METRIC or not m["value_reported"]:
             continue
@@ -192,9 +216,15 @@ def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
             if (by_instrument and by_instrument.pick(m["metric"])) or (by_metric and by_metric.pick(m["status"])):  # type: ignore[attr-defined]
                 continue
             if ("metrics", m["metric"], lang) in parsed:
-                problems.append(Problem(name["measures"], row, "metric",
-                                        f"no sentence_{lang} pattern of metric {m['metric']} for status {m['status']} "
-                                        f"(add `{m['status']}: ...` to metrics.csv)"))
+                problems.append(
+                    Problem(
+                        name["measures"],
+                        row,
+                        "metric",
+                        f"no sentence_{lang} pattern of metric {m['metric']} for status {m['status']} "
+                        f"(add `{m['status']}: ...` to metrics.csv)",
+                    )
+                )
     return problems
 
 
@@ -209,7 +239,9 @@ def _factor(units: pd.DataFrame, unit: str) -> Decimal:
 def _check_metrics(metrics: pd.DataFrame, file: str) -> list[Problem]:
     problems = []
     if vocab.QUALITATIVE_METRIC not in set(metrics["metric"]):
-        problems.append(Problem(file, 0, "metric", f"the metric {vocab.QUALITATIVE_METRIC!r} (rows without a figure) must be defined"))
+        problems.append(
+            Problem(file, 0, "metric", f"the metric {vocab.QUALITATIVE_METRIC!r} (rows without a figure) must be defined")
+        )
     for row, m in metrics.iterrows():
         qualitative = m["kind"] == "qualitative"
         if qualitative != (m["metric"] == vocab.QUALITATIVE_METRIC):
@@ -229,7 +261,10 @@ def _measure_problems(m: pd.Series, c: _Context):
         if c.level.get(m["locality"]) not in ("city", "district"):
             yield "locality", f"{m['locality']!r} is not a city or district code in regions.csv"
         elif province_of(m["locality"], c.level, c.parent) != m["region"]:
-            yield "locality", f"{m['locality']} lies in {province_of(m['locality'], c.level, c.parent) or 'no province'}, not in {m['region']}"
+            yield (
+                "locality",
+                f"{m['locality']} lies in {province_of(m['locality'], c.level, c.parent) or 'no province'}, not in {m['region']}",
+            )
     for code in m["joint_with"].split():
         if c.level.get(code) != "province" or code == m["region"]:
             yield "joint_with", f"{code!r} is not another province-level region (codes separated by spaces)"
@@ -242,8 +277,14 @@ def _measure_problems(m: pd.Series, c: _Context):
     if m["year"].isdigit() and not vocab.YEAR_MIN <= int(m["year"]) <= vocab.YEAR_MAX:
         yield "year", f"implausible year {m['year']} (expected {vocab.YEAR_MIN}-{vocab.YEAR_MAX})"
     if bool(m["year"]) != bool(m["year_basis"]):
-        yield "year_basis", ("say whether the source states the year (stated) or it is the document's (document)" if m["year"]
-                             else "a year basis needs a year")
+        yield (
+            "year_basis",
+            (
+                "say whether the source states the year (stated) or it is the document's (document)"
+                if m["year"]
+                else "a year basis needs a year"
+            ),
+        )
     for column in ("summary_zh", "summary_en", "note_zh", "note_en"):
         found = MEASURE_ID_IN_TEXT.search(m[column])
         if found:
@@ -298,15 +339,23 @@ def _measure_problems(m: pd.Series, c: _Context):
     if m["unit_reported"] not in c.units.index:
         yield "unit_reported", f"unknown unit {m['unit_reported']!r} (add it to units.csv)"
     elif c.units.at[m["unit_reported"], "base_unit"] != base:
-        yield "unit_reported", f"unit {m['unit_reported']} measures {c.units.at[m['unit_reported'], 'base_unit']}, but metric {m['metric']} is in {base}"
+        yield (
+            "unit_reported",
+            f"unit {m['unit_reported']} measures {c.units.at[m['unit_reported'], 'base_unit']}, but metric {m['metric']} is in {base}",  # noqa: E501 (one table row, one message)
+        )
     elif base == "percent" and any(b * _factor(c.units, m["unit_reported"]) > 100 for b in bounds):
         yield "value_reported", f"a percentage above 100: {m['value_reported']} {m['unit_reported']}"
     if m["evidence"]:
         from .sources import number_in_text
 
         if not number_in_text(m["value_reported"], m["unit_reported"], _fold(m["evidence"])):
-            yield "evidence", (f"the number {m['value_reported']} is not in the evidence clause: the value and its "
-                               "evidence disagree (was one edited without the other?)")
+            yield (
+                "evidence",
+                (
+                    f"the number {m['value_reported']} is not in the evidence clause: the value and its "
+                    "evidence disagree (was one edited without the other?)"
+                ),
+            )
 
 
 def normalize_digits(text: str) -> str:

@@ -20,8 +20,6 @@ notebook is hashed in a canonical form without its run times.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import csv
 import hashlib
 import json
@@ -29,13 +27,15 @@ import os
 import platform
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .fsutil import atomic_write_text
 from .project import Project
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = "manifest.json"
@@ -47,7 +47,7 @@ FORMAT = 3
 _STAGE = re.compile(r'^STAGE = "(analysis|render|tool)"', re.M)
 
 
-@lru_cache(maxsize=None)
+@cache
 def module_stage(path: Path) -> str:
     """A package module's declared stage; a module without one is an error (tests check all)."""
     found = _STAGE.search(path.read_text(encoding="utf-8"))
@@ -56,7 +56,18 @@ def module_stage(path: Path) -> str:
     return found.group(1)
 
 
-ANALYSIS_TOOLS = ("numpy", "pandas", "pandera", "matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel", "babel", "opencc")
+ANALYSIS_TOOLS = (
+    "numpy",
+    "pandas",
+    "pandera",
+    "matplotlib",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "ipykernel",
+    "babel",
+    "opencc",
+)
 RENDER_TOOLS = ("typst", "pypandoc-binary", "jinja2", "babel", "pyyaml")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -179,7 +190,9 @@ def figure_msgids() -> frozenset[str]:
     found = set()
     for module in ("figures.py", "titles.py", "overview.py"):
         with (PACKAGE / module).open("rb") as handle:
-            found.update(m[2] if isinstance(m[2], str) else m[2][0] for m in extract_python(handle, ["_", "gettext", "N_"], [], {}))
+            found.update(
+                m[2] if isinstance(m[2], str) else m[2][0] for m in extract_python(handle, ["_", "gettext", "N_"], [], {})
+            )
     # labels of periods (titles) come through i18n.label
     from .i18n import VOCAB_LABELS
 
@@ -241,8 +254,10 @@ def catalog_digests(locale: Path, cache: Path | None = None) -> tuple[str, str]:
             remembered = {}
     if isinstance(remembered, dict) and remembered.get("key") == key and isinstance(remembered.get("digests"), list):
         return tuple(remembered["digests"])  # type: ignore[return-value]
-    digests = (_Digest().text(*_catalog_messages(set(figure_msgids()))).hexdigest(),
-               _Digest().text(*_catalog_messages()).hexdigest())
+    digests = (
+        _Digest().text(*_catalog_messages(set(figure_msgids()))).hexdigest(),
+        _Digest().text(*_catalog_messages()).hexdigest(),
+    )
     if cache is not None:
         try:
             atomic_write_text(cache, json.dumps({"key": key, "digests": list(digests)}) + "\n")
@@ -251,8 +266,17 @@ def catalog_digests(locale: Path, cache: Path | None = None) -> tuple[str, str]:
     return digests
 
 
-def input_keys(project: Project, data_dir: Path, *, languages: tuple[str, ...], formats: tuple[str, ...], renderer: str,
-               renderer_version: str = "", cache: Path | None = None, review: Path | None = None) -> InputKeys:
+def input_keys(
+    project: Project,
+    data_dir: Path,
+    *,
+    languages: tuple[str, ...],
+    formats: tuple[str, ...],
+    renderer: str,
+    renderer_version: str = "",
+    cache: Path | None = None,
+    review: Path | None = None,
+) -> InputKeys:
     """The analysis and render inputs of ``project``; ``cache`` (a file) remembers the
     catalogs' digests; ``review``, the editors' review record, is a render input (its changes boxes)."""
     project.activate()  # the catalogs whose messages are keyed are the project's
@@ -269,7 +293,7 @@ def input_keys(project: Project, data_dir: Path, *, languages: tuple[str, ...], 
 
     render = _Digest("render", renderer, renderer_version, ",".join(languages), ",".join(formats))
     templates = [p for p in _project_files(project.templates, "**/*") if p.suffix not in (".po", ".pot", ".mo")]
-    for path in templates + [project.quarto_config]:
+    for path in [*templates, project.quarto_config]:
         render.file(str(path.relative_to(project.root)), path)
     for path in [p for p in package if p.suffix == ".lua" or module_stage(p) == "render"]:
         render.file(f"briefings/{path.name}", path)
@@ -286,12 +310,17 @@ def _is_digest_map(value: Any) -> bool:
 
 
 def _valid_entry(slug: Any, entry: Any) -> bool:
-    return (isinstance(slug, str) and bool(_SLUG.match(slug)) and isinstance(entry, dict)
-            and isinstance(entry.get("analysis_key"), str)
-            and isinstance(entry.get("render_key"), (str, type(None)))
-            and isinstance(entry.get("failed", ""), str)
-            and _is_digest_map(entry.get("analysis_outputs")) and _is_digest_map(entry.get("render_outputs"))
-            and all(_safe_name(slug, name) for name in [*entry["analysis_outputs"], *entry["render_outputs"]]))
+    return (
+        isinstance(slug, str)
+        and bool(_SLUG.match(slug))
+        and isinstance(entry, dict)
+        and isinstance(entry.get("analysis_key"), str)
+        and isinstance(entry.get("render_key"), (str, type(None)))
+        and isinstance(entry.get("failed", ""), str)
+        and _is_digest_map(entry.get("analysis_outputs"))
+        and _is_digest_map(entry.get("render_outputs"))
+        and all(_safe_name(slug, name) for name in [*entry["analysis_outputs"], *entry["render_outputs"]])
+    )
 
 
 _NAME = re.compile(r"^(_quarto\.yml|[A-Za-z0-9][A-Za-z0-9._-]*)$")
@@ -321,9 +350,15 @@ def read_manifest(out_root: Path) -> dict[str, Any]:
     provinces = manifest.get("provinces")
     manifest["provinces"] = {s: e for s, e in provinces.items() if _valid_entry(s, e)} if isinstance(provinces, dict) else {}
     selections = manifest.get("selections")
-    manifest["selections"] = {k: v for k, v in selections.items()
-                              if isinstance(k, str) and isinstance(v, list) and all(isinstance(s, str) and _SLUG.match(s) for s in v)
-                              } if isinstance(selections, dict) else {}
+    manifest["selections"] = (
+        {
+            k: v
+            for k, v in selections.items()
+            if isinstance(k, str) and isinstance(v, list) and all(isinstance(s, str) and _SLUG.match(s) for s in v)
+        }
+        if isinstance(selections, dict)
+        else {}
+    )
     inputs = manifest.get("inputs")
     manifest["inputs"] = inputs if _is_digest_map(inputs) else {}
     overview = manifest.get("overview")
@@ -345,17 +380,23 @@ def check_consistent(out_root: Path, manifest: dict[str, Any]) -> None:
     its record, or a file changed by hand): every province's results must be the recorded ones."""
     from .errors import UsageError, display_path
 
-    bad = [slug for slug, entry in manifest.get("provinces", {}).items()
-           if not outputs_intact(out_root, {k: v for k, v in entry["analysis_outputs"].items() if k.endswith("/results.json")})]
+    bad = [
+        slug
+        for slug, entry in manifest.get("provinces", {}).items()
+        if not outputs_intact(out_root, {k: v for k, v in entry["analysis_outputs"].items() if k.endswith("/results.json")})
+    ]
     if bad:
-        raise UsageError(f"{display_path(out_root)}: {', '.join(sorted(bad))} do(es) not match manifest.json (an interrupted "
-                         "build, or files changed by hand): run briefings build first")
+        raise UsageError(
+            f"{display_path(out_root)}: {', '.join(sorted(bad))} do(es) not match manifest.json (an interrupted "
+            "build, or files changed by hand): run briefings build first"
+        )
 
 
 def outputs_intact(out_root: Path, outputs: dict[str, str]) -> bool:
     try:
-        return bool(outputs) and all((out_root / name).is_file() and sha256(out_root / name) == digest
-                                     for name, digest in outputs.items())
+        return bool(outputs) and all(
+            (out_root / name).is_file() and sha256(out_root / name) == digest for name, digest in outputs.items()
+        )
     except OSError:
         return False
 
@@ -364,9 +405,15 @@ def record(out_root: Path, files: list[Path]) -> dict[str, str]:
     return {p.relative_to(out_root).as_posix(): sha256(p) for p in sorted(set(files))}
 
 
-def manifest_text(keys: InputKeys, tools: dict[str, str], provinces: dict[str, dict[str, Any]],
-                  selections: dict[str, list[str]], *, overview: dict[str, Any] | None = None,
-                  index: dict[str, str] | None = None) -> str:
+def manifest_text(
+    keys: InputKeys,
+    tools: dict[str, str],
+    provinces: dict[str, dict[str, Any]],
+    selections: dict[str, list[str]],
+    *,
+    overview: dict[str, Any] | None = None,
+    index: dict[str, str] | None = None,
+) -> str:
     """``selections`` maps a build's province selection (``henan,hebei|1/2``) to the slugs it
     resolved to with these analysis inputs, so a no-op rebuild need not read the data;
     ``overview`` and ``index`` record the national overview's outputs and the index page."""

@@ -13,8 +13,6 @@ and the index rebuilt.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import hashlib
 import os
 import re
@@ -27,6 +25,8 @@ from .errors import UsageError, display_path
 from .manifest import MANIFEST, InputKeys, manifest_text, read_manifest, write_if_changed
 from .project import Project
 from .staging import OVERVIEW, build_lock, new_staging, prepare_output, publish, remove_leftovers
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 _SHARD = re.compile(r"\|(\d+)/(\d+)$")
 
@@ -60,8 +60,9 @@ def _read_listed(shard: Path, name: str, digest: str) -> bytes:
                 raise UsageError(f"{display_path(path)} is not a regular file")
             data = handle.read()
     except OSError as exc:
-        raise UsageError(f"{display_path(path)} listed in the shard's manifest cannot be read as a regular file "
-                         f"({exc.strerror})") from None
+        raise UsageError(
+            f"{display_path(path)} listed in the shard's manifest cannot be read as a regular file ({exc.strerror})"
+        ) from None
     from .manifest import canonical_notebook
 
     found = hashlib.sha256(canonical_notebook(data) if name.endswith(".ipynb") else data).hexdigest()
@@ -87,7 +88,9 @@ def check_shards(shards: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
     present = sorted(k for _, _, (k, _) in manifests)
     missing = sorted(set(range(1, n + 1)) - set(present))
     if missing:
-        raise UsageError(f"shard(s) missing: {', '.join(f'{k}/{n}' for k in missing)} (given: {', '.join(f'{k}/{n}' for k in present)})")
+        raise UsageError(
+            f"shard(s) missing: {', '.join(f'{k}/{n}' for k in missing)} (given: {', '.join(f'{k}/{n}' for k in present)})"
+        )
     if len(present) != len(set(present)):
         raise UsageError("a shard is given more than once")
     inputs = {(m["inputs"].get("analysis"), m["inputs"].get("render")) for _, m, _ in manifests}
@@ -148,8 +151,12 @@ def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool =
             from .manifest import record
 
             index = write_index(project, out_root, keys)
-            write_if_changed(out_root / MANIFEST, manifest_text(keys, first.get("tools", {}), provinces, selections,
-                                                                overview=overview, index=record(out_root, [index])))
+            write_if_changed(
+                out_root / MANIFEST,
+                manifest_text(
+                    keys, first.get("tools", {}), provinces, selections, overview=overview, index=record(out_root, [index])
+                ),
+            )
         finally:
             remove_leftovers(out_root)
     return MergeResult(len(provinces), keys.build_id)

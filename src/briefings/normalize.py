@@ -5,18 +5,37 @@ Arithmetic is done in Decimal so that 19.63 万 is exactly 196300, not 196300.00
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 from decimal import Decimal
 
 import pandas as pd
 
 from .load import Dataset
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 EXPORT_COLUMNS = [
-    "measure_id", "region", "locality_zh", "locality_en", "joint_with", "category", "instrument",
-    "metric", "qualifier", "qualifier_word", "value", "value_high", "unit", "period", "year", "year_basis", "status",
-    "comparable", "source_id", "evidence", "summary_en", "note_en",
+    "measure_id",
+    "region",
+    "locality_zh",
+    "locality_en",
+    "joint_with",
+    "category",
+    "instrument",
+    "metric",
+    "qualifier",
+    "qualifier_word",
+    "value",
+    "value_high",
+    "unit",
+    "period",
+    "year",
+    "year_basis",
+    "status",
+    "comparable",
+    "source_id",
+    "evidence",
+    "summary_en",
+    "note_en",
 ]
 
 

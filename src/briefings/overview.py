@@ -12,9 +12,6 @@ Computed from the validated dataset by the same rules as the briefings (``compar
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,8 @@ from typing import Any
 from . import vocab
 from .dates import parse
 from .format import holder_name
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
 def overview_results(ds, table) -> dict[str, Any]:
@@ -57,15 +56,27 @@ def overview_results(ds, table) -> dict[str, Any]:
             continue
         (with_figures if valued else named_only).append(record)
         dates = sorted({sources_by_id.at[s, "date"] for s in set(rows["source_id"])}, key=lambda d: parse(d).sort_key)
-        coverage.append({**record, "figures": valued, "named": int(len(rows) - valued), "sources": int(rows["source_id"].nunique()),
-                         "first": dates[0], "last": dates[-1]})
+        coverage.append(
+            {
+                **record,
+                "figures": valued,
+                "named": int(len(rows) - valued),
+                "sources": int(rows["source_id"].nunique()),
+                "first": dates[0],
+                "last": dates[-1],
+            }
+        )
 
     instruments = list(ds.instruments["instrument"])
     by_instrument = ds.instruments.set_index("instrument")
 
     def named(code: str) -> dict[str, Any]:
-        return {"name_zh": regions[code]["short_zh"], "name_en": regions[code]["name_en"],
-                "is_city": regions[code]["level"] in ("city", "district"), "level": regions[code]["level"]}
+        return {
+            "name_zh": regions[code]["short_zh"],
+            "name_en": regions[code]["name_en"],
+            "is_city": regions[code]["level"] in ("city", "district"),
+            "level": regions[code]["level"],
+        }
 
     holders: dict[str, dict[str, int]] = {}
     proposals = []
@@ -77,9 +88,15 @@ def overview_results(ds, table) -> dict[str, Any]:
         level = 1 if r["metric"] == vocab.QUALITATIVE_METRIC else 2
         holders.setdefault(code, {})
         holders[code][r["instrument"]] = max(holders[code].get(r["instrument"], 0), level)
-    matrix = [{"code": code, "name_zh": holder_name(named(code), "zh"), "name_en": holder_name(named(code), "en"),
-               "cells": [holders[code].get(i, 0) for i in instruments]}
-              for code in sorted(holders)]
+    matrix = [
+        {
+            "code": code,
+            "name_zh": holder_name(named(code), "zh"),
+            "name_en": holder_name(named(code), "en"),
+            "cells": [holders[code].get(i, 0) for i in instruments],
+        }
+        for code in sorted(holders)
+    ]
     cited_ids |= set(proposals)
     cited = table[table["measure_id"].isin(cited_ids)]
     from .compare import _record
@@ -89,10 +106,16 @@ def overview_results(ds, table) -> dict[str, Any]:
     instruments_used = sorted({m["instrument"] for m in measures.values() if m["instrument"]} | set(instruments))
     results: dict[str, Any] = {
         "data_as_of": field.data_as_of,
-        "counts": {"measures": int(len(table)), "sources": int(len(ds.sources)), "provinces": len(provinces),
-                   "with_figures": len(with_figures), "named_only": len(named_only), "silent": len(silent),
-                   "ranked": sum(1 for c in comparisons if c["kind"] == "ranked"),
-                   "pairs": sum(1 for c in comparisons if c["kind"] == "pair")},
+        "counts": {
+            "measures": len(table),
+            "sources": len(ds.sources),
+            "provinces": len(provinces),
+            "with_figures": len(with_figures),
+            "named_only": len(named_only),
+            "silent": len(silent),
+            "ranked": sum(1 for c in comparisons if c["kind"] == "ranked"),
+            "pairs": sum(1 for c in comparisons if c["kind"] == "pair"),
+        },
         "coverage": {"with_figures": with_figures, "named_only": named_only, "silent": silent},
         "coverage_table": coverage,
         "instruments": {i: by_instrument.loc[i].to_dict() for i in instruments_used},
@@ -162,14 +185,21 @@ def analysis_current(folder: Path, analysis_key: str, languages: tuple[str, ...]
     if not isinstance(results, dict) or results.get("analysis_key") != analysis_key:
         return None
     figures = results.get("figures")
-    if not isinstance(figures, dict) or any(not (folder / f"fig-matrix.{lang}.svg").is_file() or figures.get(lang) != f"fig-matrix.{lang}.svg"
-                                            for lang in languages):
+    if not isinstance(figures, dict) or any(
+        not (folder / f"fig-matrix.{lang}.svg").is_file() or figures.get(lang) != f"fig-matrix.{lang}.svg" for lang in languages
+    ):
         return None
     return results
 
 
-def write_overview_documents(folder: Path, results: dict[str, Any], build_id: str, languages: tuple[str, ...],
-                             templates: Path, links: dict[str, bool] | None = None) -> list[Path]:
+def write_overview_documents(
+    folder: Path,
+    results: dict[str, Any],
+    build_id: str,
+    languages: tuple[str, ...],
+    templates: Path,
+    links: dict[str, bool] | None = None,
+) -> list[Path]:
     """The overview's .qmd per language in ``folder`` (rendered like the briefings)."""
     from .document import render_overview
     from .fsutil import atomic_write_text

@@ -12,20 +12,19 @@ Deterministic: the timestamp comes from the data.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import json
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .errors import UsageError, display_path
 from .fsutil import atomic_write_bytes
 from .project import Project
 from .render import BuiltinRenderer, RenderError, Settings
 from .staging import build_lock, new_staging, prepare_output, remove_leftovers
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 _LENGTH = re.compile(r"^\s*([\d.]+)\s*(cm|mm|pt|in)\s*$")
 _PT = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0}
@@ -45,8 +44,15 @@ class PackResult:
     changed: int
 
 
-def build_pack(project: Project, out_root: Path, lang: str, *, changed_first: bool = False, review: Path | None = None,
-               renderer: BuiltinRenderer | None = None) -> PackResult:
+def build_pack(
+    project: Project,
+    out_root: Path,
+    lang: str,
+    *,
+    changed_first: bool = False,
+    review: Path | None = None,
+    renderer: BuiltinRenderer | None = None,
+) -> PackResult:
     """Write ``OUT/pack.<lang>.pdf`` from the briefings built in ``OUT``."""
     from .analysis import read_results
     from .dates import display
@@ -71,37 +77,64 @@ def build_pack(project: Project, out_root: Path, lang: str, *, changed_first: bo
         results = read_results(out_root / slug)
         report = (read_changes(out_root / slug) or province_changes(results, baseline)) if baseline else None
         changed = bool(report and report["changed"])
-        provinces.append({"slug": slug, "name": results["province"]["name_zh" if lang == "zh" else "name_en"],
-                          "changed": changed, "results": results,
-                          "summary": _("Changed since the review of %(date)s: see the box below.") % {"date": baseline.date}
-                          if changed and baseline else None})
+        provinces.append(
+            {
+                "slug": slug,
+                "name": results["province"]["name_zh" if lang == "zh" else "name_en"],
+                "changed": changed,
+                "results": results,
+                "summary": _("Changed since the review of %(date)s: see the box below.") % {"date": baseline.date}
+                if changed and baseline
+                else None,
+            }
+        )
     if changed_first:
         provinces.sort(key=lambda p: (not p["changed"], p["slug"]))
     data_as_of = manifest.get("data_as_of", "")
     ngettext = ngettext_for(lang)
-    cover = [_("Data as of %(date)s · build %(build)s") % {"date": display(data_as_of, lang) if data_as_of else "",
-                                                            "build": manifest.get("build_id", "")},
-             ngettext("%(num)s briefing", "%(num)s briefings", len(provinces)) % {"num": len(provinces)}]
+    cover = [
+        _("Data as of %(date)s · build %(build)s")
+        % {"date": display(data_as_of, lang) if data_as_of else "", "build": manifest.get("build_id", "")},
+        ngettext("%(num)s briefing", "%(num)s briefings", len(provinces)) % {"num": len(provinces)},
+    ]
     if lang == "zh":
         cover = [cjk_spacing(line) for line in cover]
     if baseline:
         changed = sum(p["changed"] for p in provinces)
-        cover.append(ngettext("%(num)s changed since the review of %(date)s", "%(num)s changed since the review of %(date)s",
-                              changed) % {"num": changed, "date": baseline.date})
+        cover.append(
+            ngettext("%(num)s changed since the review of %(date)s", "%(num)s changed since the review of %(date)s", changed)
+            % {"num": changed, "date": baseline.date}
+        )
     settings = renderer.settings.typst
     margin = settings.get("margin") or {}
     pack = {
-        "title": _("AI policy briefings: review pack"), "subtitle": _("Every province's briefing, in one document"),
-        "lang": "zh" if lang == "zh" else "en", "contents": _("Contents"), "running_title": _("AI policy briefing"),
-        "changed_mark": _("changed"), "cover": cover,
+        "title": _("AI policy briefings: review pack"),
+        "subtitle": _("Every province's briefing, in one document"),
+        "lang": "zh" if lang == "zh" else "en",
+        "contents": _("Contents"),
+        "running_title": _("AI policy briefing"),
+        "changed_mark": _("changed"),
+        "cover": cover,
         "author": _("Provincial AI-policy briefings"),
         "keywords": [_("artificial intelligence"), _("AI policy"), _("China"), _("provincial AI policy")],
-        "settings": {"papersize": settings.get("papersize", "a4"), "margin_x_pt": points(margin.get("x", "2cm")),
-                     "margin_y_pt": points(margin.get("y", "2.2cm")), "fontsize_pt": points(settings.get("fontsize", "10pt")),
-                     "mainfont": settings.get("mainfont", "Noto Serif CJK SC"),
-                     "sansfont": settings.get("sansfont", "Noto Sans CJK SC")},
-        "provinces": [{"slug": p["slug"], "name": p["name"], "changed": p["changed"], "summary": p["summary"],
-                       "body": f"provinces/{p['slug']}/body.typ"} for p in provinces],
+        "settings": {
+            "papersize": settings.get("papersize", "a4"),
+            "margin_x_pt": points(margin.get("x", "2cm")),
+            "margin_y_pt": points(margin.get("y", "2.2cm")),
+            "fontsize_pt": points(settings.get("fontsize", "10pt")),
+            "mainfont": settings.get("mainfont", "Noto Serif CJK SC"),
+            "sansfont": settings.get("sansfont", "Noto Sans CJK SC"),
+        },
+        "provinces": [
+            {
+                "slug": p["slug"],
+                "name": p["name"],
+                "changed": p["changed"],
+                "summary": p["summary"],
+                "body": f"provinces/{p['slug']}/body.typ",
+            }
+            for p in provinces
+        ],
     }
     prepare_output(out_root)
     with build_lock(out_root):

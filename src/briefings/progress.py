@@ -8,18 +8,18 @@ date, and what failed with its reason, ids in full.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import time
 from collections import Counter
 
 from rich.console import Console, Group
 from rich.live import Live
-from .console import escape, inert
 from rich.table import Table
 from rich.text import Text
 
 from .build import BuildReport, ProvinceOutcome, Work
+from .console import escape, inert
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 
 class BuildDisplay:
@@ -59,7 +59,9 @@ class BuildDisplay:
             return
         result = outcome.work.value if outcome.ok else f"failed: {outcome.error}"
         if self.live:
-            self.live.console.print(Text.assemble("  ", (outcome.slug, "bold"), " ", (inert(result), "green" if outcome.ok else "red")))
+            self.live.console.print(
+                Text.assemble("  ", (outcome.slug, "bold"), " ", (inert(result), "green" if outcome.ok else "red"))
+            )
             self.live.update(self._panel())
         else:
             self.line(f"{outcome.slug}: {result}")
@@ -79,8 +81,9 @@ class BuildDisplay:
     def _panel(self) -> Group:
         failed = sum(1 for o in self.finished if not o.ok)
         elapsed = time.monotonic() - self.started
-        head = Text(f"building: {len(self.finished)}/{self.total} done, {failed} failed, "
-                    f"{len(self.running)} running, {elapsed:.0f} s")
+        head = Text(
+            f"building: {len(self.finished)}/{self.total} done, {failed} failed, {len(self.running)} running, {elapsed:.0f} s"
+        )
         rows = [Text.assemble("  ", (slug, "bold"), f"  {stage}") for slug, stage in sorted(self.running.items())]
         return Group(head, *rows)
 
@@ -97,5 +100,9 @@ def summary(report: BuildReport, console: Console, index: str) -> None:
             table.add_row(escape(o.slug), o.work.value if o.ok else "[red]failed[/]", escape(reason))
         console.print(table)
     parts = [f"{counts[k]} {k}" for k in ("built", "re-rendered", "up to date", "failed") if counts[k]]
-    console.print(inert(f"{', '.join(parts) or 'nothing to build'} · build {report.build_id} · index: {index}"),
-                  markup=False, highlight=False, emoji=False)
+    console.print(
+        inert(f"{', '.join(parts) or 'nothing to build'} · build {report.build_id} · index: {index}"),
+        markup=False,
+        highlight=False,
+        emoji=False,
+    )

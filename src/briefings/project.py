@@ -12,14 +12,14 @@ and nothing travels through the environment.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import shutil
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
 from .errors import UsageError, display_path
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 #: The editors' review record, relative to the project (committed with it: see review.py).
 REVIEW_FILE = Path("review") / "reviewed.json"
@@ -54,8 +54,10 @@ class Project:
         if not root.is_dir():
             raise UsageError(f"--project {display_path(root)} is not a folder")
         if not is_project(root):
-            raise UsageError(f"{display_path(root)} is not a briefings project (it needs _quarto.yml and templates/); "
-                             "create one with: briefings init DIR")
+            raise UsageError(
+                f"{display_path(root)} is not a briefings project (it needs _quarto.yml and templates/); "
+                "create one with: briefings init DIR"
+            )
         return cls(root)
 
     @classmethod
@@ -110,8 +112,11 @@ class Project:
     def require_data(self, data_dir: Path) -> None:
         """A clear error, before anything is written, when there is no data to build from."""
         if not (data_dir / "measures.csv").is_file():
-            hint = ("run `briefings init` to create a small working project here, or give --project DIR or --data DIR"
-                    if self.installed or not data_dir.exists() else "add the dataset's CSV files (see data/README.md)")
+            hint = (
+                "run `briefings init` to create a small working project here, or give --project DIR or --data DIR"
+                if self.installed or not data_dir.exists()
+                else "add the dataset's CSV files (see data/README.md)"
+            )
             raise UsageError(f"no dataset in {display_path(data_dir)} (measures.csv not found): {hint}")
 
 

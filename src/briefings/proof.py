@@ -15,8 +15,6 @@ Built from each province's ``results.json`` alone: no notebook runs.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,8 @@ from typing import Any
 
 from .errors import UsageError, display_path
 from .project import Project
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 PROOF_DIR = "proof"
 
@@ -42,7 +42,7 @@ def _md(text: Any) -> str:
 
 
 def _zh(text: Any) -> str:
-    return f"[{_md(text)}]{{lang=\"zh-Hans\"}}" if text else ""
+    return f'[{_md(text)}]{{lang="zh-Hans"}}' if text else ""
 
 
 def _measure_line(m: dict[str, Any], results: dict[str, Any]) -> str:
@@ -52,14 +52,26 @@ def _measure_line(m: dict[str, Any], results: dict[str, Any]) -> str:
 
     source = next((s for s in results["sources"] if s["source_id"] == m["source_id"]), {})
     reported = f"{m['value_reported']} {m['unit_reported']}".strip() if m.get("value_reported") else "—"
-    year = (f"{m['year']} ({'stated' if m.get('year_basis') == 'stated' else 'year of the document'})"
-            if m.get("year") else "no year")
-    parts = [f"`{m['measure_id']}`", _md(m["holder"]["name_en"]) + " " + _zh(m["holder"]["name_zh"]),
-             f"as reported: {_zh(reported)}" + (f", word {_zh(m['qualifier_word'])}" if m.get("qualifier_word") else ""),
-             _md(m["status"]), _md(year)]
+    year = (
+        f"{m['year']} ({'stated' if m.get('year_basis') == 'stated' else 'year of the document'})" if m.get("year") else "no year"
+    )
+    parts = [
+        f"`{m['measure_id']}`",
+        _md(m["holder"]["name_en"]) + " " + _zh(m["holder"]["name_zh"]),
+        f"as reported: {_zh(reported)}" + (f", word {_zh(m['qualifier_word'])}" if m.get("qualifier_word") else ""),
+        _md(m["status"]),
+        _md(year),
+    ]
     clause = f"source clause: {_zh(m['evidence'])}"
-    where = " · ".join(p for p in (_md(source.get("issuer_en", "")), _md(source.get("publisher_en", "")),
-                                   _md(display(source["date"], "en")) if source.get("date") else "") if p)
+    where = " · ".join(
+        p
+        for p in (
+            _md(source.get("issuer_en", "")),
+            _md(source.get("publisher_en", "")),
+            _md(display(source["date"], "en")) if source.get("date") else "",
+        )
+        if p
+    )
     url = f" <{source['url']}>" if source.get("url") else ""
     note = f"  \n  curator: {_md(m['curator_note'])}" if m.get("curator_note") else ""
     return f"- {' · '.join(parts)}  \n  {clause}  \n  source: {where}{url}{note}"
@@ -72,8 +84,12 @@ def _basis_line(claim: dict[str, Any], results: dict[str, Any]) -> str:
     metric = basis.get("metric", "")
     label = metric_label(results, metric, "en") if metric in results["metrics"] else metric
     holders = [results["measures"][i]["holder"]["name_en"] for i in claim["measure_ids"] if i in results["measures"]]
-    what = [label, basis.get("status") or "", str(basis.get("year")) if basis.get("year") else "",
-            f"{basis['level']} level" if basis.get("level") else ""]
+    what = [
+        label,
+        basis.get("status") or "",
+        str(basis.get("year")) if basis.get("year") else "",
+        f"{basis['level']} level" if basis.get("level") else "",
+    ]
     text = "compares " + ", ".join(p for p in what if p)
     if claim["kind"] == "rank":
         text += f"; rank {claim['rank']} of {claim['n']}" + (" (tie)" if claim.get("tie") else "")
@@ -86,8 +102,7 @@ def _basis_line(claim: dict[str, Any], results: dict[str, Any]) -> str:
 
 def proof_markdown(results: dict[str, Any], editorial: dict[str, dict[str, Any]] | None = None, *, heading: int = 1) -> str:
     """The proof sheet of one province as pandoc markdown (``heading``: the level of its title)."""
-    from .document import claim_text
-    from .document import Edition
+    from .document import Edition, claim_text
     from .review import basis_digest, printed_claims
 
     editions = {lang: Edition(results, lang, editorial) for lang in ("zh", "en")}
@@ -95,18 +110,29 @@ def proof_markdown(results: dict[str, Any], editorial: dict[str, dict[str, Any]]
     h = "#" * heading
     lines = [f"{h} {_md(province['name_en'])} {_zh(province['name_zh'])} {{#proof-{province['slug']}}}", ""]
     claims = printed_claims(results)
-    lines += [_md(f"{len(claims)} claims printed, {len(results['dropped'])} dropped as unsound. Data as of "
-                  f"{results['data_as_of']}."), ""]
+    lines += [
+        _md(f"{len(claims)} claims printed, {len(results['dropped'])} dropped as unsound. Data as of {results['data_as_of']}."),
+        "",
+    ]
     findings = set(results["findings"])
     for number, claim in enumerate(claims, start=1):
         state = (editorial or {}).get(claim["id"], {}).get("action", "")
         where = "key finding" if claim["id"] in findings else ("profile" if claim.get("where") == "statement" else "comparison")
-        flag = {"hold": " · HELD BACK (not printed)", "rephrase": " · rephrased by an editor",
-                "stale": " · an editor's wording for another basis (not printed)"}.get(state, "")
-        lines += [f"{h}# {number}. {_md(where)} · {_md(claim['kind'])}{_md(flag)} {{#claim-{claim['id']}}}", "",
-                  f"`{claim['id']}` · basis `{basis_digest(claim, results)}`", "",
-                  "| 中文 | English |", "|:---|:---|",
-                  f"| {_zh(claim_text(claim, editions['zh']))} | {_md(claim_text(claim, editions['en']))} |", ""]
+        flag = {
+            "hold": " · HELD BACK (not printed)",
+            "rephrase": " · rephrased by an editor",
+            "stale": " · an editor's wording for another basis (not printed)",
+        }.get(state, "")
+        lines += [
+            f"{h}# {number}. {_md(where)} · {_md(claim['kind'])}{_md(flag)} {{#claim-{claim['id']}}}",
+            "",
+            f"`{claim['id']}` · basis `{basis_digest(claim, results)}`",
+            "",
+            "| 中文 | English |",
+            "|:---|:---|",
+            f"| {_zh(claim_text(claim, editions['zh']))} | {_md(claim_text(claim, editions['en']))} |",
+            "",
+        ]
         lines += [_measure_line(results["measures"][i], results) for i in claim["measure_ids"] if i in results["measures"]]
         lines += ["", f"Basis: {_basis_line(claim, results)}", ""]
     if results["dropped"]:
@@ -114,9 +140,11 @@ def proof_markdown(results: dict[str, Any], editorial: dict[str, dict[str, Any]]
         for d in results["dropped"]:
             rules = "; ".join(f"{r['rule']}: {r['why']}" for r in d["rules"])
             claim = d["claim"]
-            lines.append(f"- {_md(claim['kind'])} ({_md(claim.get('variant', ''))}) on "
-                         f"{', '.join('`' + i + '`' for i in claim['measure_ids'][:4])}"
-                         f"{' …' if len(claim['measure_ids']) > 4 else ''}: {_md(rules)}")
+            lines.append(
+                f"- {_md(claim['kind'])} ({_md(claim.get('variant', ''))}) on "
+                f"{', '.join('`' + i + '`' for i in claim['measure_ids'][:4])}"
+                f"{' …' if len(claim['measure_ids']) > 4 else ''}: {_md(rules)}"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -124,8 +152,18 @@ def proof_markdown(results: dict[str, Any], editorial: dict[str, dict[str, Any]]
 def _front_matter(title: str, slug: str) -> str:
     from .document import yaml_string
 
-    return "\n".join(["---", f"title: {yaml_string(title)}", "lang: en", f"province: {yaml_string(slug)}",
-                      f"running-title: {yaml_string('Proof sheet')}", "toc-title: Contents", "---", ""])
+    return "\n".join(
+        [
+            "---",
+            f"title: {yaml_string(title)}",
+            "lang: en",
+            f"province: {yaml_string(slug)}",
+            f"running-title: {yaml_string('Proof sheet')}",
+            "toc-title: Contents",
+            "---",
+            "",
+        ]
+    )
 
 
 def build_proofs(project: Project, out_root: Path, slugs: tuple[str, ...] = (), *, review: Path | None = None) -> ProofResult:
@@ -165,18 +203,29 @@ def build_proofs(project: Project, out_root: Path, slugs: tuple[str, ...] = (), 
                 results, editorial = sheets[slug]
                 total += len(results["claims"])
                 qmd = stage / f"{slug}.qmd"
-                atomic_write_text(qmd, _front_matter(f"Proof sheet · {results['province']['name_en']}", slug)
-                                  + proof_markdown(results, editorial, heading=2))
+                atomic_write_text(
+                    qmd,
+                    _front_matter(f"Proof sheet · {results['province']['name_en']}", slug)
+                    + proof_markdown(results, editorial, heading=2),
+                )
                 documents.append(qmd)
             combined = stage / "proofs.qmd"
-            atomic_write_text(combined, _front_matter("Proof sheets", "all") + "\n".join(
-                proof_markdown(*sheets[slug], heading=1) for slug in built))
+            atomic_write_text(
+                combined,
+                _front_matter("Proof sheets", "all") + "\n".join(proof_markdown(*sheets[slug], heading=1) for slug in built),
+            )
             renderer.render_documents(documents, ("html", "pdf"), data_date=manifest.get("data_as_of", "") or "2000")
             renderer.render_documents([combined], ("pdf",), data_date=manifest.get("data_as_of", "") or "2000")
             previous = out_root / PROOF_DIR
             if previous.is_dir():  # the sheets of provinces not proofed now stay
-                keep = [p.name for p in previous.iterdir() if p.is_file() and p.stem.split(".")[0] not in chosen
-                        and p.stem.split(".")[0] != "proofs" and p.suffix in (".html", ".pdf", ".qmd")]
+                keep = [
+                    p.name
+                    for p in previous.iterdir()
+                    if p.is_file()
+                    and p.stem.split(".")[0] not in chosen
+                    and p.stem.split(".")[0] != "proofs"
+                    and p.suffix in (".html", ".pdf", ".qmd")
+                ]
                 copy_into(previous, keep, stage)
             for leftover in stage.glob("*.typ"):
                 leftover.unlink()

@@ -17,8 +17,6 @@ and the documents not yet rendered are rendered in a further call.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import os
 import re
 import shutil
@@ -28,10 +26,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-
 from .errors import UsageError
 from .fsutil import atomic_write_bytes
 from .render import RenderError, Settings, _as_list, source_date
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 QUARTO_FORMAT = {"html": "html", "pdf": "typst"}
 OUTPUT_DIR = "_out"
@@ -55,8 +54,10 @@ class QuartoRenderer:
     def __init__(self, executable: str | None = None, *, settings: Settings):
         self.executable = executable or shutil.which("quarto")
         if not self.executable:
-            raise UsageError("the quarto renderer was requested but `quarto` is not on PATH; "
-                             "install Quarto, or use --renderer builtin (the default when Quarto is absent)")
+            raise UsageError(
+                "the quarto renderer was requested but `quarto` is not on PATH; "
+                "install Quarto, or use --renderer builtin (the default when Quarto is absent)"
+            )
         self.settings = settings
         #: document -> the warnings Quarto printed while rendering it (Typst's among them)
         self.warnings: dict[Path, list[str]] = {}
@@ -120,8 +121,9 @@ class QuartoRenderer:
             cmd += ["--to", QUARTO_FORMAT[formats[0]]]
         return cmd
 
-    def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
-                     data_date: str = "") -> dict[Path, list[Path] | Exception]:
+    def render_batch(
+        self, documents: list[Path], formats: tuple[str, ...], *, data_date: str = ""
+    ) -> dict[Path, list[Path] | Exception]:
         """Render every document to every format in as few Quarto calls as failures allow."""
         results: dict[Path, list[Path] | Exception] = {}
         stage = Path(tempfile.mkdtemp(prefix="briefings-quarto-"))
@@ -155,19 +157,22 @@ class QuartoRenderer:
             shutil.rmtree(stage, ignore_errors=True)
         return results
 
-    def _run(self, stage: Path, render: list[str], formats: tuple[str, ...], attempt: int,
-             data_date: str) -> tuple[str | None, str | None, dict[str, list[str]]]:
+    def _run(
+        self, stage: Path, render: list[str], formats: tuple[str, ...], attempt: int, data_date: str
+    ) -> tuple[str | None, str | None, dict[str, list[str]]]:
         """One quarto render; returns the staged document that failed and the error (or None,
         None), and the warnings printed for each staged document."""
         import yaml
 
-        (stage / "_quarto.yml").write_text(yaml.safe_dump(self.project_config(render), allow_unicode=True, sort_keys=False),
-                                           encoding="utf-8")
+        (stage / "_quarto.yml").write_text(
+            yaml.safe_dump(self.project_config(render), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         log = stage / f"quarto-{attempt}.log"
         env = {**os.environ, "NO_COLOR": "1", "SOURCE_DATE_EPOCH": str(int(source_date(data_date).timestamp()))}
         try:
-            proc = subprocess.run(self.command(stage, formats, log), cwd=stage, env=env, capture_output=True, text=True,
-                                  timeout=TIMEOUT)
+            proc = subprocess.run(
+                self.command(stage, formats, log), cwd=stage, env=env, capture_output=True, text=True, timeout=TIMEOUT
+            )
         except subprocess.TimeoutExpired:
             return None, f"quarto render took more than {TIMEOUT} s and was stopped", {}
         except OSError as exc:
@@ -226,8 +231,10 @@ def hand_render_config(folder: Path, settings: Settings) -> str:
     for key in ("template-partials", "template"):
         if key in typst:
             typst[key] = [here(f) for f in typst[key]] if isinstance(typst[key], list) else here(typst[key])
-    head = ("# Written by `briefings build` from the project's _quarto.yml: `quarto render FILE.qmd` here\n"
-            f"# gives the build's document in {HAND_RENDER_DIR}/ (the build's own outputs are left alone).\n")
+    head = (
+        "# Written by `briefings build` from the project's _quarto.yml: `quarto render FILE.qmd` here\n"
+        f"# gives the build's document in {HAND_RENDER_DIR}/ (the build's own outputs are left alone).\n"
+    )
     return head + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
 
 
@@ -272,4 +279,3 @@ def error_paragraph(text: str, limit: int = 1200) -> str:
             keep.append(line)
     paragraph = " ".join(keep or lines[-6:])
     return paragraph[:limit] + (" ..." if len(paragraph) > limit else "")
-

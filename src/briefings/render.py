@@ -14,8 +14,6 @@ Every output is written to a temporary file and renamed into place.
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import base64
 import json
 import multiprocessing.util
@@ -26,16 +24,17 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
-
 
 from . import typst_pdf
 from .dates import timestamp
 from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 #: Where the Debian packages put the fonts the Typst partials name; typst loads only these
 #: (and its own embedded fonts: Libertinus Serif, New Computer Modern, DejaVu Sans Mono).
@@ -46,8 +45,12 @@ INSTALL_FONTS = "apt-get install fonts-noto-cjk (or run make setup as root)"
 #: Every font family the Typst partials name (besides _quarto.yml's mainfont and sansfont),
 #: with the Debian package that has it. A family typst cannot find is a build error: typst
 #: itself would only warn and set the text in another font.
-TEMPLATE_FONTS = {"Libertinus Serif": "typst (embedded)", "DejaVu Sans": "fonts-dejavu-core",
-                  "Noto Serif CJK SC": "fonts-noto-cjk", "Noto Sans CJK SC": "fonts-noto-cjk"}
+TEMPLATE_FONTS = {
+    "Libertinus Serif": "typst (embedded)",
+    "DejaVu Sans": "fonts-dejavu-core",
+    "Noto Serif CJK SC": "fonts-noto-cjk",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+}
 #: The only resources an HTML briefing may embed: its own figures, by file name.
 FIGURE_NAME = re.compile(r"^fig-[a-z0-9_-]+\.[a-z]+\.svg$")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
@@ -60,10 +63,29 @@ BATCH_SCRIPT = Path(__file__).resolve().parent / "pandoc_batch.lua"
 #: pandoc's markdown without the extensions the generated documents never use (data is
 #: escaped, so no citation, TeX, raw HTML or raw block can come from it): reading is about
 #: twice as fast, and what data could smuggle in has no syntax left to do it with.
-READER = "markdown" + "".join(f"-{ext}" for ext in (
-    "citations", "raw_tex", "tex_math_dollars", "emoji", "subscript", "strikeout", "raw_html", "raw_attribute",
-    "example_lists", "abbreviations", "definition_lists", "multiline_tables", "simple_tables", "grid_tables",
-    "line_blocks", "task_lists", "fancy_lists", "startnum"))
+READER = "markdown" + "".join(
+    f"-{ext}"
+    for ext in (
+        "citations",
+        "raw_tex",
+        "tex_math_dollars",
+        "emoji",
+        "subscript",
+        "strikeout",
+        "raw_html",
+        "raw_attribute",
+        "example_lists",
+        "abbreviations",
+        "definition_lists",
+        "multiline_tables",
+        "simple_tables",
+        "grid_tables",
+        "line_blocks",
+        "task_lists",
+        "fancy_lists",
+        "startnum",
+    )
+)
 
 
 class RenderError(BriefingsError):
@@ -90,8 +112,13 @@ class Settings:
         except (OSError, yaml.YAMLError) as exc:
             raise RenderError(f"cannot read the render settings {path}: {exc}") from None
         formats = config.get("format") or {}
-        return cls(root=path.resolve().parent, html=formats.get("html") or {}, typst=formats.get("typst") or {},
-                   filters=tuple(config.get("filters") or ()), raw=config)
+        return cls(
+            root=path.resolve().parent,
+            html=formats.get("html") or {},
+            typst=formats.get("typst") or {},
+            filters=tuple(config.get("filters") or ()),
+            raw=config,
+        )
 
     def path(self, relative: str) -> Path:
         return (self.root / relative).resolve()
@@ -105,7 +132,7 @@ def source_date(data_date: str | None = None) -> datetime:
     """The fixed timestamp of outputs: SOURCE_DATE_EPOCH, else the data date, never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
     return timestamp(data_date or "2000")
 
 
@@ -120,22 +147,36 @@ class Renderer(Protocol):
     #: workers), False when the workers render their documents (``render_documents``).
     batched: bool
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str,
-               on_format: Callable[[Path, str], None] | None = None) -> list[Path]: ...
+    def render(
+        self,
+        qmd: Path,
+        formats: tuple[str, ...],
+        *,
+        lang: str,
+        data_date: str,
+        on_format: Callable[[Path, str], None] | None = None,
+    ) -> list[Path]: ...
 
 
 class DocumentRenderer(Renderer, Protocol):
     """Renders the documents of one province in the worker that made them (built-in)."""
 
-    def render_documents(self, documents: list[Path], formats: tuple[str, ...], *, data_date: str,
-                         on_format: Callable[[Path, str], None] | None = None) -> dict[Path, list[Path]]: ...
+    def render_documents(
+        self,
+        documents: list[Path],
+        formats: tuple[str, ...],
+        *,
+        data_date: str,
+        on_format: Callable[[Path, str], None] | None = None,
+    ) -> dict[Path, list[Path]]: ...
 
 
 class BatchRenderer(Renderer, Protocol):
     """Renders every staged document of a build in one call, after the workers (Quarto)."""
 
-    def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
-                     data_date: str) -> dict[Path, list[Path] | Exception]: ...
+    def render_batch(
+        self, documents: list[Path], formats: tuple[str, ...], *, data_date: str
+    ) -> dict[Path, list[Path] | Exception]: ...
 
 
 class BuiltinRenderer:
@@ -169,8 +210,10 @@ class BuiltinRenderer:
     @cached_property
     def font_dirs(self) -> list[str]:
         if not any(any(Path(d).glob("NotoS*CJK*")) for d in CJK_FONT_DIRS):
-            raise RenderError(f"no Noto CJK font found in {', '.join(CJK_FONT_DIRS)}: Chinese text would print as boxes. "
-                              f"Install it with: {INSTALL_FONTS}")
+            raise RenderError(
+                f"no Noto CJK font found in {', '.join(CJK_FONT_DIRS)}: Chinese text would print as boxes. "
+                f"Install it with: {INSTALL_FONTS}"
+            )
         return [d for d in FONT_DIRS if Path(d).is_dir()]
 
     def required_fonts(self) -> dict[str, str]:
@@ -249,17 +292,22 @@ class BuiltinRenderer:
         return self.render_documents([qmd], formats, data_date=data_date, on_format=on_format)[qmd]
 
     # -- the fast path: every document and format of a province in one pandoc process
-    def render_documents(self, documents: list[Path], formats: tuple[str, ...], *, data_date: str,
-                         on_format=None) -> dict[Path, list[Path]]:
+    def render_documents(
+        self, documents: list[Path], formats: tuple[str, ...], *, data_date: str, on_format=None
+    ) -> dict[Path, list[Path]]:
         """Render documents to HTML and PDF: pandoc (one ``pandoc lua`` process for all of them,
         ``pandoc_batch.lua``) writes HTML and Typst source; the figures are embedded and each
         PDF is compiled by a new Typst compiler."""
         writers = {"html": "html5", "pdf": "typst"}
         scratch = Path(tempfile.mkdtemp(prefix="batch-", dir=self._scratch))
         try:
-            self._convert({writers[f]: self._writer_spec(writers[f]) for f in formats},
-                          [{"input": str(qmd), "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}") for f in formats}}
-                           for i, qmd in enumerate(documents)])
+            self._convert(
+                {writers[f]: self._writer_spec(writers[f]) for f in formats},
+                [
+                    {"input": str(qmd), "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}") for f in formats}}
+                    for i, qmd in enumerate(documents)
+                ],
+            )
             done: dict[Path, list[Path]] = {}
             for i, qmd in enumerate(documents):
                 done[qmd] = []
@@ -275,7 +323,7 @@ class BuiltinRenderer:
     def _ask(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         """One request to this renderer's pandoc process (started on first use, restarted once
         if it died); returns one result per document."""
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             server = self._server
             try:
                 server.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
@@ -297,21 +345,34 @@ class BuiltinRenderer:
     def _server(self) -> subprocess.Popen:
         """A ``pandoc lua pandoc_batch.lua --serve`` process, kept for this renderer's life."""
         with (self._scratch / "pandoc.log").open("ab") as log:  # warnings go to a file: a full pipe would block pandoc
-            server = subprocess.Popen([self.pandoc, "lua", str(BATCH_SCRIPT), "--serve"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8", bufsize=1)
+            server = subprocess.Popen(
+                [self.pandoc, "lua", str(BATCH_SCRIPT), "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+            )
         multiprocessing.util.Finalize(self, _stop, args=(server,), exitpriority=6)
         return server
 
     def typst_bodies(self, documents: list[tuple[Path, Path, str]]) -> None:
         """Typst bodies (no template) of documents, each ``(qmd, output, id prefix)``, for the review pack."""
-        self._convert({"typst": {"metadata": self._typst_settings()}},
-                      [{"input": str(qmd), "outputs": {"typst": str(out)}, "id_prefix": prefix} for qmd, out, prefix in documents])
+        self._convert(
+            {"typst": {"metadata": self._typst_settings()}},
+            [{"input": str(qmd), "outputs": {"typst": str(out)}, "id_prefix": prefix} for qmd, out, prefix in documents],
+        )
 
     def _convert(self, writers: dict[str, Any], documents: list[dict[str, Any]]) -> None:
         """Documents through the project's filters to the given writers (one pandoc request);
         the first document that failed is the error."""
-        request = {"reader": READER, "filters": [str(self.settings.path(f)) for f in self.settings.filters],
-                   "formats": writers, "documents": documents}
+        request = {
+            "reader": READER,
+            "filters": [str(self.settings.path(f)) for f in self.settings.filters],
+            "formats": writers,
+            "documents": documents,
+        }
         errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
         if errors:
             name, message = next(iter(errors.items()))
@@ -321,11 +382,14 @@ class BuiltinRenderer:
         """Template, variables and metadata of one pandoc writer, as the command line gives them."""
         if writer == "html5":
             html = self.settings.html
-            return {"template": str(self.settings.path(html.get("template", "templates/briefing.html"))),
-                    "variables": {"header-includes": self.style_header.read_text(encoding="utf-8")},
-                    "metadata": self._project_metadata(),
-                    "toc": bool(html.get("toc", True)), "toc_depth": int(html.get("toc-depth", 2)),
-                    "number_sections": bool(html.get("number-sections", False))}
+            return {
+                "template": str(self.settings.path(html.get("template", "templates/briefing.html"))),
+                "variables": {"header-includes": self.style_header.read_text(encoding="utf-8")},
+                "metadata": self._project_metadata(),
+                "toc": bool(html.get("toc", True)),
+                "toc_depth": int(html.get("toc-depth", 2)),
+                "number_sections": bool(html.get("number-sections", False)),
+            }
         return {"template": str(self.typst_template), "metadata": self._typst_settings(), "toc": False}
 
     def _typst_settings(self) -> dict[str, Any]:
@@ -358,8 +422,15 @@ class BuiltinRenderer:
         """HTML of one document by pandoc's command line (the reference ``render_documents`` equals)."""
         html = self.settings.html
         template = self.settings.path(html.get("template", "templates/briefing.html"))
-        args = ["--standalone", "--template", str(template), "--include-in-header", str(self.style_header),
-                "--metadata-file", str(self.html_metadata)]
+        args = [
+            "--standalone",
+            "--template",
+            str(template),
+            "--include-in-header",
+            str(self.style_header),
+            "--metadata-file",
+            str(self.html_metadata),
+        ]
         if html.get("toc", True):
             args += ["--toc", f"--toc-depth={html.get('toc-depth', 2)}"]
         if html.get("number-sections"):
@@ -379,8 +450,9 @@ class BuiltinRenderer:
             if typst_pdf.compiles_in_process():
                 pdf, warnings = typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts, self.pdf_standards)
             else:
-                pdf, warnings = typst_pdf.compile_in_fresh_process(str(typ), str(typ.parent), when, self.font_dirs,
-                                                                   self.required_fonts(), self.pdf_standards)
+                pdf, warnings = typst_pdf.compile_in_fresh_process(
+                    str(typ), str(typ.parent), when, self.font_dirs, self.required_fonts(), self.pdf_standards
+                )
         except RenderError:
             raise
         except Exception as exc:  # typst raises its own error types with the message we need
@@ -388,8 +460,9 @@ class BuiltinRenderer:
         self.warnings += [f"{typ.with_suffix('.pdf').name}: typst warning: {w}" for w in warnings]
         return pdf
 
-    def render_batch(self, documents: list[Path], formats: tuple[str, ...], *,
-                     data_date: str) -> dict[Path, list[Path] | Exception]:
+    def render_batch(
+        self, documents: list[Path], formats: tuple[str, ...], *, data_date: str
+    ) -> dict[Path, list[Path] | Exception]:
         raise NotImplementedError("the built-in renderer renders each document in the build's workers")
 
 
@@ -400,9 +473,11 @@ def check_fonts(required: dict[str, str], families: list[str]) -> None:
     missing = {family: package for family, package in required.items() if family.casefold() not in have}
     if missing:
         packages = sorted({p for p in missing.values() if not p.startswith("typst")})
-        raise RenderError(f"font famil{'y' if len(missing) == 1 else 'ies'} {', '.join(sorted(missing))} not installed: "
-                          f"the PDF would be set in another font. Install with: apt-get install {' '.join(packages)} "
-                          "(or run make setup as root)")
+        raise RenderError(
+            f"font famil{'y' if len(missing) == 1 else 'ies'} {', '.join(sorted(missing))} not installed: "
+            f"the PDF would be set in another font. Install with: apt-get install {' '.join(packages)} "
+            "(or run make setup as root)"
+        )
 
 
 def _stop(server: subprocess.Popen) -> None:

@@ -11,12 +11,12 @@ empty sentence.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypedDict
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 

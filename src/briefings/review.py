@@ -22,8 +22,6 @@ all read that one report (``OUT/<slug>/changes.json``).
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import hashlib
 import json
 import re
@@ -36,10 +34,22 @@ from .errors import UsageError, display_path
 from .format import value_text
 from .fsutil import atomic_write_text
 
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
 FORMAT = 2
 CHANGES_FILE = "changes.json"
-FIGURE_FIELDS = ("metric", "instrument", "value_reported", "unit_reported", "qualifier", "qualifier_word", "period", "year",
-                 "year_basis", "status")
+FIGURE_FIELDS = (
+    "metric",
+    "instrument",
+    "value_reported",
+    "unit_reported",
+    "qualifier",
+    "qualifier_word",
+    "period",
+    "year",
+    "year_basis",
+    "status",
+)
 ACTIONS = ("hold", "rephrase")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -48,6 +58,7 @@ MAX_TEXT = 2000
 
 
 # --------------------------------------------------------------------------- the record's schema
+
 
 class RecordError(UsageError):
     """The review record is not one this version writes."""
@@ -108,10 +119,15 @@ def _province(value: Any, path: Path, where: str) -> dict[str, Any]:
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _fail(path, f"{where}.sources", "expected a list of source ids")
     accepted = _object(entry.get("accepted", {}), path, f"{where}.accepted")
-    return {"accepted": {"date": real_date(accepted.get("date", ""), path, f"{where}.accepted.date"),
-                         "build_id": _text(accepted.get("build_id", ""), path, f"{where}.accepted.build_id")},
-            "claims": {k: _claim_entry(v, path, f"{where}.claims.{k}") for k, v in sorted(claims.items())},
-            "figures": figures, "sources": sources}
+    return {
+        "accepted": {
+            "date": real_date(accepted.get("date", ""), path, f"{where}.accepted.date"),
+            "build_id": _text(accepted.get("build_id", ""), path, f"{where}.accepted.build_id"),
+        },
+        "claims": {k: _claim_entry(v, path, f"{where}.claims.{k}") for k, v in sorted(claims.items())},
+        "figures": figures,
+        "sources": sources,
+    }
 
 
 def _editorial(value: Any, path: Path, where: str) -> dict[str, Any]:
@@ -122,8 +138,13 @@ def _editorial(value: Any, path: Path, where: str) -> dict[str, Any]:
     province = entry.get("province")
     if not isinstance(province, str) or not _SLUG.match(province):
         raise _fail(path, f"{where}.province", "expected a province slug")
-    out = {"action": action, "province": province, "date": real_date(entry.get("date", ""), path, f"{where}.date"),
-           "basis": _text(entry.get("basis", ""), path, f"{where}.basis"), "note": _text(entry.get("note", ""), path, f"{where}.note")}
+    out = {
+        "action": action,
+        "province": province,
+        "date": real_date(entry.get("date", ""), path, f"{where}.date"),
+        "basis": _text(entry.get("basis", ""), path, f"{where}.basis"),
+        "note": _text(entry.get("note", ""), path, f"{where}.note"),
+    }
     if action == "rephrase":
         out["zh"] = _text(entry.get("zh", ""), path, f"{where}.zh")
         out["en"] = _text(entry.get("en", ""), path, f"{where}.en")
@@ -178,8 +199,12 @@ def read_baseline(path: Path) -> Baseline | None:
 
 
 def record_text(baseline: Baseline) -> str:
-    record = {"format": FORMAT, "accepted": {"date": baseline.date, "build_id": baseline.build_id},
-              "provinces": baseline.provinces, "editorial": baseline.editorial}
+    record = {
+        "format": FORMAT,
+        "accepted": {"date": baseline.date, "build_id": baseline.build_id},
+        "provinces": baseline.provinces,
+        "editorial": baseline.editorial,
+    }
     return json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
@@ -194,12 +219,30 @@ def write_record(path: Path, baseline: Baseline) -> None:
 
 # --------------------------------------------------------------------------- what a briefing says
 
+
 def basis_digest(claim: dict[str, Any], results: dict[str, Any]) -> str:
     """What a claim rests on: its kind and basis, rank and relation, and each measure's figure,
     status and year. A rephrasing is valid while this holds."""
-    measures = [{k: results["measures"][i].get(k) for k in ("value", "value_high", "unit", "qualifier", "qualifier_word",
-                                                            "period", "year", "year_basis", "status", "metric", "instrument")}
-                for i in claim["measure_ids"] if i in results["measures"]]
+    measures = [
+        {
+            k: results["measures"][i].get(k)
+            for k in (
+                "value",
+                "value_high",
+                "unit",
+                "qualifier",
+                "qualifier_word",
+                "period",
+                "year",
+                "year_basis",
+                "status",
+                "metric",
+                "instrument",
+            )
+        }
+        for i in claim["measure_ids"]
+        if i in results["measures"]
+    ]
     payload = {k: claim.get(k) for k in ("kind", "basis", "rank", "n", "relation", "ratio", "tie", "lapsed", "measure_ids")}
     payload["measures"] = measures
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
@@ -211,8 +254,10 @@ def printed_claims(results: dict[str, Any]) -> list[dict[str, Any]]:
     by_id = {c["id"]: c for c in results["claims"]}
     order = [by_id[i] for i in results["findings"] if i in by_id]
     comparisons = [c["id"] for c in results["comparisons"]]
-    leads = sorted((c for c in results["claims"] if c.get("where") == "lead"),
-                   key=lambda c: (comparisons.index(c["comparison_id"]) if c["comparison_id"] in comparisons else 0, c["id"]))
+    leads = sorted(
+        (c for c in results["claims"] if c.get("where") == "lead"),
+        key=lambda c: (comparisons.index(c["comparison_id"]) if c["comparison_id"] in comparisons else 0, c["id"]),
+    )
     order += [c for c in leads if c["id"] not in results["findings"]]
     if results.get("profile") == "thin":
         order += [c for c in results["claims"] if c["kind"] in ("statement", "reference") and c["id"] not in results["findings"]]
@@ -227,50 +272,89 @@ def snapshot(results: dict[str, Any]) -> dict[str, Any]:
     words = {lang: Words(results, lang) for lang in ("zh", "en")}
     claims = {}
     for claim in printed_claims(results):
-        claims[claim["id"]] = {"kind": claim["kind"], "measure_ids": claim["measure_ids"], "basis": basis_digest(claim, results),
-                               "zh": words["zh"].sentence(claim), "en": words["en"].sentence(claim)}
+        claims[claim["id"]] = {
+            "kind": claim["kind"],
+            "measure_ids": claim["measure_ids"],
+            "basis": basis_digest(claim, results),
+            "zh": words["zh"].sentence(claim),
+            "en": words["en"].sentence(claim),
+        }
     figures = {}
     for measure_id, m in sorted(results["measures"].items()):
         if not m["holder"]["is_subject"]:
             continue
-        figures[measure_id] = {**{k: m.get(k) for k in FIGURE_FIELDS}, "holder": m["holder"]["code"],
-                               "en": value_text(m, "en", style="prose") if m["value"] is not None else "",
-                               "zh": value_text(m, "zh", style="prose") if m["value"] is not None else "",
-                               "evidence": m["evidence"], "source_id": m["source_id"]}
-    return {"claims": dict(sorted(claims.items())), "figures": figures,
-            "sources": sorted({s["source_id"] for s in results["sources"]})}
+        figures[measure_id] = {
+            **{k: m.get(k) for k in FIGURE_FIELDS},
+            "holder": m["holder"]["code"],
+            "en": value_text(m, "en", style="prose") if m["value"] is not None else "",
+            "zh": value_text(m, "zh", style="prose") if m["value"] is not None else "",
+            "evidence": m["evidence"],
+            "source_id": m["source_id"],
+        }
+    return {
+        "claims": dict(sorted(claims.items())),
+        "figures": figures,
+        "sources": sorted({s["source_id"] for s in results["sources"]}),
+    }
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
     """What changed in one briefing since sign-off, in claims (new, gone, changed in value,
     rank, basis or wording, with the old and new sentence) and in figures and sources."""
     if before is None:
-        return {"new_province": True, "claims_added": sorted(after["claims"]), "claims_removed": [], "claims_changed": [],
-                "figures_added": sorted(after["figures"]), "figures_removed": [], "figures_changed": [],
-                "sources_added": after["sources"], "old_claims": {}}
+        return {
+            "new_province": True,
+            "claims_added": sorted(after["claims"]),
+            "claims_removed": [],
+            "claims_changed": [],
+            "figures_added": sorted(after["figures"]),
+            "figures_removed": [],
+            "figures_changed": [],
+            "sources_added": after["sources"],
+            "old_claims": {},
+        }
     old_claims, new_claims = before.get("claims", {}), after["claims"]
     changed = []
     for claim_id in sorted(set(old_claims) & set(new_claims)):
         old, new = old_claims[claim_id], new_claims[claim_id]
         what = [w for w, k in (("basis", "basis"), ("wording", "en"), ("wording", "zh")) if old.get(k) != new.get(k)]
         if what:
-            changed.append({"id": claim_id, "what": sorted(set(what)), "old_en": old.get("en", ""), "new_en": new["en"],
-                            "old_zh": old.get("zh", ""), "new_zh": new["zh"]})
+            changed.append(
+                {
+                    "id": claim_id,
+                    "what": sorted(set(what)),
+                    "old_en": old.get("en", ""),
+                    "new_en": new["en"],
+                    "old_zh": old.get("zh", ""),
+                    "new_zh": new["zh"],
+                }
+            )
     old_figures, new_figures = before.get("figures", {}), after["figures"]
     figures_changed = []
     for measure_id in sorted(set(old_figures) & set(new_figures)):
         old, new = old_figures[measure_id], new_figures[measure_id]
         fields = [k for k in (*FIGURE_FIELDS, "holder") if old.get(k) != new.get(k)]
         if fields:
-            figures_changed.append({"measure_id": measure_id, "fields": fields, "old_en": old.get("en", ""), "new_en": new["en"],
-                                    "old_zh": old.get("zh", ""), "new_zh": new["zh"], "evidence": new["evidence"]})
+            figures_changed.append(
+                {
+                    "measure_id": measure_id,
+                    "fields": fields,
+                    "old_en": old.get("en", ""),
+                    "new_en": new["en"],
+                    "old_zh": old.get("zh", ""),
+                    "new_zh": new["zh"],
+                    "evidence": new["evidence"],
+                }
+            )
     return {
         "new_province": False,
         "claims_added": sorted(set(new_claims) - set(old_claims)),
         "claims_removed": sorted(set(old_claims) - set(new_claims)),
         "claims_changed": changed,
-        "old_claims": {k: {"en": old_claims[k].get("en", ""), "zh": old_claims[k].get("zh", "")}
-                       for k in sorted(set(old_claims) - set(new_claims))},
+        "old_claims": {
+            k: {"en": old_claims[k].get("en", ""), "zh": old_claims[k].get("zh", "")}
+            for k in sorted(set(old_claims) - set(new_claims))
+        },
         "figures_added": sorted(set(new_figures) - set(old_figures)),
         "figures_removed": sorted(set(old_figures) - set(new_figures)),
         "figures_changed": figures_changed,
@@ -311,12 +395,16 @@ def province_changes(results: dict[str, Any], baseline: Baseline | None) -> dict
     report = changes(baseline.provinces.get(results["province"]["slug"]), after)
     state = editorial_state(results, baseline)
     report["stale_rephrasings"] = sorted(k for k, v in state.items() if v["action"] == "stale")
-    report["new_sentences"] = {k: {"en": after["claims"][k]["en"], "zh": after["claims"][k]["zh"]}
-                               for k in report["claims_added"] if k in after["claims"]}
+    report["new_sentences"] = {
+        k: {"en": after["claims"][k]["en"], "zh": after["claims"][k]["zh"]}
+        for k in report["claims_added"]
+        if k in after["claims"]
+    }
     return {**report, "changed": is_changed(report), "review_date": baseline.date, "review_build": baseline.build_id}
 
 
 # --------------------------------------------------------------------------- the commands
+
 
 def _built(out_root: Path) -> dict[str, Any]:
     """The build in ``out_root``, when no build is writing to it and its outputs agree with
@@ -347,17 +435,22 @@ def accept(out_root: Path, path: Path, *, on: str | None = None, provinces: tupl
         raise UsageError(f"not in the build in {display_path(out_root)}: {', '.join(unknown)}")
     failed = {s: e for s, e in failed_provinces(manifest).items() if s in chosen}
     if failed:
-        raise UsageError(f"the latest build of {', '.join(sorted(failed))} failed, so {display_path(out_root)} holds its previous "
-                         "briefing: fix and rebuild before signing it off")
+        raise UsageError(
+            f"the latest build of {', '.join(sorted(failed))} failed, so {display_path(out_root)} holds its previous "
+            "briefing: fix and rebuild before signing it off"
+        )
     previous = read_baseline(path) or Baseline("", "", {}, {})
     signed = dict(previous.provinces)
     for slug in chosen:
         signed[slug] = {"accepted": {"date": when, "build_id": manifest["build_id"]}, **snapshot(read_results(out_root / slug))}
     if not provinces:
         signed = {s: signed[s] for s in sorted(manifest["provinces"])}  # a province no longer built leaves the record
-    baseline = Baseline(when if not provinces else (previous.date or when),
-                        manifest["build_id"] if not provinces else (previous.build_id or manifest["build_id"]),
-                        dict(sorted(signed.items())), previous.editorial)
+    baseline = Baseline(
+        when if not provinces else (previous.date or when),
+        manifest["build_id"] if not provinces else (previous.build_id or manifest["build_id"]),
+        dict(sorted(signed.items())),
+        previous.editorial,
+    )
     write_record(path, baseline)
     return baseline
 
@@ -375,8 +468,17 @@ def find_claim(out_root: Path, claim_id: str) -> tuple[str, dict[str, Any], dict
     raise UsageError(f"no claim {claim_id!r} in the build in {display_path(out_root)} (see the proof sheets: briefings proof)")
 
 
-def set_editorial(out_root: Path, path: Path, claim_id: str, action: str | None, *, zh: str = "", en: str = "",
-                  note: str = "", on: str | None = None) -> str:
+def set_editorial(
+    out_root: Path,
+    path: Path,
+    claim_id: str,
+    action: str | None,
+    *,
+    zh: str = "",
+    en: str = "",
+    note: str = "",
+    on: str | None = None,
+) -> str:
     """Hold a claim back, rephrase it, or (``action`` None) release it; returns its province."""
     slug, claim, results = find_claim(out_root, claim_id)
     baseline = read_baseline(path) or Baseline("", "", {}, {})
@@ -388,8 +490,13 @@ def set_editorial(out_root: Path, path: Path, claim_id: str, action: str | None,
     else:
         if action == "rephrase" and not (zh.strip() or en.strip()):
             raise UsageError("give the editor's wording with --zh and/or --en")
-        entry = {"action": action, "province": slug, "basis": basis_digest(claim, results), "note": note,
-                 "date": real_date(on, None, "--date") if on else date.today().isoformat()}
+        entry = {
+            "action": action,
+            "province": slug,
+            "basis": basis_digest(claim, results),
+            "note": note,
+            "date": real_date(on, None, "--date") if on else date.today().isoformat(),
+        }
         if action == "rephrase":
             from .wording import Words
 
@@ -425,8 +532,13 @@ def diff(out_root: Path, baseline: Baseline) -> dict[str, Any]:
         if report and report["changed"]:
             provinces[slug] = report
     removed = sorted(set(baseline.provinces) - set(current))
-    return {"review_date": baseline.date, "review_build": baseline.build_id, "changed": sorted(provinces),
-            "removed": removed, "provinces": provinces}
+    return {
+        "review_date": baseline.date,
+        "review_build": baseline.build_id,
+        "changed": sorted(provinces),
+        "removed": removed,
+        "provinces": provinces,
+    }
 
 
 def diff_text(report: dict[str, Any]) -> str:

@@ -5,14 +5,22 @@ briefings build`` works anywhere. Replace it with real sources (data/README.md).
 
 from __future__ import annotations
 
-STAGE = "tool"  # neither analysis nor rendering: a change rebuilds nothing
-
 import shutil
 from importlib.resources import files
 from pathlib import Path
 
-SAMPLE_FILES = ("sources.csv", "regions.csv", "policies.csv", "units.csv", "metrics.csv", "instruments.csv",
-                "qualifiers.csv", "measures.csv")
+STAGE = "tool"  # neither analysis nor rendering: a change rebuilds nothing
+
+SAMPLE_FILES = (
+    "sources.csv",
+    "regions.csv",
+    "policies.csv",
+    "units.csv",
+    "metrics.csv",
+    "instruments.csv",
+    "qualifiers.csv",
+    "measures.csv",
+)
 SAMPLE_TEXT = "sample-source.txt"
 
 

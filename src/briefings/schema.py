@@ -7,8 +7,6 @@ presence, vocabularies, patterns, uniqueness and numbers; relations between tabl
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import math
 import re
 from collections.abc import Iterable
@@ -20,6 +18,8 @@ from pandera.errors import SchemaErrors
 
 from . import dates, vocab
 from .errors import Problem
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 NUMBER_RE = r"^[0-9]+(\.[0-9]+)?$"
 RANGE_RE = r"^[0-9]+(\.[0-9]+)?-[0-9]+(\.[0-9]+)?$"
@@ -82,6 +82,7 @@ def real_date(*, blank: bool = False) -> pa.Check:
 
 def finite_number(*, positive: bool = False) -> pa.Check:
     """A plain number whose value stays finite as a float (400 digits would overflow to inf)."""
+
     def ok(value: str) -> bool:
         if not value:
             return True
@@ -119,7 +120,9 @@ FILE_NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$"
 SOURCES = pa.DataFrameSchema(
     {
         "source_id": text(required(), slug_id(), unique=True),
-        "file": text(required(), matches(FILE_NAME_RE, "a plain .txt file name (letters, digits, . _ -; no folder)"), unique=True),
+        "file": text(
+            required(), matches(FILE_NAME_RE, "a plain .txt file name (letters, digits, . _ -; no folder)"), unique=True
+        ),
         "sha256": text(matches(r"^[0-9a-f]{64}$", "the sha256 of the source text, 64 lower-case hex digits", blank=True)),
         "publisher_zh": text(required()),
         "publisher_en": text(required()),
@@ -132,7 +135,9 @@ SOURCES = pa.DataFrameSchema(
         "date_basis": text(one_of(vocab.DATE_BASES)),
         "kind": text(one_of(vocab.SOURCE_KINDS)),
         "script": text(one_of(["zh-Hans", "zh-Hant"])),
-        "url": text(matches(r"^https?://[^\s\"'<>\[\]{}|\\^`]+$", "an http(s) URL (no spaces, quotes, brackets or <>)", blank=True)),
+        "url": text(
+            matches(r"^https?://[^\s\"'<>\[\]{}|\\^`]+$", "an http(s) URL (no spaces, quotes, brackets or <>)", blank=True)
+        ),
         "accessed": text(matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "a date YYYY-MM-DD", blank=True), real_date(blank=True)),
         "curator_note": optional_text(),
     },
@@ -141,9 +146,14 @@ SOURCES = pa.DataFrameSchema(
 
 REGIONS = pa.DataFrameSchema(
     {
-        "code": text(required(), matches(r"^(CN|CN-[A-Z]{2}|[0-9]{6}|[0-9]{6}-[A-Z0-9]{1,8})$",
-                                         "CN, an ISO 3166-2:CN code (CN-HA), a GB/T 2260 code (440300) or a zone code (510100-GX)"),
-                     unique=True),
+        "code": text(
+            required(),
+            matches(
+                r"^(CN|CN-[A-Z]{2}|[0-9]{6}|[0-9]{6}-[A-Z0-9]{1,8})$",
+                "CN, an ISO 3166-2:CN code (CN-HA), a GB/T 2260 code (440300) or a zone code (510100-GX)",
+            ),
+            unique=True,
+        ),
         "gb_code": text(matches(r"^[0-9]{6}$", "a six-digit GB/T 2260 code", blank=True)),
         "level": text(one_of(vocab.REGION_LEVELS)),
         "name_zh": text(required(), plain_name()),

@@ -13,11 +13,11 @@ every pattern parses and that every measure finds one.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import re
 import string
 from dataclasses import dataclass
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 SEPARATOR = " || "
 PLACEHOLDERS = frozenset({"who", "value", "period", "when", "instrument"})
@@ -54,8 +54,10 @@ def parse(cell: str) -> Patterns:
         names = placeholders(pattern)
         unknown = names - PLACEHOLDERS
         if unknown:
-            raise PatternError(f"unknown placeholder(s) {', '.join(sorted('{' + n + '}' for n in unknown))} in {key}: "
-                               f"use {', '.join(sorted('{' + n + '}' for n in PLACEHOLDERS))}")
+            raise PatternError(
+                f"unknown placeholder(s) {', '.join(sorted('{' + n + '}' for n in unknown))} in {key}: "
+                f"use {', '.join(sorted('{' + n + '}' for n in PLACEHOLDERS))}"
+            )
         missing = REQUIRED - names
         if missing:
             raise PatternError(f"the {key} pattern needs {', '.join(sorted('{' + n + '}' for n in missing))}")

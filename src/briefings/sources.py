@@ -9,8 +9,6 @@ article, and the reported number in the evidence.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import hashlib
 import re
 import unicodedata
@@ -21,6 +19,8 @@ from pathlib import Path
 import opencc
 
 from .load import Dataset
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 # A pinyin syllable group such as (fā) or (shù) or (jīng); ASCII-only groups such as
 # (2024—2026年) or (郑州) are left alone.
@@ -78,8 +78,11 @@ def number_forms(value_reported: str, unit_reported: str) -> list[str]:
     if "-" in value_reported:
         low, high = value_reported.split("-")
         # 2—3, and with the unit at both ends: 20%—50%
-        return [f"{low}{unit}{sep}{high}" for unit in dict.fromkeys(("", unit_reported))
-                for sep in ("-", "—", "–", "~", "～", "至", "到")]
+        return [
+            f"{low}{unit}{sep}{high}"
+            for unit in dict.fromkeys(("", unit_reported))
+            for sep in ("-", "—", "–", "~", "～", "至", "到")
+        ]
     forms = [value_reported]
     if "." not in value_reported:
         n = int(value_reported)

@@ -17,8 +17,6 @@ Rules that keep an editor's previous good briefings safe:
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import ctypes
 import errno
 import fcntl
@@ -31,6 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import BriefingsError, UsageError, display_path
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 OUTPUT_MARKER = ".briefings-output"
 STAGING_MARKER = ".briefings-staging"
@@ -51,10 +51,15 @@ class OutputError(BriefingsError):
 
 
 def describe_os_error(exc: OSError, path: Path) -> str:
-    reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
-              errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-              errno.ENOTDIR: "a part of the path is a file, not a folder",
-              errno.ELOOP: "too many symbolic links (a loop?)", errno.EDQUOT: "the disk quota is exceeded"}
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.ELOOP: "too many symbolic links (a loop?)",
+        errno.EDQUOT: "the disk quota is exceeded",
+    }
     return f"{display_path(path)}: {reason.get(exc.errno, exc.strerror or str(exc))}"
 
 
@@ -69,9 +74,11 @@ def prepare_output(out_root: Path, *, force: bool = False) -> None:
             foreign = sorted(p.name for p in out_root.iterdir() if p.name not in HARMLESS)
             if foreign and not force:
                 shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-                raise OutputError(f"--out {display_path(out_root)} is a folder the briefings tool did not make and it is not "
-                                  f"empty ({shown}); choose an empty or new folder, or pass --force to write into it "
-                                  "(nothing the tool did not write is ever deleted)")
+                raise OutputError(
+                    f"--out {display_path(out_root)} is a folder the briefings tool did not make and it is not "
+                    f"empty ({shown}); choose an empty or new folder, or pass --force to write into it "
+                    "(nothing the tool did not write is ever deleted)"
+                )
             marker.write_text("This folder holds generated briefings (briefings build). Safe to delete.\n", encoding="utf-8")
             os.chmod(marker, FILE_MODE)
     except OSError as exc:
@@ -87,12 +94,12 @@ def build_lock(out_root: Path, *, wait: bool = True, notify=None) -> Iterator[No
     """
     path = out_root / LOCK_FILE
     try:
-        handle = open(path, "a+b")
+        handle = open(path, "a+b")  # noqa: SIM115 (closed by the with below, after the fallback)
     except OSError as exc:
         if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise OutputError(f"cannot lock the output folder: {describe_os_error(exc, path)}") from None
         try:
-            handle = open(path, "rb")
+            handle = open(path, "rb")  # noqa: SIM115 (closed by the with below)
         except OSError:
             yield  # a read-only folder without a lock file: nothing can write to it
             return
@@ -101,8 +108,9 @@ def build_lock(out_root: Path, *, wait: bool = True, notify=None) -> Iterator[No
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise OutputError(f"another build is writing to {display_path(out_root)}; "
-                                  "wait for it to finish, or choose another --out") from None
+                raise OutputError(
+                    f"another build is writing to {display_path(out_root)}; wait for it to finish, or choose another --out"
+                ) from None
             if notify:
                 notify(f"waiting for the build already writing to {display_path(out_root)} ...")
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -141,8 +149,12 @@ def remove_leftovers(out_root: Path) -> list[Path]:
     if not out_root.is_dir():
         return removed
     for entry in out_root.iterdir():
-        if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and not entry.is_symlink() \
-                and (entry / STAGING_MARKER).is_file():
+        if (
+            entry.name.startswith(STAGING_PREFIX)
+            and entry.is_dir()
+            and not entry.is_symlink()
+            and (entry / STAGING_MARKER).is_file()
+        ):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
@@ -163,7 +175,7 @@ def publish(staging: Path, final: Path) -> None:
     folders trade places atomically; elsewhere the old folder is renamed away first.
     """
     (staging / STAGING_MARKER).unlink(missing_ok=True)
-    for folder, dirs, files in os.walk(staging):
+    for folder, _dirs, files in os.walk(staging):
         os.chmod(folder, DIR_MODE)
         for name in files:
             os.chmod(os.path.join(folder, name), FILE_MODE)

@@ -7,8 +7,6 @@ saved the file from a spreadsheet in GBK or with CRLF learns exactly what to fix
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 import csv
 import io
 from pathlib import Path
@@ -16,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError, Problem, display_path
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 _BOMS = {
     b"\xef\xbb\xbf": "a UTF-8 byte-order mark (BOM)",
@@ -76,7 +76,9 @@ def read_table(path: Path, columns: list[str], *, optional: frozenset[str] = fro
     except IsADirectoryError:
         raise DataError([Problem(name, 0, "", "is a folder, not a CSV file")]) from None
     except OSError as exc:
-        reason = {40: "too many symbolic links (a loop?)", 13: "permission denied: the file cannot be read"}.get(exc.errno, exc.strerror)
+        reason = {40: "too many symbolic links (a loop?)", 13: "permission denied: the file cannot be read"}.get(
+            exc.errno, exc.strerror
+        )
         raise DataError([Problem(name, 0, "", f"cannot read the file: {reason}")]) from None
     if not data.strip():
         raise DataError([Problem(name, 1, "(header)", "file is empty (expected a header row and data rows)")])

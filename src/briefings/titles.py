@@ -7,11 +7,11 @@ their wording is an analysis input (``manifest.figure_msgids``).
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 from typing import Any
 
 from .i18n import gettext_for, label
+
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
 def shown_entries(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
@@ -30,7 +30,7 @@ def instrument_label(results: dict[str, Any], instrument: str, lang: str) -> str
 
 
 def comparison_title(c: dict[str, Any], results: dict[str, Any], lang: str) -> str:
-    """"Cap per recipient of a voucher · compute voucher / training voucher · policy · cities"."""
+    """ "Cap per recipient of a voucher · compute voucher / training voucher · policy · cities"."""
     _ = gettext_for(lang)
     parts = [metric_label(results, c["metric"], lang)]
     instruments = sorted({e["instrument"] for e in c["entries"] + c["also"] if e.get("instrument")})

@@ -24,14 +24,14 @@ which keeps its typst memory near the font book (about 180 MB instead of 550 MB 
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import argparse
 import json
 import os
 import subprocess
 import sys
 from typing import Any
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 #: Every PDF is tagged and conforms to PDF/UA-1 (typst checks it: a missing title or alt
 #: text is an error, not a silently inaccessible file); _quarto.yml's format.typst
@@ -69,8 +69,9 @@ def warning_text(warning: Any) -> str:
     return message + (f" ({where})" if where and where not in message else "") + (f" hint: {hints}" if hints else "")
 
 
-def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any,
-                       standards: list[str] | None = None) -> tuple[bytes, list[str]]:
+def compile_in_process(
+    typ: str, root: str, timestamp: int, font_book: Any, standards: list[str] | None = None
+) -> tuple[bytes, list[str]]:
     """One new compiler (never a reused one: it printed wrong glyphs) on the shared fonts;
     returns the PDF and typst's warnings."""
     global _started_in
@@ -78,7 +79,8 @@ def compile_in_process(typ: str, root: str, timestamp: int, font_book: Any,
 
     _started_in = os.getpid()
     pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
-        input=typ, root=root, timestamp=timestamp, pdf_standards=PDF_STANDARDS if standards is None else standards)
+        input=typ, root=root, timestamp=timestamp, pdf_standards=PDF_STANDARDS if standards is None else standards
+    )
     if _worker:
         _age_out_memo_cache(font_book)
     return pdf, [warning_text(w) for w in warnings]
@@ -94,12 +96,28 @@ def _age_out_memo_cache(font_book: Any) -> None:
         typst.Compiler(font_paths=font_book).compile(input=b"", format="svg")
 
 
-def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: list[str],
-                             required: dict[str, str] | None = None,
-                             standards: list[str] | None = None) -> tuple[bytes, list[str]]:
-    cmd = [sys.executable, "-m", "briefings.typst_pdf", typ, "--root", root, "--timestamp", str(timestamp),
-           "--require-fonts", json.dumps(required or {}),
-           "--pdf-standards", json.dumps(PDF_STANDARDS if standards is None else standards)]
+def compile_in_fresh_process(
+    typ: str,
+    root: str,
+    timestamp: int,
+    font_dirs: list[str],
+    required: dict[str, str] | None = None,
+    standards: list[str] | None = None,
+) -> tuple[bytes, list[str]]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "briefings.typst_pdf",
+        typ,
+        "--root",
+        root,
+        "--timestamp",
+        str(timestamp),
+        "--require-fonts",
+        json.dumps(required or {}),
+        "--pdf-standards",
+        json.dumps(PDF_STANDARDS if standards is None else standards),
+    ]
     for d in font_dirs:
         cmd += ["--font-dir", d]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -110,18 +128,20 @@ def compile_in_fresh_process(typ: str, root: str, timestamp: int, font_dirs: lis
     warnings = []
     for line in stderr.splitlines():
         if line.startswith(_WARNINGS):
-            warnings = json.loads(line[len(_WARNINGS):])
+            warnings = json.loads(line[len(_WARNINGS) :])
     return proc.stdout, warnings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m briefings.typst_pdf", description="Compile one Typst file; the PDF goes to stdout.")
+    parser = argparse.ArgumentParser(
+        prog="python -m briefings.typst_pdf", description="Compile one Typst file; the PDF goes to stdout."
+    )
     parser.add_argument("typ")
     parser.add_argument("--root", required=True)
     parser.add_argument("--timestamp", type=int, required=True)
     parser.add_argument("--font-dir", action="append", default=[])
     parser.add_argument("--require-fonts", default="{}", help="JSON: font family -> the package that has it")
-    parser.add_argument("--pdf-standards", default=json.dumps(PDF_STANDARDS), help="JSON list, e.g. [\"ua-1\"]")
+    parser.add_argument("--pdf-standards", default=json.dumps(PDF_STANDARDS), help='JSON list, e.g. ["ua-1"]')
     args = parser.parse_args(argv)
     try:
         book = fonts(args.font_dir)

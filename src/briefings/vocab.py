@@ -10,8 +10,16 @@ from __future__ import annotations
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 CATEGORIES: tuple[str, ...] = (
-    "fund", "voucher", "subsidy", "compute", "data", "model",
-    "application", "industry", "infrastructure", "priority",
+    "fund",
+    "voucher",
+    "subsidy",
+    "compute",
+    "data",
+    "model",
+    "application",
+    "industry",
+    "infrastructure",
+    "priority",
 )
 QUALIFIERS: tuple[str, ...] = ("eq", "max", "min", "approx", "range")
 PERIODS: tuple[str, ...] = ("one_time", "per_year", "total")
@@ -55,8 +63,15 @@ LEVELS: tuple[str, ...] = ("province", "city")
 #: Where a row without a figure (metric named) is listed: by its instrument's kind, else its category.
 QUALITATIVE_SECTION_BY_KIND: dict[str, str] = {"voucher": "vouchers", "grant": "vouchers", "fund": "funds"}
 QUALITATIVE_SECTION_BY_CATEGORY: dict[str, str] = {
-    "fund": "funds", "voucher": "vouchers", "subsidy": "vouchers", "compute": "compute", "infrastructure": "compute",
-    "data": "data", "model": "applications", "application": "applications", "industry": "industry",
+    "fund": "funds",
+    "voucher": "vouchers",
+    "subsidy": "vouchers",
+    "compute": "compute",
+    "infrastructure": "compute",
+    "data": "data",
+    "model": "applications",
+    "application": "applications",
+    "industry": "industry",
 }
 
 YEAR_MIN, YEAR_MAX = 2000, 2040

@@ -12,8 +12,6 @@ Nothing here decides what may be said: ``claims.py`` did.
 
 from __future__ import annotations
 
-STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
-
 from typing import Any
 
 from .format import cjk_spacing, figure, holder_name, ordinal, period_words, when_words
@@ -21,9 +19,16 @@ from .i18n import gettext_for, label
 from .sentences import fill, parse
 from .titles import instrument_label, metric_label
 
+STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
+
 #: How the report that set a figure is named when the source gives no year for it.
-DOCUMENT_KINDS = {"work_report": ("政府工作报告", "work report"), "plan": ("规划", "plan"), "policy": ("政策文件", "policy document"),
-                  "report": ("报告", "report"), "proposal": ("提案", "proposal")}
+DOCUMENT_KINDS = {
+    "work_report": ("政府工作报告", "work report"),
+    "plan": ("规划", "plan"),
+    "policy": ("政策文件", "policy document"),
+    "report": ("报告", "report"),
+    "proposal": ("提案", "proposal"),
+}
 
 
 class Words:
@@ -102,9 +107,16 @@ class Words:
 
     def statement(self, m: dict[str, Any]) -> str:
         """One figure stated by its pattern, with its caveats of time and scope."""
-        text = fill(self.pattern(m), {
-            "who": self.who(m["holder"]), "value": figure(m, self.lang, style="words"),
-            "period": period_words(m, self.lang), "when": when_words(m, self.lang), "instrument": self.instrument(m)})
+        text = fill(
+            self.pattern(m),
+            {
+                "who": self.who(m["holder"]),
+                "value": figure(m, self.lang, style="words"),
+                "period": period_words(m, self.lang),
+                "when": when_words(m, self.lang),
+                "instrument": self.instrument(m),
+            },
+        )
         return text + self.tail(m)
 
     def tail(self, m: dict[str, Any]) -> str:
@@ -118,9 +130,15 @@ class Words:
             if m["status"] == "baseline":
                 parts.append(_("as stated in its {year} {document}").format(year=m["year"], document=doc))
             else:
-                parts.append(_("a target of its {year} {document}, which gives no target year").format(year=m["year"], document=doc))
-        if m["status"] == "target" and m.get("year") and m.get("year_basis") == "stated" and \
-                m["year"] < int(self.results["data_as_of"][:4]):
+                parts.append(
+                    _("a target of its {year} {document}, which gives no target year").format(year=m["year"], document=doc)
+                )
+        if (
+            m["status"] == "target"
+            and m.get("year")
+            and m.get("year_basis") == "stated"
+            and m["year"] < int(self.results["data_as_of"][:4])
+        ):
             parts.append(_("the target year has passed; the sources do not say whether it was met"))
         joint = m["holder"].get("joint_with") or []
         if joint:
@@ -137,22 +155,36 @@ class Words:
         _ = self._
         ms = self._figures(claim)
         me = ms[0]
-        values = {"n": claim["n"], "level": self.level(claim), "what": self.what(me["metric"], [m.get("instrument", "") for m in ms]),
-                  "who": self.who(me["holder"]), "value": self.value(me)}
+        values = {
+            "n": claim["n"],
+            "level": self.level(claim),
+            "what": self.what(me["metric"], [m.get("instrument", "") for m in ms]),
+            "who": self.who(me["holder"]),
+            "value": self.value(me),
+        }
         if claim["rank"] == 1:
             if claim.get("tie"):
                 text = _("Of the {n} {level} the sources report {what} for, {who} shares first place with {value}")
             elif claim.get("ratio"):
                 other = self.results["measures"][claim["runner_up_measure_id"]]
-                values.update(times=times(claim["ratio"], self.lang), other=self.who(other["holder"]), other_value=self.value(other))
-                text = _("Of the {n} {level} the sources report {what} for, {who} ranks first with {value}, {times} times {other}'s {other_value}")
+                values.update(
+                    times=times(claim["ratio"], self.lang), other=self.who(other["holder"]), other_value=self.value(other)
+                )
+                text = _(
+                    "Of the {n} {level} the sources report {what} for, {who} ranks first with {value}, {times} times {other}'s {other_value}"
+                )
             else:
                 text = _("Of the {n} {level} the sources report {what} for, {who} ranks first with {value}")
         else:
             leader = self.results["measures"][claim["leader_measure_id"]]
-            values.update(rank=str(claim["rank"]) if self.lang == "zh" else ordinal(claim["rank"]),
-                          leader=self.who(leader["holder"]), leader_value=self.value(leader))
-            text = _("Of the {n} {level} the sources report {what} for, {who} ranks {rank} with {value}; {leader} leads with {leader_value}")
+            values.update(
+                rank=str(claim["rank"]) if self.lang == "zh" else ordinal(claim["rank"]),
+                leader=self.who(leader["holder"]),
+                leader_value=self.value(leader),
+            )
+            text = _(
+                "Of the {n} {level} the sources report {what} for, {who} ranks {rank} with {value}; {leader} leads with {leader_value}"
+            )
         text = text.format(**values)
         if self.results["metrics"][me["metric"]]["lower_is_stronger"]:
             text += _(" (the lower figure is the stricter and ranks first)")
@@ -161,12 +193,20 @@ class Words:
     def pair(self, claim: dict[str, Any]) -> str:
         _ = self._
         a, b = self._figures(claim)[:2]
-        values = {"level": self.level(claim), "what": self.what(a["metric"], [a.get("instrument", ""), b.get("instrument", "")]),
-                  "who": self.who(a["holder"]), "value": self.value(a), "other": self.who(b["holder"]), "other_value": self.value(b)}
+        values = {
+            "level": self.level(claim),
+            "what": self.what(a["metric"], [a.get("instrument", ""), b.get("instrument", "")]),
+            "who": self.who(a["holder"]),
+            "value": self.value(a),
+            "other": self.who(b["holder"]),
+            "other_value": self.value(b),
+        }
         relation = claim["relation"]
         lower_first = self.results["metrics"][a["metric"]]["lower_is_stronger"]
         if relation == "open":
-            text = _("Two {level} in the sources report {what}: {who}, {value}, and {other}, {other_value}; their qualifiers leave the order open")
+            text = _(
+                "Two {level} in the sources report {what}: {who}, {value}, and {other}, {other_value}; their qualifiers leave the order open"
+            )
         elif relation == "equal":
             text = _("Of the two {level} the sources report {what} for, {who} and {other} state the same figure, {value}")
         elif claim.get("ratio"):
@@ -174,12 +214,20 @@ class Words:
             higher = (relation == "stronger") != lower_first
             if not higher:  # the subject's is the smaller figure: say how many times the other's is
                 values.update(who=values["other"], value=values["other_value"], other=values["who"], other_value=values["value"])
-            text = _("Of the two {level} the sources report {what} for, {who}'s figure, {value}, is {times} times {other}'s, {other_value}")
+            text = _(
+                "Of the two {level} the sources report {what} for, {who}'s figure, {value}, is {times} times {other}'s, {other_value}"
+            )
         else:
             higher = (relation == "stronger") != lower_first
-            text = _("Of the two {level} the sources report {what} for, {who}'s figure, {value}, is higher than {other}'s, {other_value}") \
-                if higher else \
-                _("Of the two {level} the sources report {what} for, {who}'s figure, {value}, is lower than {other}'s, {other_value}")
+            text = (
+                _(
+                    "Of the two {level} the sources report {what} for, {who}'s figure, {value}, is higher than {other}'s, {other_value}"
+                )
+                if higher
+                else _(
+                    "Of the two {level} the sources report {what} for, {who}'s figure, {value}, is lower than {other}'s, {other_value}"
+                )
+            )
         return text.format(**values) + self.lapsed_tail(self._figures(claim))
 
     def lapsed_tail(self, ms: list[dict[str, Any]]) -> str:

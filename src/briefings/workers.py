@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
-
 import ctypes
 import multiprocessing
 import os
@@ -26,6 +24,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from . import typst_pdf
+
+STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 _PR_SET_PDEATHSIG = 1
 _events: Any = None
@@ -80,8 +80,14 @@ def kill_descendants() -> None:
     psutil.wait_procs(children, timeout=2)
 
 
-def run_tasks(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int,
-              on_result: Callable[[str, Any], None], on_event: Callable[[str, str], None] | None = None) -> None:
+def run_tasks(
+    function: Callable,
+    tasks: list[tuple[str, tuple]],
+    *,
+    jobs: int,
+    on_result: Callable[[str, Any], None],
+    on_event: Callable[[str, str], None] | None = None,
+) -> None:
     """Run ``function(*args)`` for every ``(key, args)`` in worker processes.
 
     ``on_result(key, value)`` receives the return value, or the exception that the task
@@ -100,8 +106,9 @@ def _run(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int, on_re
         return []
     context = multiprocessing.get_context("fork")
     events = context.Queue()
-    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=context,
-                               initializer=_init_worker, initargs=(events, os.getpid()))
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(jobs, len(tasks))), mp_context=context, initializer=_init_worker, initargs=(events, os.getpid())
+    )
     previous = _terminate_on_sigterm()
     broken: list[tuple[str, tuple]] = []
     try:
