@@ -502,16 +502,46 @@ def test_a_second_build_into_the_same_folder_waits_or_refuses(first, tmp_path):
 
 
 def test_leftovers_are_only_what_the_tool_made(tmp_path):
-    from briefings.staging import STAGING_MARKER, remove_leftovers
+    from briefings.staging import STAGING_MARKER, marker_of, new_staging, remove_leftovers
 
-    ours = tmp_path / ".briefings-staging-henan-abc"
-    ours.mkdir()
-    (ours / STAGING_MARKER).write_text("x")
+    ours = new_staging(tmp_path, "henan")  # killed before publishing: marked from the start
+    (ours / "briefing.zh.html").write_text("half")
+    assert marker_of(ours).is_file() and not (ours / STAGING_MARKER).exists()
+    lone = tmp_path / ".briefings-staging-hebei-xyz.ours"  # killed between removing a folder and its marker
+    lone.write_text("x")
+    older = tmp_path / ".briefings-staging-henan-abc"  # what earlier versions left: the marker inside
+    older.mkdir()
+    (older / STAGING_MARKER).write_text("x")
     theirs = tmp_path / ".briefings-staging-lookalike"
     theirs.mkdir()
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep")
+    link = tmp_path / ".briefings-staging-link"
+    link.symlink_to(elsewhere)
+    marker_of(link).write_text("x")
     (tmp_path / ".notes.tmp").write_text("keep")
-    remove_leftovers(tmp_path)
-    assert not ours.exists() and theirs.exists() and (tmp_path / ".notes.tmp").exists()
+    removed = remove_leftovers(tmp_path)
+    assert sorted(removed) == sorted([ours, older])
+    assert not ours.exists() and not marker_of(ours).exists() and not lone.exists() and not older.exists()
+    assert theirs.exists() and (tmp_path / ".notes.tmp").exists()
+    assert link.is_symlink() and (elsewhere / "keep.txt").read_text() == "keep"
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "rename-away"])
+def test_a_published_folder_carries_no_marker_and_leaves_none(tmp_path, monkeypatch, exchange):
+    from briefings import staging as staging_module
+    from briefings.staging import MARKER_SUFFIX, STAGING_MARKER, new_staging, publish
+
+    if not exchange:  # file systems without an atomic exchange
+        monkeypatch.setattr(staging_module, "_exchange", lambda a, b: False)
+    for round_ in ("first", "second"):  # a new folder, then an exchange with the previous one
+        staging = new_staging(tmp_path, "henan")
+        (staging / "briefing.en.html").write_text(round_)
+        publish(staging, tmp_path / "henan")
+        assert (tmp_path / "henan" / "briefing.en.html").read_text() == round_
+        assert not (tmp_path / "henan" / STAGING_MARKER).exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["henan"], MARKER_SUFFIX
 
 
 def test_long_unbroken_tokens_wrap_in_the_pdf(tmp_path, data_copy):

@@ -45,6 +45,7 @@ from .staging import (
     build_lock,
     copy_into,
     describe_os_error,
+    discard,
     new_staging,
     prepare_output,
     publish,
@@ -150,7 +151,7 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
     try:
         return maker(task, staging)
     except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
         if not isinstance(exc, Exception):
             raise
         return ProvinceOutcome(task.slug, False, task.work, error=_reason(exc))
@@ -976,7 +977,7 @@ def analyze(
                 )
                 copy_into(final, kept, staging)
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                discard(staging)
                 raise
             publish(staging, final)
             folder = out_root / slug

@@ -22,7 +22,7 @@ from .errors import UsageError, display_path
 from .fsutil import atomic_write_bytes
 from .project import Project
 from .render import BuiltinRenderer, RenderError, Settings
-from .staging import build_lock, new_staging, prepare_output, remove_leftovers
+from .staging import build_lock, discard, new_staging, prepare_output, remove_leftovers
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
@@ -156,7 +156,7 @@ def build_pack(
         except RenderError as exc:
             raise RenderError(f"the {lang} review pack could not be made: {exc}") from None
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            discard(stage)
             remove_leftovers(out_root)
     return PackResult(pdf, len(provinces), sum(p["changed"] for p in provinces))
 

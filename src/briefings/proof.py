@@ -15,7 +15,6 @@ Built from each province's ``results.json`` alone: no notebook runs.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,7 +173,7 @@ def build_proofs(project: Project, out_root: Path, slugs: tuple[str, ...] = (), 
     from .manifest import check_consistent, read_manifest
     from .render import BuiltinRenderer, RenderError, Settings
     from .review import editorial_state, read_baseline
-    from .staging import build_lock, build_running, copy_into, new_staging, prepare_output, publish, remove_leftovers
+    from .staging import build_lock, build_running, copy_into, discard, new_staging, prepare_output, publish, remove_leftovers
 
     project.activate()
     if build_running(out_root):
@@ -231,10 +230,10 @@ def build_proofs(project: Project, out_root: Path, slugs: tuple[str, ...] = (), 
                 leftover.unlink()
             publish(stage, previous)
         except RenderError as exc:
-            shutil.rmtree(stage, ignore_errors=True)
+            discard(stage)
             raise RenderError(f"the proof sheets could not be made: {exc}") from None
         except BaseException:
-            shutil.rmtree(stage, ignore_errors=True)
+            discard(stage)
             raise
         finally:
             remove_leftovers(out_root)

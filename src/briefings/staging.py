@@ -11,8 +11,10 @@ Rules that keep an editor's previous good briefings safe:
   (``.briefings-staging-<slug>-<random>``, at the same depth so relative paths in the
   executed notebook hold) and swapped in as a whole only when every output succeeded,
   with an atomic exchange of the two folders where the kernel offers one.
-- Leftovers of a killed build are staging folders carrying the staging marker: only
-  those are removed.
+- Each staging folder has a marker file beside it (``<staging folder>.ours``), written
+  before the folder and removed after it, so the folder is never published with a marker
+  inside and a build killed at any step leaves something the next build recognises.
+  Leftovers of a killed build are the folders so marked: only those are removed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ STAGE = "render"  # turns results into outputs: a change re-renders without runn
 OUTPUT_MARKER = ".briefings-output"
 STAGING_MARKER = ".briefings-staging"
 STAGING_PREFIX = ".briefings-staging-"
+MARKER_SUFFIX = ".ours"  # the marker beside a staging folder: <folder>.ours
 LOCK_FILE = ".briefings.lock"
 CACHE_DIR = ".briefings-cache"
 OVERVIEW = "overview"  # the national overview: OUT/overview/ (sources) and OUT/overview.<lang>.<fmt>
@@ -138,23 +141,49 @@ def new_staging(out_root: Path, slug: str) -> Path:
     """A fresh staging folder for one province, beside its final folder."""
     if not SLUG.match(slug):
         raise UsageError(f"invalid province slug {slug!r}")
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{slug}-", dir=out_root))
-    (staging / STAGING_MARKER).write_text("staging folder of briefings build; removed by the next build\n", encoding="utf-8")
-    return staging
+    return _marked_folder(out_root, f"{STAGING_PREFIX}{slug}-")
+
+
+def _marked_folder(parent: Path, prefix: str) -> Path:
+    """A new folder ``parent/<prefix><random>`` whose marker exists before it does."""
+    handle, marker_name = tempfile.mkstemp(prefix=prefix, suffix=MARKER_SUFFIX, dir=parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as marker:
+        marker.write("staging folder of a briefings build: removed with it, or by the next build\n")
+    folder = Path(marker_name[: -len(MARKER_SUFFIX)])
+    folder.mkdir()
+    return folder
+
+
+def marker_of(staging: Path) -> Path:
+    """The marker file beside a staging folder."""
+    return staging.with_name(staging.name + MARKER_SUFFIX)
+
+
+def discard(staging: Path) -> None:
+    """Remove a staging folder, then its marker (in that order: a kill in between leaves a
+    marked folder or a lone marker, both of which the next build removes)."""
+    shutil.rmtree(staging, ignore_errors=True)
+    marker_of(staging).unlink(missing_ok=True)
 
 
 def remove_leftovers(out_root: Path) -> list[Path]:
-    """Remove what a killed build left: only staging folders that carry the staging marker."""
+    """Remove what a killed build left: only staging folders marked as ours (a marker beside
+    them, or the marker inside that earlier versions wrote) and lone markers."""
     removed = []
     if not out_root.is_dir():
         return removed
-    for entry in out_root.iterdir():
-        if (
-            entry.name.startswith(STAGING_PREFIX)
-            and entry.is_dir()
-            and not entry.is_symlink()
-            and (entry / STAGING_MARKER).is_file()
-        ):
+    for entry in sorted(out_root.iterdir()):
+        if not entry.name.startswith(STAGING_PREFIX) or entry.is_symlink():
+            continue
+        if entry.is_file() and entry.name.endswith(MARKER_SUFFIX):
+            folder = entry.with_name(entry.name[: -len(MARKER_SUFFIX)])
+            if folder.is_symlink():  # not a folder the tool made: never followed
+                entry.unlink(missing_ok=True)
+                continue
+            if folder.is_dir():
+                removed.append(folder)
+            discard(folder)
+        elif entry.is_dir() and (entry / STAGING_MARKER).is_file():
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
@@ -174,23 +203,24 @@ def publish(staging: Path, final: Path) -> None:
     World-readable whatever the umask. With Linux ``renameat2(RENAME_EXCHANGE)`` the two
     folders trade places atomically; elsewhere the old folder is renamed away first.
     """
-    (staging / STAGING_MARKER).unlink(missing_ok=True)
     for folder, _dirs, files in os.walk(staging):
         os.chmod(folder, DIR_MODE)
         for name in files:
             os.chmod(os.path.join(folder, name), FILE_MODE)
     if final.is_dir() and not final.is_symlink():
-        if not _exchange(staging, final):
-            retired = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{final.name}-old-", dir=final.parent))
-            os.rename(final, retired / final.name)
-            os.rename(staging, final)
-            staging = retired
-        (staging / STAGING_MARKER).write_text("previous version, being removed\n", encoding="utf-8")
-        shutil.rmtree(staging, ignore_errors=True)
+        if _exchange(staging, final):
+            discard(staging)  # now the previous version, still marked
+            return
+        retired = _marked_folder(final.parent, f"{STAGING_PREFIX}{final.name}-old-")
+        os.rename(final, retired / final.name)
+        os.rename(staging, final)
+        marker_of(staging).unlink(missing_ok=True)
+        discard(retired)
     else:
         if final.is_symlink() or final.exists():
             raise OutputError(f"{display_path(final)} exists and is not a folder the tool made; remove it first")
         os.rename(staging, final)
+        marker_of(staging).unlink(missing_ok=True)
 
 
 _RENAME_EXCHANGE = 2
