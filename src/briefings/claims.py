@@ -90,7 +90,7 @@ def rule_one_year(claim: Claim, ctx: Context) -> str | None:
     ms = _measures(claim, ctx)
     if ms[0]["status"] not in vocab.DATED_STATUSES:
         return None
-    if any(m["year"] is None or m["year_basis"] != "stated" for m in ms):
+    if any(m["year"] is None or m["year_basis"] not in vocab.YEAR_GIVEN for m in ms):
         return "a figure's year is not stated by its source"
     years = {m["year"] for m in ms}
     return f"different years ({', '.join(map(str, sorted(years)))})" if len(years) > 1 else None

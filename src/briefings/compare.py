@@ -162,7 +162,7 @@ class Vocabulary:
     def keys(self, row: dict[str, Any], levels: tuple[str, ...]) -> list[ComparisonKey]:
         """The comparisons a figure belongs to, one per level it compares at."""
         dated = row["status"] in vocab.DATED_STATUSES
-        stated = dated and row["year"] is not None and row["year_basis"] == "stated"
+        stated = dated and row["year"] is not None and row["year_basis"] in vocab.YEAR_GIVEN
         year = row["year"] if stated else None
         undated = row["measure_id"] if (dated and not stated) or row["comparable"] != "yes" else ""
         return [

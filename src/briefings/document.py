@@ -247,6 +247,8 @@ def _year(e: dict[str, Any], edition: Edition) -> str:
         return "—"
     if e.get("year_basis") == "document" and e["status"] in ("target", "projection", "baseline"):
         return _("{year} (year of the report)").format(year=e["year"])
+    if e.get("year_basis") == "period_end" and e["status"] in ("target", "projection", "baseline"):
+        return _("{year} (end of the plan period)").format(year=e["year"])
     if e.get("lapsed"):
         return _("{year} (passed)").format(year=e["year"])
     return str(e["year"])

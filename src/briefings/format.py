@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import vocab
 from .i18n import number
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
@@ -184,7 +185,7 @@ def when_words(e: dict[str, Any], lang: str) -> str:
     """到 2025 年 / by 2025 (targets, projections), 2024 年 / in 2024 (achieved), when the source
     states the year; empty otherwise (the sentence then names the document's year)."""
     year, status = e.get("year"), e.get("status")
-    if not year or e.get("year_basis") != "stated" or status not in ("target", "projection", "baseline"):
+    if not year or e.get("year_basis") not in vocab.YEAR_GIVEN or status not in ("target", "projection", "baseline"):
         return ""
     if lang == "zh":
         return f"{year} 年" if status == "baseline" else f"到 {year} 年"

@@ -27,7 +27,10 @@ STATUSES: tuple[str, ...] = ("target", "policy", "baseline", "projection", "prop
 REGION_LEVELS: tuple[str, ...] = ("country", "province", "city", "district")
 #: Whether a measure's year is stated by the source for that figure, or is only the year of
 #: the document or report that sets it (the page then says so, never "by <year>").
-YEAR_BASES: tuple[str, ...] = ("stated", "document")
+YEAR_BASES: tuple[str, ...] = ("stated", "period_end", "document")
+#: Year bases a comparison may rely on: the source states the year, or names the plan period
+#: the year ends (行动计划 2024-2026: 2026). ``document``: only the document's own year is known.
+YEAR_GIVEN: tuple[str, ...] = ("stated", "period_end")
 #: How a source's date is known.
 DATE_BASES: tuple[str, ...] = ("printed", "address", "document_number", "inferred")
 #: What a source is: the issuing body's own page, a reprint of an official text, a news report.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import vocab
 from .format import cjk_spacing, figure, holder_name, ordinal, period_words, when_words
 from .i18n import gettext_for, label
 from .sentences import fill, parse
@@ -136,7 +137,7 @@ class Words:
         if (
             m["status"] == "target"
             and m.get("year")
-            and m.get("year_basis") == "stated"
+            and m.get("year_basis") in vocab.YEAR_GIVEN
             and m["year"] < int(self.results["data_as_of"][:4])
         ):
             parts.append(_("the target year has passed; the sources do not say whether it was met"))
