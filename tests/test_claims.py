@@ -243,7 +243,7 @@ def test_rank_words_only_among_three_and_every_ranking_names_its_base(tmp_path):
     (rank,) = claims_of(henan, "rank")
     assert rank["rank"] == 1 and rank["n"] == 3
     (en,) = [s for s in sentences(henan, "en") if "ranks" in s]
-    assert en.startswith("Of the 3 province-level regions the sources report")
+    assert ": of the 3 province-level regions with a figure in the sources" in en
     (zh,) = [s for s in sentences(henan, "zh") if "居首" in s]
     assert "3 个省级地区" in zh
     # the rule itself refuses a rank claim among two
@@ -333,8 +333,8 @@ def test_no_exclusivity_from_a_sample():
     [
         ("余", "30", "项", "min", "30 余项", "more than 30", "> 30"),
         ("近", "1", "半", "approx", "近一半", "nearly half", "nearly half"),
-        ("百亿", "100", "亿元", "approx", "百亿元级", "of the order of CNY 10 billion", "of the order of CNY 10 billion"),
-        ("小于", "1", "ms", "max", "小于 1 ms", "less than 1 ms", "< 1 ms"),
+        ("百亿", "100", "亿元", "approx", "百亿元级", "on the order of CNY 10 billion", "on the order of CNY 10 billion"),
+        ("小于", "1", "ms", "max", "小于 1 毫秒", "less than 1 ms", "< 1 ms"),
         ("突破", "94", "EFlops", "min", "突破 94 EFLOPS", "more than 94 EFLOPS", "> 94 EFLOPS"),
         ("以上", "35", "EFLOPS", "min", "35 EFLOPS 以上", "35 EFLOPS or more", "≥ 35 EFLOPS"),
     ],
@@ -431,3 +431,136 @@ def test_no_sentence_on_the_shipped_data_ranks_two_or_compares_across_status(eve
 def test_at_least_eight_comparisons_rank_three_or_more(everything):
     ranked = {c["id"] for r in everything.values() for c in r["comparisons"] if c["kind"] == "ranked" and c["n_regions"] >= 3}
     assert len(ranked) >= 8, sorted(ranked)
+
+
+def test_the_same_number_with_another_qualifier_is_neither_tied_nor_ordered(tmp_path):
+    # Beijing's 3000 and Guangdong's "more than 3000": not "the same figure", and no order
+    data = dataset(
+        tmp_path,
+        [
+            {
+                "region": "CN-HE",
+                "metric": "industry_scale_ai_core",
+                "category": "industry",
+                "value_reported": "3000",
+                "unit_reported": "亿元",
+                "evidence": "达到3000亿元",
+            },
+            {
+                "region": "CN-HA",
+                "metric": "industry_scale_ai_core",
+                "category": "industry",
+                "value_reported": "3000",
+                "unit_reported": "亿元",
+                "qualifier": "min",
+                "qualifier_word": "超过",
+                "evidence": "超过3000亿元",
+            },
+        ],
+    )
+    hebei = results_of(data, "hebei")
+    (pair,) = claims_of(hebei, "pair")
+    assert pair["relation"] == "open"
+    zh, en = (" ".join(sentences(hebei, lang)) for lang in ("zh", "en"))
+    assert "相同" not in zh and "均为" not in zh and "both state" not in en
+    assert "超过 3000 亿元" in zh and "3000 亿元" in zh and "more than CNY 300 billion" in en
+    # among three, the two are neither tied nor ranked apart with certainty
+    data = dataset(
+        tmp_path / "three",
+        [
+            {
+                "region": "CN-HE",
+                "metric": "industry_scale_ai_core",
+                "category": "industry",
+                "value_reported": "3000",
+                "unit_reported": "亿元",
+                "evidence": "达到3000亿元",
+            },
+            {
+                "region": "CN-HA",
+                "metric": "industry_scale_ai_core",
+                "category": "industry",
+                "value_reported": "3000",
+                "unit_reported": "亿元",
+                "qualifier": "min",
+                "qualifier_word": "超过",
+                "evidence": "超过3000亿元",
+            },
+            {
+                "region": "CN-AH",
+                "metric": "industry_scale_ai_core",
+                "category": "industry",
+                "value_reported": "1000",
+                "unit_reported": "亿元",
+                "evidence": "达到1000亿元",
+            },
+        ],
+    )
+    hebei = results_of(data, "hebei")
+    (comparison,) = [c for c in hebei["comparisons"] if c["kind"] == "ranked"]
+    by_region = {e["holder"]["code"]: e for e in comparison["entries"]}
+    assert not by_region["CN-HE"]["tie"] and by_region["CN-HE"]["uncertain"]
+    assert not claims_of(hebei, "rank")
+    assert "certain_order" in dropped_rules(hebei)
+
+
+def test_tied_figures_of_one_province_are_one_sentence(tmp_path):
+    # Shijiazhuang and Langfang (both Hebei's) tie for second: one sentence names both
+    rows = [
+        {"region": "CN-HE", "locality": "130100", "value_reported": "20"},
+        {"region": "CN-HE", "locality": "131000", "value_reported": "20"},
+        {"region": "CN-JS", "locality": "320100", "value_reported": "30"},
+        {"region": "CN-ZJ", "locality": "330100", "value_reported": "5"},
+    ]
+    hebei = results_of(dataset(tmp_path, rows), "hebei")
+    ranks = [c for c in claims_of(hebei, "rank") if c["basis"]["level"] == "city"]
+    assert len(ranks) == 1 and ranks[0]["tie"] and len(ranks[0]["tied_with"]) == 1
+    en = Words(hebei, "en").sentence(ranks[0])
+    zh = Words(hebei, "zh").sentence(ranks[0])
+    assert "share 2nd place" in en and "Shijiazhuang" in en and "Langfang" in en, en
+    assert "并列第 2 位" in zh and "石家庄" in zh and "廊坊" in zh, zh
+
+
+def test_a_figure_marked_not_comparable_is_never_a_key_finding(tmp_path):
+    data = dataset(
+        tmp_path,
+        [
+            {
+                "region": "CN-HE",
+                "metric": "fund_size",
+                "category": "fund",
+                "instrument": "ai_industry_fund",
+                "status": "policy",
+                "year": "",
+                "year_basis": "",
+                "value_reported": "300",
+                "unit_reported": "亿元",
+                "comparable": "no",
+                "note_zh": "含其他产业。",
+                "note_en": "Covers other industries too.",
+            },
+        ],
+    )
+    hebei = results_of(data, "hebei")
+    assert claims_of(hebei, "statement")  # the figure is stated where its remark is printed
+    assert not hebei["findings"]
+
+
+def test_no_ratio_between_rates_on_the_shipped_data(everything):
+    for slug, results in everything.items():
+        for claim in results["claims"]:
+            if claim.get("ratio"):
+                assert all(results["measures"][i]["unit"] != "percent" for i in claim["measure_ids"][:2]), (slug, claim["id"])
+
+
+def test_every_base_unit_prints_as_a_reader_writes_it(everything):
+    """No unit id (card_hour, bps) reaches a page: every base unit has a display form."""
+    from briefings.format import figure
+
+    for results in everything.values():
+        for m in results["measures"].values():
+            if m["value"] is None:
+                continue
+            for lang in ("zh", "en"):
+                text = figure(m, lang, style="words")
+                assert "_" not in text and not re.search(r"\d{7,}", text.replace(",", "")), (m["measure_id"], lang, text)

@@ -84,7 +84,7 @@ def test_the_installed_package_inits_and_builds_a_project_in_an_empty_folder(tmp
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (elsewhere / "reports" / "zhejiang" / "briefing.en.pdf").stat().st_size > 10000
-    assert "Of the 3 cities" in (elsewhere / "reports" / "zhejiang" / "briefing.en.html").read_text(encoding="utf-8")
+    assert "of the 3 cities" in (elsewhere / "reports" / "zhejiang" / "briefing.en.html").read_text(encoding="utf-8")
     verify = subprocess.run(
         [sys.executable, "-m", "briefings", "verify-sources", "sources"], cwd=elsewhere, env=env, capture_output=True, text=True
     )

@@ -839,7 +839,7 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
     thin profile, which outputs exist (the index links nothing else), and whether it changed
     since the review."""
     from .analysis import read_results
-    from .dates import display
+    from .dates import display_span
     from .document import index_figures
     from .review import read_changes
 
@@ -862,11 +862,7 @@ def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[
                 "rests_on": {
                     "sources": results["counts"].get("sources", 0),
                     "figures": results["counts"]["valued"],
-                    "dates": {
-                        lang: "–".join(dict.fromkeys(display(d, lang) for d in (dates[:1] + dates[-1:]))) for lang in ("zh", "en")
-                    }
-                    if dates
-                    else {"zh": "", "en": ""},
+                    "dates": {lang: display_span(dates, lang) for lang in ("zh", "en")},
                 },
                 "files": {
                     f"{lang}.{fmt}": (out_root / slug / f"briefing.{lang}.{fmt}").is_file()

@@ -150,7 +150,9 @@ def certain(a: dict[str, Any], b: dict[str, Any], metric: dict[str, Any]) -> str
     alo, ahi = _interval(a, ceiling)
     blo, bhi = _interval(b, ceiling)
     if (alo, ahi) == (blo, bhi) and alo == ahi:
-        return "equal"
+        from .compare import same_figure
+
+        return "equal" if same_figure(a, b) else "open"
     if (ahi < blo) if lower else (alo > bhi):
         return "stronger"
     if (alo > bhi) if lower else (ahi < blo):
@@ -185,6 +187,8 @@ def rule_exact_ratio(claim: Claim, ctx: Context) -> str | None:
         return f"a ratio of figures that are not exact ({', '.join(inexact)}: ≥, ≤, ≈ or a range)"
     if any(not m["value"] for m in ms):
         return "a ratio with a zero figure"
+    if any(m["unit"] == "percent" for m in ms):
+        return 'a ratio of two rates (40% is not "2.7 times" 15%: the order is said instead)'
     return None
 
 
@@ -288,6 +292,7 @@ def comparison_claims(c: dict[str, Any], subject_entry: dict[str, Any] | None, d
             "rank": me["rank"],
             "n": c["n_regions"],
             "tie": me["tie"],
+            "tied_with": [e["measure_id"] for e in others if e["tie"] and e["rank"] == me["rank"]],
             "compared_with": [e["measure_id"] for e in others],
             "leader_measure_id": leader["measure_id"] if leader else None,
             "runner_up_measure_id": runner["measure_id"] if runner else None,
@@ -386,10 +391,20 @@ def province_claims(results: dict[str, Any], field: Field) -> tuple[list[Claim],
         for e in sorted(mine, key=lambda e: (e["rank"] or 99, e["measure_id"])):
             if c["kind"] == "pair" and frozenset(x["measure_id"] for x in c["entries"]) in said:
                 continue  # both of a pair are this province's (two of its cities): one sentence
+            if c["kind"] == "ranked" and e["tie"] and any(e["measure_id"] in s for s in said):
+                continue  # tied with a figure of this province already said: that sentence names both
             kept = first_sound(comparison_claims(c, e, field.data_year), ctx, dropped)
             if kept:
                 claims.append({**kept, "where": "lead"})
-                said.add(frozenset(x["measure_id"] for x in c["entries"]))
+                said.add(
+                    frozenset(
+                        [
+                            *(x["measure_id"] for x in c["entries"] if c["kind"] == "pair"),
+                            e["measure_id"],
+                            *kept.get("tied_with", []),
+                        ]
+                    )
+                )
     for m in sorted(results["measures"].values(), key=lambda m: m["measure_id"]):
         if not m["holder"]["is_subject"] or m["value"] is None:
             continue
@@ -441,6 +456,8 @@ def choose_findings(claims: list[Claim], results: dict[str, Any]) -> list[str]:
             continue
         if salience(claim, results) < 1.0:
             continue
+        if not all(results["measures"][i].get("comparable", True) for i in claim["measure_ids"]):
+            continue  # its caveat is the point: the figure stays in its table, beside its remark
         chosen.append(claim)
         used_measures.add(claim["measure_ids"][0])
         if claim["comparison_id"]:

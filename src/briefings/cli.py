@@ -358,7 +358,7 @@ def list_command(data_dir: Path) -> None:
     """Regions: what their briefings rest on (sources, figures and their dates) and measures by category."""
     from rich.table import Table
 
-    from .dates import parse
+    from .dates import span
 
     ds = load_data(data_dir)
     m = ds.measures
@@ -382,8 +382,8 @@ def list_command(data_dir: Path) -> None:
         cities = ", ".join(regions.at[c, "name_en"] for c in sorted(set(rows["locality"]) - {""}))
         name = f"{regions.at[code, 'name_en']} {regions.at[code, 'short_zh']}"
         figures = int(sum(metrics_kind.get(x) != "qualitative" for x in rows["metric"]))
-        when = sorted({dates[s] for s in set(rows["source_id"])}, key=lambda d: parse(d).sort_key)
-        span = when[0] if len(when) == 1 else f"{when[0]} – {when[-1]}"
+        first, last = span(sorted({dates[s] for s in set(rows["source_id"])}))
+        when = first if first == last else f"{first} – {last}"
         table.add_row(
             escape(code),
             escape(name),
@@ -391,7 +391,7 @@ def list_command(data_dir: Path) -> None:
             str(rows["source_id"].nunique()),
             str(figures),
             str(len(rows) - figures),
-            escape(span),
+            escape(when),
             escape(by_category),
         )
     out.print(table)

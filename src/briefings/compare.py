@@ -308,17 +308,23 @@ def certainly_stronger(a: dict[str, Any], b: dict[str, Any], *, lower_is_stronge
     return ahi < blo if lower_is_stronger else alo > bhi
 
 
+def same_figure(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The same figure: value, upper value and qualifier (3000 is not "more than 3000")."""
+    return (a["value"], a["value_high"], a["qualifier"]) == (b["value"], b["value_high"], b["qualifier"])
+
+
 def rank_entries(entries: list[dict[str, Any]], *, lower_is_stronger: bool, ceiling: bool) -> list[dict[str, Any]]:
     """Order one figure per holder strongest first; add rank (1-2-2-4 by stated value), tie
-    (equal stated values) and uncertain (an order with a neighbour the qualifiers leave open)."""
+    (the same figure: value and qualifier) and uncertain (an order with another figure the
+    qualifiers leave open: 3000 and more than 3000 are neither tied nor ordered)."""
     ordered = sorted(entries, key=lambda e: _stronger_first(e, lower_is_stronger))
     for e in ordered:
         stronger = [o for o in ordered if (o["value"] < e["value"] if lower_is_stronger else o["value"] > e["value"])]
         e["rank"] = 1 + len(stronger)
-        e["tie"] = sum(1 for o in ordered if o["value"] == e["value"]) > 1
+        e["tie"] = sum(1 for o in ordered if same_figure(o, e)) > 1
         e["uncertain"] = any(
             o is not e
-            and o["value"] != e["value"]
+            and not same_figure(o, e)
             and not certainly_stronger(o, e, lower_is_stronger=lower_is_stronger, ceiling=ceiling)
             and not certainly_stronger(e, o, lower_is_stronger=lower_is_stronger, ceiling=ceiling)
             for o in ordered

@@ -69,6 +69,32 @@ def latest(texts: list[str]) -> str:
     return max((parse(t) for t in texts), key=lambda d: d.sort_key).text
 
 
+def span(texts: list[str]) -> tuple[str, str]:
+    """The earliest and the latest of several recorded dates, as recorded: the earliest to
+    start and the latest to end. When one contains the other (2025-10-31 and 2025-H2), the
+    wider one alone: a span whose end contains its start says nothing."""
+    dates = [parse(t) for t in texts]
+    if not dates:
+        raise ValueError("no dates")
+    first = min(dates, key=lambda d: (d.start, d.end, d.text))
+    last = max(dates, key=lambda d: (d.end, d.start, d.text))
+    for a, b in ((first, last), (last, first)):
+        if a.start <= b.start and b.end <= a.end:
+            return a.text, a.text
+    return first.text, last.text
+
+
+def display_span(texts: list[str], lang: str) -> str:
+    """Several recorded dates as one span a reader writes: 2024 年 3 月至 2025 年下半年 /
+    March 2024 – second half of 2025; one date alone; empty for none."""
+    if not texts:
+        return ""
+    first, last = span(texts)
+    if first == last:
+        return display(first, lang)
+    return f"{display(first, lang)}至{display(last, lang)}" if lang == "zh" else f"{display(first, lang)} – {display(last, lang)}"
+
+
 def timestamp(text: str) -> datetime:
     """A fixed instant for a recorded date (its first day), for reproducible PDF metadata."""
     return datetime.combine(parse(text).start, datetime.min.time(), tzinfo=UTC)

@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from .dates import display
+from .dates import display, display_span
 from .format import cjk_spacing, holder_name, ordinal, value_text
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
 from .titles import comparison_title, instrument_label, metric_label, shown_entries
@@ -250,8 +250,14 @@ def _year(e: dict[str, Any], edition: Edition) -> str:
     if e.get("year_basis") == "period_end" and e["status"] in ("target", "projection", "baseline"):
         return _("{year} (end of the plan period)").format(year=e["year"])
     if e.get("lapsed"):
-        return _("{year} (passed)").format(year=e["year"])
+        return _("{year} (target year past)").format(year=e["year"])
     return str(e["year"])
+
+
+def _rank_cell(e: dict[str, Any], edition: Edition) -> str:
+    """2, 2= (shared), 2? (an order the qualifiers leave open; ？ in Chinese)."""
+    open_mark = ("？" if edition.lang == "zh" else "?") if e.get("uncertain") else ""
+    return f"{e['rank']}{'=' if e.get('tie') else ''}{open_mark}"
 
 
 def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]:
@@ -263,9 +269,7 @@ def _row(e: dict[str, Any], edition: Edition, *, ranked: bool) -> dict[str, Any]
         "value": edition.value(e),
         "year": _year(e, edition),
         "status": edition.status(e["status"]),
-        "rank": (
-            f"{e['rank']}{'=' if e.get('tie') else ''}{'?' if e.get('uncertain') else ''}" if ranked and e.get("rank") else "—"
-        ),
+        "rank": _rank_cell(e, edition) if ranked and e.get("rank") else "—",
         "cite": edition.cite.marker(e["measure_id"]),
         "projection": e["status"] == "projection",
     }
@@ -312,7 +316,7 @@ def comparison_view(c: dict[str, Any], edition: Edition) -> dict[str, Any]:
     also = [_row(e, edition, ranked=False) for e in c["also"]]
     beside = [_row(e, edition, ranked=False) for e in c["beside"]]
     national = [_row(e, edition, ranked=False) | {"name": edition._("China (national reference)")} for e in c["national"]]
-    remarks = _remarks(rows + also + beside + national, edition)
+    remarks = _remarks(rows + also + national + beside, edition)  # in the order the tables print them
     return {
         "id": c["id"],
         "title": comparison_title(c, edition.results, edition.lang),
@@ -444,16 +448,20 @@ def not_reported_text(results: dict[str, Any], edition: Edition) -> str:
         items = [edition.metric_label(n["metric"]) for n in common if n["section"] == key]
         if items:
             parts.append(f"{label(key, edition.lang)}{edition.punct['colon']}{edition.punct['list'].join(items)}")
+    return edition.md(edition.punct["semicolon"].join(parts))
+
+
+def not_reported_rest(results: dict[str, Any], edition: Edition) -> str:
+    """The sentence that counts what the not-reported paragraph leaves out."""
+    common = [n for n in results["not_reported"] if len(n["reported_by"]) >= NOT_REPORTED_MIN_HOLDERS]
     rest = len(results["not_reported"]) - len(common)
-    text = edition.punct["semicolon"].join(parts)
-    if rest:
-        more = edition.ngettext(
-            "and %(num)s figure fewer than three other regions report",
-            "and %(num)s figures fewer than three other regions report",
-            rest,
-        ) % {"num": rest}
-        text = f"{text}{edition.punct['semicolon']}{more}" if text else more
-    return edition.md(text)
+    if not rest:
+        return ""
+    return edition.ngettext(
+        "%(num)s further measure, reported by fewer than three other regions, is not listed.",
+        "%(num)s further measures, each reported by fewer than three other regions, are not listed.",
+        rest,
+    ) % {"num": rest}
 
 
 def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
@@ -535,6 +543,7 @@ def document_context(
     priorities = [_qualitative_item(q, edition) for q in results["qualitative"] if q["section"] == "priorities"]
     named_all = [_qualitative_item(q, edition) for q in results["qualitative"]] if thin else []
     not_reported = not_reported_text(results, edition)
+    not_reported_more = not_reported_rest(results, edition)
     sources = _sources(results, edition)
     other = OTHER_LANGUAGE[lang]
     return {
@@ -561,6 +570,8 @@ def document_context(
         "reference_remarks": reference_remarks,
         "priorities": priorities,
         "not_reported": not_reported,
+        "not_reported_more": not_reported_more,
+        "figure_count": sum(1 for m in results["measures"].values() if m["holder"]["is_subject"] and m["value"] is not None),
         "methodology": _methodology(results, edition),
         "sources": sources,
         "changes": changes if changes and changes.get("changed") else None,
@@ -660,11 +671,7 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
             "sources": r["sources"],
             "figures": r["figures"],
             "named": r["named"],
-            "dates": edition.md(
-                display(r["first"], lang)
-                if r["first"] == r["last"]
-                else f"{display(r['first'], lang)}–{display(r['last'], lang)}"
-            ),
+            "dates": edition.md(display_span([r["first"], r["last"]], lang)),
         }
         for r in results.get("coverage_table", [])
     ]

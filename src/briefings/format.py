@@ -112,7 +112,27 @@ def parts(e: dict[str, Any], lang: str, value: float | None = None) -> tuple[str
             if scaled is not None and v >= 1e4:
                 return _num(scaled[0], lang), scaled[1] + counter
         return _num(v, lang), counter
-    return _num(v, lang), unit if unit not in ("ratio",) else ""
+    if unit == "bps":
+        factor, name = next(((f, n) for f, n in _BITS if v >= f), (1.0, "bps"))
+        return _num(v / factor, lang, 3), name
+    if unit == "TB" and v >= 1000:
+        return _num(v / 1000, lang, 3), "PB"
+    if unit not in BASE_UNIT_WORDS:
+        raise ValueError(f"no display form for the base unit {unit!r}: add it to format.BASE_UNIT_WORDS")
+    zh, en = BASE_UNIT_WORDS[unit]
+    return _num(v, lang), zh if lang == "zh" else en
+
+
+#: How a base unit (units.csv ``base_unit``) is printed, (Chinese, English), where it is not
+#: scaled above (money, FLOPS, percent, rank, count, bps); never the unit's id.
+BASE_UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "ratio": ("", ""),
+    "ms": ("毫秒", "ms"),
+    "kW": ("千瓦", "kW"),
+    "card_hour": ("卡时", "card-hours"),
+    "TB": ("TB", "TB"),
+}
+_BITS = ((1e12, "Tbps"), (1e9, "Gbps"), (1e6, "Mbps"), (1e3, "kbps"))
 
 
 def _join(n: str, u: str, lang: str) -> str:
@@ -168,17 +188,17 @@ def figure(e: dict[str, Any], lang: str, *, style: str = "table") -> str:
 
 
 def period_words(e: dict[str, Any], lang: str, *, style: str = "words") -> str:
-    """每年 / a year; 一次性 / as a one-off payment; 累计 / in total (tables: /年, a year)."""
+    """每年 / a year; 一次性 / as a one-time payment; 合计 / in total (tables: /年, a year)."""
     period = e.get("period") or ""
     if style == "table":
         return (
             {"per_year": "/年", "one_time": "（一次性）"}.get(period, "")
             if lang == "zh"
-            else {"per_year": " a year", "one_time": " (one-off)"}.get(period, "")
+            else {"per_year": " a year", "one_time": " (one-time)"}.get(period, "")
         )
     if lang == "zh":
-        return {"per_year": "每年", "one_time": "一次性", "total": "累计"}.get(period, "")
-    return {"per_year": "a year", "one_time": "as a one-off payment", "total": "in total"}.get(period, "")
+        return {"per_year": "每年", "one_time": "一次性", "total": "合计"}.get(period, "")
+    return {"per_year": "a year", "one_time": "as a one-time payment", "total": "in total"}.get(period, "")
 
 
 def when_words(e: dict[str, Any], lang: str) -> str:
@@ -240,4 +260,8 @@ def scaled(value: float, unit: str, lang: str, entries: list[dict[str, Any]]) ->
         return value, "%"
     if unit == "count":
         return value, "个" if lang == "zh" else "count"
-    return value, unit
+    if unit == "bps":
+        factor, name = next(((f, n) for f, n in _BITS if biggest >= f), (1.0, "bps"))
+        return value / factor, name
+    zh, en = BASE_UNIT_WORDS.get(unit, (unit, unit))
+    return value, zh if lang == "zh" else en

@@ -183,10 +183,10 @@ class _Context:
 
 def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
     """Sentence patterns parse, and every figure finds one in both languages (sentences.py)."""
-    from .sentences import PatternError, parse
+    from .sentences import PatternError, Patterns, choose, parse, required
 
     problems: list[Problem] = []
-    parsed: dict[tuple[str, str, str], object] = {}
+    parsed: dict[tuple[str, str, str], Patterns] = {}
     for table, key_column, frame in (("metrics", "metric", ds.metrics), ("instruments", "instrument", ds.instruments)):
         for row, r in frame.iterrows():
             for lang in ("zh", "en"):
@@ -198,10 +198,14 @@ def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
                     continue
                 parsed[(table, r[key_column], lang)] = patterns
                 if table == "instruments":
-                    unknown = set(patterns.variants) - set(ds.metrics["metric"]) - {"*"}
+                    keys = {k.split("/")[0] for k in patterns.variants}
+                    unknown = keys - set(ds.metrics["metric"]) - {"*"}
+                    unknown |= {k for k in patterns.variants if "/" in k and k.split("/")[1] not in vocab.STATUSES}
                     if unknown:
                         problems.append(
-                            Problem(name[table], row, column, f"unknown metric(s) as keys: {', '.join(sorted(unknown))}")
+                            Problem(
+                                name[table], row, column, f"unknown metric(s) or status(es) as keys: {', '.join(sorted(unknown))}"
+                            )
                         )
                 elif set(patterns.variants) - set(vocab.STATUSES) - {"*"}:
                     problems.append(
@@ -211,9 +215,23 @@ def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
         if m["metric"] == vocab.QUALITATIVE_METRIC or not m["value_reported"]:
             continue
         for lang in ("zh", "en"):
-            by_instrument = parsed.get(("instruments", m["instrument"], lang))
-            by_metric = parsed.get(("metrics", m["metric"], lang))
-            if (by_instrument and by_instrument.pick(m["metric"])) or (by_metric and by_metric.pick(m["status"])):  # type: ignore[attr-defined]
+            chosen = choose(
+                parsed.get(("instruments", m["instrument"], lang)),
+                parsed.get(("metrics", m["metric"], lang)),
+                m["metric"],
+                m["status"],
+            )
+            if chosen:
+                if "instrument" in required(chosen) and not m["instrument"]:
+                    problems.append(
+                        Problem(
+                            name["measures"],
+                            row,
+                            "instrument",
+                            f"blank, but the sentence_{lang} pattern that states it ({m['metric']}, {m['status']}) needs "
+                            "{instrument}: name the instrument, or make that part of the pattern optional ([...])",
+                        )
+                    )
                 continue
             if ("metrics", m["metric"], lang) in parsed:
                 problems.append(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import vocab
-from .dates import parse
+from .dates import span
 from .format import holder_name
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
@@ -55,15 +55,15 @@ def overview_results(ds, table) -> dict[str, Any]:
             silent.append(record)
             continue
         (with_figures if valued else named_only).append(record)
-        dates = sorted({sources_by_id.at[s, "date"] for s in set(rows["source_id"])}, key=lambda d: parse(d).sort_key)
+        first, last = span(sorted({sources_by_id.at[s, "date"] for s in set(rows["source_id"])}))
         coverage.append(
             {
                 **record,
                 "figures": valued,
                 "named": int(len(rows) - valued),
                 "sources": int(rows["source_id"].nunique()),
-                "first": dates[0],
-                "last": dates[-1],
+                "first": first,
+                "last": last,
             }
         )
 

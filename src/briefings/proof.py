@@ -36,6 +36,7 @@ class ProofResult:
 
 _YEAR_BASIS_WORDS = {"stated": "stated", "period_end": "end of the plan period", "document": "year of the document"}
 
+
 def _md(text: Any) -> str:
     from .document import md
 
@@ -54,7 +55,9 @@ def _measure_line(m: dict[str, Any], results: dict[str, Any]) -> str:
     source = next((s for s in results["sources"] if s["source_id"] == m["source_id"]), {})
     reported = f"{m['value_reported']} {m['unit_reported']}".strip() if m.get("value_reported") else "—"
     year = (
-        f"{m['year']} ({_YEAR_BASIS_WORDS.get(m.get('year_basis') or '', 'year of the document')})" if m.get("year") else "no year"
+        f"{m['year']} ({_YEAR_BASIS_WORDS.get(m.get('year_basis') or '', 'year of the document')})"
+        if m.get("year")
+        else "no year"
     )
     parts = [
         f"`{m['measure_id']}`",

@@ -138,6 +138,7 @@ class Claim(TypedDict, total=False):
     rank: int
     n: int
     tie: bool
+    tied_with: list[str]
     last: bool
     relation: str
     compared_with: list[str]

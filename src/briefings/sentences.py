@@ -6,9 +6,12 @@ Patterns are data (``sentence_zh`` / ``sentence_en`` of ``metrics.csv`` and
     target: {who}提出{when}算力规模达到{value} || baseline: {who}{when}算力规模为{value}
 
 Variants are separated by `` || ``; each is ``KEY: pattern`` where KEY is a status (metrics),
-a metric id (instruments) or ``*`` (any). Placeholders: ``{who}``, ``{value}`` (required),
-``{period}``, ``{when}``, ``{instrument}``. ``data/README.md`` documents them; ``load`` checks
-every pattern parses and that every measure finds one.
+a metric id or ``metric/status`` (instruments: ``fund_programme_size/target``), or ``*``
+(any). Placeholders: ``{who}`` (required), ``{value}``, ``{period}``, ``{when}``,
+``{instrument}``. Square brackets mark an optional part, printed only when every
+placeholder in it has a value: ``{who} sets aside {value}[ for the {instrument}]``.
+``data/README.md`` documents them; ``load`` checks every pattern parses and that every measure
+finds one whose required placeholders it can fill.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manif
 SEPARATOR = " || "
 PLACEHOLDERS = frozenset({"who", "value", "period", "when", "instrument"})
 REQUIRED = frozenset({"who"})
-_KEY = re.compile(r"^\s*(\*|[a-z][a-z0-9_]*)\s*:\s*(.+?)\s*$", re.S)
+_KEY = re.compile(r"^\s*(\*|[a-z][a-z0-9_]*(?:/[a-z]+)?)\s*:\s*(.+?)\s*$", re.S)
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 
 
 class PatternError(ValueError):
@@ -39,6 +43,18 @@ class Patterns:
         return self.variants.get(key) or self.variants.get("*")
 
 
+def choose(by_instrument: Patterns | None, by_metric: Patterns | None, metric: str, status: str) -> str | None:
+    """The pattern a figure is stated with: its instrument's for its metric, else its metric's
+    for its status (the same choice for validation and for wording)."""
+    chosen = (by_instrument.variants.get(f"{metric}/{status}") or by_instrument.pick(metric)) if by_instrument else None
+    return chosen or (by_metric.pick(status) if by_metric else None)
+
+
+def required(pattern: str) -> set[str]:
+    """The placeholders a figure must have a value for: those outside optional ``[...]`` parts."""
+    return placeholders(_OPTIONAL.sub("", pattern))
+
+
 def parse(cell: str) -> Patterns:
     """Parse one cell of patterns; ``PatternError`` for a malformed one. Blank gives none."""
     variants: dict[str, str] = {}
@@ -51,6 +67,9 @@ def parse(cell: str) -> Patterns:
         key, pattern = m.group(1), m.group(2)
         if key in variants:
             raise PatternError(f"the key {key!r} appears twice")
+        bare = _OPTIONAL.sub("", pattern)
+        if "[" in bare or "]" in bare:
+            raise PatternError(f"the {key} pattern has an unbalanced or nested [ ] (optional parts are [...], one level)")
         names = placeholders(pattern)
         unknown = names - PLACEHOLDERS
         if unknown:
@@ -58,7 +77,7 @@ def parse(cell: str) -> Patterns:
                 f"unknown placeholder(s) {', '.join(sorted('{' + n + '}' for n in unknown))} in {key}: "
                 f"use {', '.join(sorted('{' + n + '}' for n in PLACEHOLDERS))}"
             )
-        missing = REQUIRED - names
+        missing = REQUIRED - required(pattern)
         if missing:
             raise PatternError(f"the {key} pattern needs {', '.join(sorted('{' + n + '}' for n in missing))}")
         if pattern.rstrip().endswith(("。", ".")):
@@ -79,6 +98,7 @@ def fill(pattern: str, values: dict[str, str]) -> str:
 
     Only named placeholders are read: a brace in a value is printed as written.
     """
+    pattern = _OPTIONAL.sub(lambda g: g.group(1) if all(values.get(n) for n in placeholders(g.group(1))) else "", pattern)
     out = []
     for literal, field, _, _ in string.Formatter().parse(pattern):
         out.append(literal)
