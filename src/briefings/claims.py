@@ -449,9 +449,14 @@ def choose_findings(claims: list[Claim], results: dict[str, Any]) -> list[str]:
     chosen: list[Claim] = []
     used_measures: set[str] = set()
     used_comparisons: set[str] = set()
+    used_kinds: set[tuple[str, str]] = set()  # (metric, instrument) of statements already chosen
     for claim in sorted(claims, key=lambda c: (-salience(c, results), c["id"])):
         if claim["measure_ids"][0] in used_measures or (claim["comparison_id"] and claim["comparison_id"] in used_comparisons):
             continue
+        first = results["measures"][claim["measure_ids"][0]]
+        kind_of = (first["metric"], first.get("instrument") or "")
+        if claim["kind"] in ("statement", "reference") and kind_of in used_kinds:
+            continue  # two figures of one kind read alike out of their table (two caps, two totals)
         if sum(1 for c in chosen if c["kind"] == claim["kind"]) >= PER_KIND.get(claim["kind"], 2):
             continue
         if salience(claim, results) < 1.0:
@@ -460,6 +465,7 @@ def choose_findings(claims: list[Claim], results: dict[str, Any]) -> list[str]:
             continue  # its caveat is the point: the figure stays in its table, beside its remark
         chosen.append(claim)
         used_measures.add(claim["measure_ids"][0])
+        used_kinds.add(kind_of)
         if claim["comparison_id"]:
             used_comparisons.add(claim["comparison_id"])
         if len(chosen) == MAX_FINDINGS:

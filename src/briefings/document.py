@@ -639,8 +639,12 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     _ = edition._
     sep = edition.punct["list"]
 
+    def in_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The official order in Chinese (as the results list them), alphabetical in English."""
+        return records if lang == "zh" else sorted(records, key=lambda r: r["name_en"])
+
     def names(records: list[dict[str, Any]]) -> str:
-        return edition.md(sep.join(r["name_zh" if lang == "zh" else "name_en"] for r in records)) or "—"
+        return edition.md(sep.join(r["name_zh" if lang == "zh" else "name_en"] for r in in_order(records))) or "—"
 
     by_section: dict[str, list[str]] = {}
     comparisons = {c["id"]: c for c in results["comparisons"]}
@@ -673,7 +677,7 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
             "named": r["named"],
             "dates": edition.md(display_span([r["first"], r["last"]], lang)),
         }
-        for r in results.get("coverage_table", [])
+        for r in in_order(results.get("coverage_table", []))
     ]
     sources = []
     for number, source_id in enumerate(edition.cite.order, start=1):

@@ -44,7 +44,8 @@ def overview_results(ds, table) -> dict[str, Any]:
     national = [entry(r, regions, nobody, vocabulary, field.data_year) for r in national_rows]
     cited_ids |= {e["measure_id"] for e in national}
 
-    provinces = ds.regions[ds.regions["level"] == "province"].sort_values("code")
+    # the official order (GB/T 2260 codes: Beijing, Tianjin, Hebei ...); English pages sort by name
+    provinces = ds.regions[ds.regions["level"] == "province"].sort_values(["gb_code", "code"])
     with_figures, named_only, silent, coverage = [], [], [], []
     sources_by_id = ds.sources.set_index("source_id")
     for _, p in provinces.iterrows():
@@ -95,7 +96,7 @@ def overview_results(ds, table) -> dict[str, Any]:
             "name_en": holder_name(named(code), "en"),
             "cells": [holders[code].get(i, 0) for i in instruments],
         }
-        for code in sorted(holders)
+        for code in sorted(holders, key=lambda c: (str(regions[c].get("gb_code") or "") or c.split("-")[0], c))
     ]
     cited_ids |= set(proposals)
     cited = table[table["measure_id"].isin(cited_ids)]
