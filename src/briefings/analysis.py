@@ -132,4 +132,5 @@ def write_results(results: dict[str, Any], figures: dict[str, dict[str, str]], o
 
 
 def read_results(out_dir: Path) -> dict[str, Any]:
-    return json.loads((Path(out_dir) / RESULTS_FILE).read_text(encoding="utf-8"))
+    results: dict[str, Any] = json.loads((Path(out_dir) / RESULTS_FILE).read_text(encoding="utf-8"))
+    return results

@@ -16,10 +16,11 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .errors import BriefingsError, UsageError, display_path
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
@@ -36,7 +37,7 @@ from .manifest import (
     write_if_changed,
 )
 from .project import Project
-from .render import FORMATS, Settings, choose_renderer
+from .render import FORMATS, BatchRenderer, DocumentRenderer, Renderer, Settings, choose_renderer
 from .staging import (
     CACHE_DIR,
     OUTPUT_MARKER,
@@ -51,6 +52,11 @@ from .staging import (
     publish,
     remove_leftovers,
 )
+
+if TYPE_CHECKING:
+    from .cache import Prepared
+    from .load import Dataset
+    from .review import Baseline
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
@@ -131,10 +137,10 @@ def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Wo
     return Work.RENDER
 
 
-_RENDERERS: dict[tuple[str, str], Any] = {}
+_RENDERERS: dict[tuple[str, str], Renderer] = {}
 
 
-def _worker_renderer(name: str, project: str):
+def _worker_renderer(name: str, project: str) -> Renderer:
     """One renderer (one loaded font book) per worker process, renderer choice and project."""
     if (name, project) not in _RENDERERS:
         _RENDERERS[(name, project)] = choose_renderer(name, Settings.load(Project(Path(project)).quarto_config))
@@ -244,7 +250,7 @@ def links_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> dict[str,
 
 def _take_warnings(task: ProvinceTask) -> list[str]:
     """The warnings the worker's renderer collected while rendering this task's documents."""
-    take = getattr(_worker_renderer(task.renderer, task.project), "take_warnings", None)
+    take: Callable[[], list[str]] | None = getattr(_worker_renderer(task.renderer, task.project), "take_warnings", None)
     return take() if take else []
 
 
@@ -256,7 +262,7 @@ def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> l
     renderer = _worker_renderer(task.renderer, task.project)
     if renderer.batched:
         return []
-    rendered = renderer.render_documents(
+    rendered = cast(DocumentRenderer, renderer).render_documents(
         documents,
         task.formats,
         data_date=data_date,
@@ -316,7 +322,7 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     )
 
 
-def resolve_provinces(ds, requested: tuple[str, ...]) -> list[str]:
+def resolve_provinces(ds: Dataset, requested: tuple[str, ...]) -> list[str]:
     """Requested slugs, each checked against regions.csv (never a path), else all with measures."""
     from .compare import find_province, provinces_with_measures
 
@@ -437,16 +443,16 @@ def _build_locked(
     data_dir: Path,
     out_root: Path,
     *,
-    provinces,
-    languages,
-    formats,
-    jobs,
-    renderer,
-    progress,
-    shard,
+    provinces: tuple[str, ...],
+    languages: tuple[str, ...],
+    formats: tuple[str, ...],
+    jobs: int | None,
+    renderer: Renderer,
+    progress: BuildProgress | None,
+    shard: tuple[int, int] | None,
     review: Path | None = None,
     timeout: int = 600,
-    prepared=None,
+    prepared: Prepared | None = None,
 ) -> BuildReport:
     build = _Build(
         project,
@@ -474,17 +480,19 @@ class _Build:
     (the index and the manifest). The manifest is written after every publish, so that it
     always describes what the output folder holds."""
 
+    timeout: int  # seconds a notebook cell may run: set by _build_locked (run() reads 600 without it)
+
     def __init__(
         self,
         project: Project,
         data_dir: Path,
         out_root: Path,
         *,
-        languages,
-        formats,
-        jobs,
-        renderer,
-        progress,
+        languages: tuple[str, ...],
+        formats: tuple[str, ...],
+        jobs: int | None,
+        renderer: Renderer,
+        progress: BuildProgress | None,
         review: Path | None,
     ):
         self.project, self.data_dir, self.out_root = project, data_dir, out_root
@@ -502,7 +510,7 @@ class _Build:
             review=review,
         )
         self.manifest = read_manifest(out_root)
-        self.prepared = None
+        self.prepared: Prepared | None = None
         self.outcomes: dict[str, ProvinceOutcome] = {}
         self.tools: dict[str, str] | None = None
         self.cache = ("", "")
@@ -577,7 +585,9 @@ class _Build:
         )
         if self.renderer.batched:
             for outcome in sorted(
-                _render_batch(self.renderer, staged, self.formats, self.progress, self.keys.data_as_of).values(),
+                _render_batch(
+                    cast(BatchRenderer, self.renderer), staged, self.formats, self.progress, self.keys.data_as_of
+                ).values(),
                 key=lambda o: o.slug,
             ):
                 self.publish(outcome)
@@ -589,8 +599,9 @@ class _Build:
             if outcome.ok:
                 publish_overview(outcome, self.out_root, self.overview_entry)
                 self.overview_entry = _overview_entry(self.out_root, self.keys, outcome)
-                for warning in outcome.warnings if self.progress else []:
-                    self.progress.message(f"{OVERVIEW}: {warning}")
+                if self.progress:
+                    for warning in outcome.warnings:
+                        self.progress.message(f"{OVERVIEW}: {warning}")
             elif self.progress:
                 self.progress.message(f"the national overview failed: {outcome.error}")
             if not outcome.ok and self.overview_entry:
@@ -749,13 +760,13 @@ def _run_provinces(
     keys: InputKeys,
     data_dir: Path,
     out_root: Path,
-    languages,
-    formats,
-    renderer,
+    languages: tuple[str, ...],
+    formats: tuple[str, ...],
+    renderer: Renderer,
     cache: tuple[str, str],
     jobs: int | None,
     progress: BuildProgress | None,
-    on_staged=None,
+    on_staged: Callable[[ProvinceOutcome], None] | None = None,
     review: Path | None = None,
     timeout: int = 600,
 ) -> dict[str, ProvinceOutcome]:
@@ -809,7 +820,11 @@ def _run_provinces(
 
 
 def _render_batch(
-    renderer, staged: dict[str, ProvinceOutcome], formats: tuple[str, ...], progress: BuildProgress | None, data_date: str
+    renderer: BatchRenderer,
+    staged: dict[str, ProvinceOutcome],
+    formats: tuple[str, ...],
+    progress: BuildProgress | None,
+    data_date: str,
 ) -> dict[str, ProvinceOutcome]:
     """One batched render (Quarto) of every staged province; a document's failure fails its province."""
     ready = {slug: o for slug, o in staged.items() if o.ok}
@@ -827,13 +842,14 @@ def _render_batch(
             shutil.rmtree(folder, ignore_errors=True)
             staged[slug] = ProvinceOutcome(slug, False, outcome.work, error="; ".join(str(e) for e in errors))
         else:
-            made = [p.name for d in documents if d.parent == folder for p in results.get(d, [])]
+            # no document of this folder failed: each result is its list of outputs
+            made = [p.name for d in documents if d.parent == folder for p in cast("list[Path]", results.get(d, []))]
             outcome.render_outputs = sorted(set(outcome.render_outputs) | set(made))
             outcome.warnings += [w for d in documents if d.parent == folder for w in getattr(renderer, "warnings", {}).get(d, [])]
     return staged
 
 
-def index_entries(out_root: Path, slugs: list[str], baseline=None) -> list[dict[str, Any]]:
+def index_entries(out_root: Path, slugs: list[str], baseline: Baseline | None = None) -> list[dict[str, Any]]:
     """Per province: its key findings (two or three, each a claim's sentence with its status,
     year and scope), what its briefing rests on (sources, figures, dates), whether it is a
     thin profile, which outputs exist (the index links nothing else), and whether it changed
@@ -930,7 +946,7 @@ def analyze(
     *,
     force: bool = False,
     wait: bool = True,
-    notify=None,
+    notify: Callable[[str], None] | None = None,
     timeout: int = 600,
 ) -> Path:
     """Run one province's notebook (``briefings analyze``) and record it in the manifest.

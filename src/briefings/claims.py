@@ -164,11 +164,13 @@ def rule_certain_order(claim: Claim, ctx: Context) -> str | None:
     """An order is stated only where the qualifiers make it certain (≥ 94 may be less than ≈ 100)."""
     metric = ctx.metrics[_measures(claim, ctx)[0]["metric"]] if claim["kind"] in ("rank", "pair") else None
     if claim["kind"] == "rank":
+        assert metric is not None  # a rank's figures share a metric
         mine = ctx.measures[claim["measure_ids"][0]]
         for other_id in claim["compared_with"]:
             if certain(mine, ctx.measures[other_id], metric) == "open":
                 return f"the qualifiers leave the order with {other_id} open"
     if claim["kind"] == "pair" and claim.get("relation") in ("stronger", "weaker", "equal"):
+        assert metric is not None  # a pair's figures share a metric
         a, b = _measures(claim, ctx)[:2]
         if certain(a, b, metric) != claim["relation"]:
             return "the qualifiers do not make this order certain"
@@ -425,9 +427,10 @@ def salience(claim: Claim, results: dict[str, Any]) -> float:
     if m["status"] == "proposal":
         return 0.5
     if claim["kind"] == "rank":
+        n: int = claim["n"]
         if claim["rank"] == 1 and not claim["tie"]:
-            return 3.4 + 0.05 * claim["n"] + (0.3 if claim.get("ratio") else 0) + size
-        return (2.4 if claim.get("last") else 1.6) + 0.05 * claim["n"]
+            return 3.4 + 0.05 * n + (0.3 if claim.get("ratio") else 0) + size
+        return (2.4 if claim.get("last") else 1.6) + 0.05 * n
     if claim["kind"] == "pair":
         return (2.8 if claim.get("ratio") else 2.2 if claim["relation"] != "open" else 1.2) + size
     if claim["kind"] == "reference":

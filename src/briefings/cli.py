@@ -6,7 +6,9 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 
@@ -15,7 +17,14 @@ from .console import err, escape, inert, out, report_error
 from .errors import BriefingsError, UsageError, display_path
 from .project import Project
 
+if TYPE_CHECKING:
+    from .extract import AppendResult
+    from .load import Dataset
+
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DATA_OPTION = click.option(
     "--data",
@@ -48,7 +57,7 @@ def review_record(review_file: Path | None) -> Path:
     return review_file if review_file is not None else current_project().review_file
 
 
-def load_data(data_dir: Path | None):
+def load_data(data_dir: Path | None) -> Dataset:
     """Load and validate the dataset (imported here: pandas is slow to import, and a no-op
     build never needs it)."""
     from .load import load_dataset
@@ -56,11 +65,11 @@ def load_data(data_dir: Path | None):
     return load_dataset(data_folder(data_dir))
 
 
-def reports_errors(command):
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn a BriefingsError into a clear message and its exit status, without a traceback."""
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             if command.__name__ != "cli":
                 from .environment import check_environment
@@ -314,7 +323,7 @@ def _check_candidates_target(out_file: Path, data_dir: Path, force: bool) -> Non
             )
 
 
-def _report_append(result, out_file: Path, data_dir: Path) -> None:
+def _report_append(result: AppendResult, out_file: Path, data_dir: Path) -> None:
     measures = escape(display_path(data_dir / "measures.csv"))
     for row, same in result.duplicates:
         err.print(f"  [yellow]skipped[/] {escape(display_path(out_file))}, row {row}: repeats {escape(same)} (duplicate)")
@@ -490,10 +499,10 @@ def _split(value: str) -> tuple[str, ...]:
 @TIMEOUT_OPTION
 @reports_errors
 def build(
-    provinces,
-    langs,
-    formats,
-    jobs,
+    provinces: tuple[str, ...],
+    langs: str,
+    formats: str,
+    jobs: int | None,
     data_dir: Path | None,
     out_root: Path | None,
     renderer: str,

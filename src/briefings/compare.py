@@ -129,7 +129,7 @@ class Vocabulary:
     def __init__(self, ds: Dataset):
         self.metrics = ds.metrics.set_index("metric")
         self.instruments = ds.instruments.set_index("instrument")
-        self._flags = {
+        self._flags: dict[tuple[str, str], bool] = {
             (m, c): self.metrics.at[m, c] == "yes"
             for m in self.metrics.index
             for c in ("lower_is_stronger", "ceiling", "charted")
@@ -146,13 +146,15 @@ class Vocabulary:
         return self._flags[(metric, column)]
 
     def group(self, instrument: str) -> str:
-        return self.instruments.at[instrument, "compare_group"] if instrument else ""
+        group: str = self.instruments.at[instrument, "compare_group"] if instrument else ""
+        return group
 
-    def section(self, row: pd.Series | dict) -> str:
+    def section(self, row: pd.Series | dict[str, Any]) -> str:
         """The briefing section of a measure: its metric's, or for a row without a figure its
         instrument's kind or its category (priorities are listed apart)."""
         if row["metric"] != vocab.QUALITATIVE_METRIC:
-            return self.metrics.at[row["metric"], "section"]
+            section: str = self.metrics.at[row["metric"], "section"]
+            return section
         if row["category"] == "priority":
             return "priorities"
         if row["instrument"]:
@@ -207,7 +209,8 @@ def _none(value: Any) -> Any:
 
 def region_index(ds: Dataset) -> dict[str, dict[str, Any]]:
     """Regions by code, as plain dicts (a pandas row lookup per figure is the slow path)."""
-    return ds.regions.set_index("code").to_dict("index")
+    regions: dict[str, dict[str, Any]] = ds.regions.set_index("code").to_dict("index")
+    return regions
 
 
 def holder_levels(row: dict[str, Any]) -> tuple[str, ...]:
@@ -283,11 +286,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, row)) for row in zip(*values)] if columns else [{} for _ in range(len(frame))]
 
 
-def _stronger_first(e: dict[str, Any], lower_first: bool) -> tuple:
+def _stronger_first(e: dict[str, Any], lower_first: bool) -> tuple[float, str, str]:
     return ((e["value"] if lower_first else -e["value"]), e["holder"]["code"], e["measure_id"])
 
 
-def one_per_holder(entries: list[dict[str, Any]], lower_first: bool) -> tuple[list[dict], list[dict]]:
+def one_per_holder(entries: list[dict[str, Any]], lower_first: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each holder's figure for a comparison (its latest year, then its strongest), and the rest."""
     chosen: dict[str, dict[str, Any]] = {}
     for e in sorted(entries, key=lambda e: (-(e["year"] or 0), *_stronger_first(e, lower_first))):
@@ -554,7 +557,8 @@ THIN_THRESHOLD = 3
 
 
 def is_thin(results: dict[str, Any]) -> bool:
-    return results["counts"]["valued"] < THIN_THRESHOLD
+    valued: int = results["counts"]["valued"]
+    return valued < THIN_THRESHOLD
 
 
 def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Subject, vocabulary: Vocabulary) -> dict[str, Any]:
@@ -594,7 +598,7 @@ def _record(row: dict[str, Any], regions: dict[str, dict[str, Any]], subject: Su
 
 
 def _metric_record(m: pd.Series) -> dict[str, Any]:
-    record = m.to_dict()
+    record: dict[str, Any] = m.to_dict()
     for flag in ("lower_is_stronger", "ceiling", "charted"):
         record[flag] = record[flag] == "yes"
     return record

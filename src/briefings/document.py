@@ -120,7 +120,7 @@ def _environment(lang: str, templates: Path, catalogs: Path) -> jinja2.Environme
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
     env.filters["md"] = lambda text: md(text, lang)
     env.filters["mark"] = lambda text: mark_runs(text, lang)  # interface text: already markdown
     env.filters["yaml"] = yaml_string
@@ -181,7 +181,8 @@ class Edition:
 
     def metric_definition(self, metric: str) -> str:
         m = self.results["metrics"][metric]
-        return m["definition_zh"] if self.lang == "zh" else m["definition_en"]
+        definition: str = m["definition_zh"] if self.lang == "zh" else m["definition_en"]
+        return definition
 
     def instrument_label(self, instrument: str) -> str:
         if not instrument:
@@ -207,7 +208,8 @@ class Edition:
 
     def note(self, measure_id: str) -> str:
         m = self.results["measures"][measure_id]
-        return m["note_zh"] if self.lang == "zh" else m["note_en"]
+        note: str = m["note_zh"] if self.lang == "zh" else m["note_en"]
+        return note
 
     def status(self, status: str) -> str:
         return label(status, self.lang)
@@ -230,7 +232,7 @@ class Edition:
 
 def _remarks(rows: list[dict[str, Any]], edition: Edition) -> list[dict[str, str]]:
     """Give each row with a caveat a letter; returns the remarks printed under the table."""
-    remarks = []
+    remarks: list[dict[str, str]] = []
     for row in rows:
         note = edition.note(row["measure_id"])
         row["mark"] = ""
@@ -280,7 +282,8 @@ def claim_text(claim: dict[str, Any], edition: Edition) -> str:
     for the claim's current basis, else the generated sentence."""
     state = edition.editorial.get(claim["id"], {})
     if state.get("action") == "rephrase" and state.get(edition.lang, "").strip():
-        return state[edition.lang]
+        rephrased: str = state[edition.lang]
+        return rephrased
     return edition.words.sentence(claim)
 
 

@@ -16,12 +16,15 @@ import logging
 import multiprocessing.util
 import os
 import subprocess
-from typing import ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
@@ -31,7 +34,7 @@ CONTROL_TIMEOUT = 30  # seconds for the engine's own requests (reset, chdir) to 
 logger = logging.getLogger(__name__)
 
 
-class WarmKernelEngine(NBClientEngine):
+class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill has no type information
     _managers: ClassVar[dict[str, AsyncKernelManager]] = {}
     _clients: ClassVar[dict[str, object]] = {}
     _finalizer = None
@@ -57,15 +60,15 @@ class WarmKernelEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(
         cls,
-        nb_man,
-        kernel_name,
-        log_output=False,
-        stdout_file=None,
-        stderr_file=None,
-        start_timeout=60,
-        execution_timeout=None,
-        **kwargs,
-    ):
+        nb_man: Any,  # papermill's NotebookExecutionManager
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: IO[str] | None = None,
+        stderr_file: IO[str] | None = None,
+        start_timeout: int = 60,
+        execution_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> NotebookNode:
         client = PapermillNotebookClient(
             nb_man,
             km=cls._manager(kernel_name),
@@ -82,14 +85,15 @@ class WarmKernelEngine(NBClientEngine):
             # papermill runs the engine inside its cwd: a warm kernel must move there too
             cls._quietly(client, f"import os as _os; _os.chdir({json.dumps(os.getcwd())}); del _os")
         try:
-            return client.execute()
+            executed: NotebookNode = client.execute()
+            return executed
         finally:
             cls._clients[kernel_name] = client.kc
             if client.kc is not None and not cls._quietly(client, _RESET):
                 cls._discard(kernel_name)  # a dead or stuck kernel: the next notebook gets a fresh one
 
     @classmethod
-    def _quietly(cls, client, code: str) -> bool:
+    def _quietly(cls, client: PapermillNotebookClient, code: str) -> bool:
         """Run ``code`` in the kernel outside the notebook; False if it did not answer in time."""
         timeout, client.timeout = client.timeout, CONTROL_TIMEOUT
         try:

@@ -14,10 +14,14 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BriefingsError
 from .fsutil import atomic_write_text
 from .project import Project
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
@@ -140,13 +144,13 @@ svg {{ max-width: 100%; height: auto; }}
 
 
 @functools.cache
-def _html_exporter():
+def _html_exporter() -> HTMLExporter:
     """One exporter per process: building one loads and compiles nbconvert's templates,
     which cost more than converting a notebook. Each conversion sets the exporter's
     per-notebook filters afresh (tested equal to a new exporter's output)."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic")
+    return HTMLExporter(template_name="basic")  # type: ignore[no-untyped-call]  # nbconvert's constructor is not annotated
 
 
 def export_html(executed: Path, target: Path, *, title: str) -> Path:
@@ -156,7 +160,8 @@ def export_html(executed: Path, target: Path, *, title: str) -> Path:
 
     import nbformat
 
-    body, _ = _html_exporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    notebook = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]  # nbformat.read is not annotated
+    body, _ = _html_exporter().from_notebook_node(notebook)
     atomic_write_text(target, _PAGE.format(title=html.escape(title), body=body))
     return target
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -34,6 +34,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager, ticker
+from matplotlib.patches import Rectangle
 
 from .errors import BriefingsError
 from .format import holder_name, qualifier_symbol, scaled
@@ -43,6 +44,10 @@ from .i18n import (
     label,
 )
 from .titles import comparison_title, shown_entries
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
@@ -57,7 +62,7 @@ WIDTH_IN = 4.0
 MIN_FONT_PT = 8
 MAX_SHOWN = 20  # more bars than this do not read at A4 width; the tables list more
 MIN_BARS = 3  # a ranking of two is read at a glance in its table
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     # Latin letters and ≥ ≤ ≈ from DejaVu Sans (the CJK font draws ≥ as ⩾), Chinese from Noto
     # (matplotlib falls back glyph by glyph along this list)
     "font.family": ["DejaVu Sans", CJK_FONT],
@@ -96,7 +101,8 @@ def ensure_cjk_font() -> str:
     for font in font_manager.fontManager.ttflist:
         if font.name == CJK_FONT:
             return font.fname
-    font_manager.fontManager.__init__()  # the font may have been installed after the cache was built
+    # the font may have been installed after the cache was built: rebuild the shared font list in place
+    font_manager.fontManager.__init__()  # type: ignore[misc]  # the instance is matplotlib's FontManager
     for font in font_manager.fontManager.ttflist:
         if font.name == CJK_FONT:
             return font.fname
@@ -169,7 +175,7 @@ def draw_section(
 
 def section_figure(
     comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str], instruments: dict[str, Any]
-) -> plt.Figure:
+) -> Figure:
     """The matplotlib figure of ``draw_section`` (call inside ``plt.rc_context(STYLE)``)."""
     ensure_cjk_font()
     _ = gettext_for(lang)
@@ -208,7 +214,7 @@ def section_figure(
     names = {SUBJECT_COLOUR: name + _(" (and its cities)"), PEER_COLOUR: _("same macro-region"), OTHER_COLOUR: _("other regions")}
     drawn = [colour for colour in names if colour in used]  # a legend only for what is drawn
     fig.legend(
-        [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in drawn],
+        [Rectangle((0, 0), 1, 1, color=colour) for colour in drawn],
         [names[c] for c in drawn],
         loc="outside lower center",
         ncol=len(drawn),
@@ -324,7 +330,7 @@ def heatmap_svg(results: dict[str, Any], lang: str) -> bytes:
         ax.set_yticks([y - 0.5 for y in range(1, len(instruments))], minor=True)
         ax.grid(which="minor", color="white", linewidth=1.5)
         ax.set_title(_("Which region has which instrument"), loc="left")
-        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in ("#b03a2e", "#e6a19a")]
+        handles = [Rectangle((0, 0), 1, 1, color=c) for c in ("#b03a2e", "#e6a19a")]
         fig.legend(
             handles,
             [_("with a figure"), _("named without a figure")],

@@ -244,7 +244,8 @@ def cjk_spacing(text: str) -> str:
 def holder_name(holder: dict[str, Any], lang: str) -> str:
     """Region, city or district name by one rule: the short name (河南, 深圳, 成都高新区 /
     Henan, Shenzhen); which holders are cities the page says once, by level."""
-    return holder["name_zh"] if lang == "zh" else holder["name_en"]
+    name: str = holder["name_zh"] if lang == "zh" else holder["name_en"]
+    return name
 
 
 def scaled(value: float, unit: str, lang: str, entries: list[dict[str, Any]]) -> tuple[float, str]:

@@ -15,12 +15,14 @@ from __future__ import annotations
 import gettext
 import io
 import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from babel import Locale
+    from babel.messages.catalog import Catalog
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
@@ -93,7 +95,7 @@ def catalog_path(lang: str) -> Path:
 
 
 @cache
-def _catalog(lang: str):
+def _catalog(lang: str) -> Catalog | None:
     from babel.messages.pofile import read_po
 
     po = catalog_path(lang)
@@ -129,11 +131,11 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def gettext_for(lang: str):
+def gettext_for(lang: str) -> Callable[[str], str]:
     return translations(lang).gettext
 
 
-def ngettext_for(lang: str):
+def ngettext_for(lang: str) -> Callable[[str, str, int], str]:
     """Plural-aware translation (Babel catalogs carry each language's plural rule)."""
     return translations(lang).ngettext
 

@@ -9,6 +9,7 @@ with every problem found, each naming file, row and column.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -158,7 +159,7 @@ def _check_relations(ds: Dataset) -> list[Problem]:
     return problems
 
 
-def province_of(code: str, level: dict, parent: dict) -> str:
+def province_of(code: str, level: dict[str, str], parent: dict[str, str]) -> str:
     """The province-level region a city or district lies in ('' when unknown)."""
     for _ in range(3):
         if level.get(code) in ("province", "country"):
@@ -171,14 +172,14 @@ def province_of(code: str, level: dict, parent: dict) -> str:
 class _Context:
     """What the row checks look up in the other tables."""
 
-    level: dict
-    parent: dict
-    policies: set
-    sources: set
+    level: dict[str, str]
+    parent: dict[str, str]
+    policies: set[str]
+    sources: set[str]
     units: pd.DataFrame
     metrics: pd.DataFrame
     instruments: pd.DataFrame
-    qualifiers: dict
+    qualifiers: dict[str, str]
 
 
 def _check_patterns(ds: Dataset, name: dict[str, str]) -> list[Problem]:
@@ -271,7 +272,7 @@ def _check_metrics(metrics: pd.DataFrame, file: str) -> list[Problem]:
     return problems
 
 
-def _measure_problems(m: pd.Series, c: _Context):
+def _measure_problems(m: pd.Series, c: _Context) -> Iterator[tuple[str, str]]:
     """Yield (column, message) for everything wrong with one measure row."""
     if c.level.get(m["region"]) not in ("province", "country"):
         yield "region", f"{m['region']!r} is not a province-level ISO code or CN in regions.csv"

@@ -26,10 +26,11 @@ import json
 import os
 import platform
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from . import __version__
 from .fsutil import atomic_write_text
@@ -135,7 +136,8 @@ def _pandoc_version() -> str:
     try:
         import pypandoc
 
-        return pypandoc.get_pandoc_version()
+        version: str = pypandoc.get_pandoc_version()
+        return version
     except Exception:  # reported as unknown; the render fails later with a clear message
         return "unknown"
 
@@ -187,12 +189,16 @@ def figure_msgids() -> frozenset[str]:
     translations feed the analysis)."""
     from babel.messages.extract import extract_python
 
-    found = set()
+    found: set[str] = set()
     for module in ("figures.py", "titles.py", "overview.py"):
         with (PACKAGE / module).open("rb") as handle:
-            found.update(
-                m[2] if isinstance(m[2], str) else m[2][0] for m in extract_python(handle, ["_", "gettext", "N_"], [], {})
+            # (lineno, funcname, message or its plural forms, comments): what extract_python
+            # yields, whatever its annotation says
+            extracted = cast(
+                "Iterable[tuple[int, str, str | tuple[str, ...], list[str]]]",
+                extract_python(handle, dict.fromkeys(("_", "gettext", "N_")), [], {}),
             )
+            found.update(m[2] if isinstance(m[2], str) else m[2][0] for m in extracted)
     # labels of periods (titles) come through i18n.label
     from .i18n import VOCAB_LABELS
 
@@ -253,7 +259,7 @@ def catalog_digests(locale: Path, cache: Path | None = None) -> tuple[str, str]:
         except (OSError, ValueError):
             remembered = {}
     if isinstance(remembered, dict) and remembered.get("key") == key and isinstance(remembered.get("digests"), list):
-        return tuple(remembered["digests"])  # type: ignore[return-value]
+        return tuple(remembered["digests"])
     digests = (
         _Digest().text(*_catalog_messages(set(figure_msgids()))).hexdigest(),
         _Digest().text(*_catalog_messages()).hexdigest(),
@@ -305,7 +311,7 @@ def input_keys(
     return InputKeys(analysis.hexdigest(), render.hexdigest(), data_as_of(data_dir))
 
 
-def _is_digest_map(value: Any) -> bool:
+def _is_digest_map(value: Any) -> TypeGuard[dict[str, str]]:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 

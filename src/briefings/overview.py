@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import vocab
 from .dates import span
 from .format import holder_name
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .cache import Prepared
+    from .load import Dataset
+
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 
-def overview_results(ds, table) -> dict[str, Any]:
+def overview_results(ds: Dataset, table: pd.DataFrame) -> dict[str, Any]:
     # compare (and pandas) only where results are computed: a re-render reuses them
     from .claims import Context, field_claims
     from .compare import Field, Subject, _comparison, _records, entry
@@ -46,6 +52,8 @@ def overview_results(ds, table) -> dict[str, Any]:
 
     # the official order (GB/T 2260 codes: Beijing, Tianjin, Hebei ...); English pages sort by name
     provinces = ds.regions[ds.regions["level"] == "province"].sort_values(["gb_code", "code"])
+    with_figures: list[dict[str, Any]]
+    named_only: list[dict[str, Any]]
     with_figures, named_only, silent, coverage = [], [], [], []
     sources_by_id = ds.sources.set_index("source_id")
     for _, p in provinces.iterrows():
@@ -141,8 +149,8 @@ def overview_results(ds, table) -> dict[str, Any]:
     return results
 
 
-def _metric_record(m) -> dict[str, Any]:
-    record = m.to_dict()
+def _metric_record(m: pd.Series) -> dict[str, Any]:
+    record: dict[str, Any] = m.to_dict()
     for flag in ("lower_is_stronger", "ceiling", "charted"):
         record[flag] = record[flag] == "yes"
     return record
@@ -155,7 +163,7 @@ def heatmap(results: dict[str, Any], lang: str) -> bytes:
     return heatmap_svg(results, lang)
 
 
-def write_overview_analysis(folder: Path, prepared, languages: tuple[str, ...], analysis_key: str) -> dict[str, Any]:
+def write_overview_analysis(folder: Path, prepared: Prepared, languages: tuple[str, ...], analysis_key: str) -> dict[str, Any]:
     """The overview's results and charts in ``folder``; ``analysis_key`` records what they
     were computed from, so a build that only re-renders reuses them (``analysis_current``)."""
     from .analysis import results_json

@@ -100,10 +100,10 @@ def build_pack(
     if lang == "zh":
         cover = [cjk_spacing(line) for line in cover]
     if baseline:
-        changed = sum(p["changed"] for p in provinces)
+        n_changed = sum(p["changed"] for p in provinces)
         cover.append(
-            ngettext("%(num)s changed since the review of %(date)s", "%(num)s changed since the review of %(date)s", changed)
-            % {"num": changed, "date": baseline.date}
+            ngettext("%(num)s changed since the review of %(date)s", "%(num)s changed since the review of %(date)s", n_changed)
+            % {"num": n_changed, "date": baseline.date}
         )
     settings = renderer.settings.typst
     margin = settings.get("margin") or {}

@@ -52,7 +52,7 @@ def _measure_line(m: dict[str, Any], results: dict[str, Any]) -> str:
     year, the verbatim clause and the source."""
     from .dates import display
 
-    source = next((s for s in results["sources"] if s["source_id"] == m["source_id"]), {})
+    source: dict[str, Any] = next((s for s in results["sources"] if s["source_id"] == m["source_id"]), {})
     reported = f"{m['value_reported']} {m['unit_reported']}".strip() if m.get("value_reported") else "—"
     year = (
         f"{m['year']} ({_YEAR_BASIS_WORDS.get(m.get('year_basis') or '', 'year of the document')})"

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,13 @@ class QuartoRenderer:
     batched = True
 
     def __init__(self, executable: str | None = None, *, settings: Settings):
-        self.executable = executable or shutil.which("quarto")
-        if not self.executable:
+        found = executable or shutil.which("quarto")
+        if not found:
             raise UsageError(
                 "the quarto renderer was requested but `quarto` is not on PATH; "
                 "install Quarto, or use --renderer builtin (the default when Quarto is absent)"
             )
+        self.executable: str = found
         self.settings = settings
         #: document -> the warnings Quarto printed while rendering it (Typst's among them)
         self.warnings: dict[Path, list[str]] = {}
@@ -72,7 +74,15 @@ class QuartoRenderer:
             raise RenderError(f"{self.executable} --version failed: {plain(proc.stderr).strip()[-500:]}")
         return proc.stdout.strip()
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str, on_format=None) -> list[Path]:
+    def render(
+        self,
+        qmd: Path,
+        formats: tuple[str, ...],
+        *,
+        lang: str,
+        data_date: str,
+        on_format: Callable[[Path, str], None] | None = None,
+    ) -> list[Path]:
         result = self.render_batch([qmd], formats, data_date=data_date)[qmd]
         if isinstance(result, Exception):
             raise result

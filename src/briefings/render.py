@@ -27,12 +27,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import typst_pdf
 from .dates import timestamp
 from .errors import BriefingsError, UsageError
 from .fsutil import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from typst import Fonts
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
@@ -140,12 +143,18 @@ class Renderer(Protocol):
     """What every renderer offers the build: its name, its version and the project's settings;
     ``batched`` says which of the two protocols below it follows."""
 
-    name: str
-    version: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...  # read-only: Quarto's is asked of quarto when first needed
+
     settings: Settings
+
     #: True when the renderer renders many documents in one call (``render_batch``, after the
     #: workers), False when the workers render their documents (``render_documents``).
-    batched: bool
+    @property
+    def batched(self) -> bool: ...
 
     def render(
         self,
@@ -205,7 +214,8 @@ class BuiltinRenderer:
     def pandoc(self) -> str:
         import pypandoc
 
-        return pypandoc.get_pandoc_path()
+        path: str = pypandoc.get_pandoc_path()
+        return path
 
     @cached_property
     def font_dirs(self) -> list[str]:
@@ -225,7 +235,7 @@ class BuiltinRenderer:
         return named
 
     @cached_property
-    def fonts(self):
+    def fonts(self) -> Fonts:
         """The font book, loaded once and shared by every compile of this renderer; every
         family the templates name must be in it."""
         book = typst_pdf.fonts(self.font_dirs)
@@ -288,12 +298,25 @@ class BuiltinRenderer:
             shutil.copy(self.settings.path(partial), folder / Path(partial).name)
         return folder / "briefing.typst"
 
-    def render(self, qmd: Path, formats: tuple[str, ...], *, lang: str, data_date: str, on_format=None) -> list[Path]:
+    def render(
+        self,
+        qmd: Path,
+        formats: tuple[str, ...],
+        *,
+        lang: str,
+        data_date: str,
+        on_format: Callable[[Path, str], None] | None = None,
+    ) -> list[Path]:
         return self.render_documents([qmd], formats, data_date=data_date, on_format=on_format)[qmd]
 
     # -- the fast path: every document and format of a province in one pandoc process
     def render_documents(
-        self, documents: list[Path], formats: tuple[str, ...], *, data_date: str, on_format=None
+        self,
+        documents: list[Path],
+        formats: tuple[str, ...],
+        *,
+        data_date: str,
+        on_format: Callable[[Path, str], None] | None = None,
     ) -> dict[Path, list[Path]]:
         """Render documents to HTML and PDF: pandoc (one ``pandoc lua`` process for all of them,
         ``pandoc_batch.lua``) writes HTML and Typst source; the figures are embedded and each
@@ -325,24 +348,27 @@ class BuiltinRenderer:
         if it died); returns one result per document."""
         for _attempt in (1, 2):
             server = self._server
+            stdin, stdout = server.stdin, server.stdout
+            assert stdin is not None and stdout is not None  # both pipes (_server)
             try:
-                server.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
-                server.stdin.flush()
-                line = server.stdout.readline()
+                stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+                stdin.flush()
+                line = stdout.readline()
             except (BrokenPipeError, OSError):
                 line = ""
             if line:
-                reply = json.loads(line)
+                reply: dict[str, Any] = json.loads(line)
                 if "error" in reply:
                     raise RenderError(f"pandoc could not render: {reply['error']}")
-                return reply["results"]
+                results: list[dict[str, Any]] = reply["results"]
+                return results
             self.__dict__.pop("_server", None)  # it died: start a new one
             server.kill()
         log = self._scratch / "pandoc.log"
         raise RenderError(f"pandoc stopped while rendering: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
 
     @cached_property
-    def _server(self) -> subprocess.Popen:
+    def _server(self) -> subprocess.Popen[str]:
         """A ``pandoc lua pandoc_batch.lua --serve`` process, kept for this renderer's life."""
         with (self._scratch / "pandoc.log").open("ab") as log:  # warnings go to a file: a full pipe would block pandoc
             server = subprocess.Popen(
@@ -480,8 +506,9 @@ def check_fonts(required: dict[str, str], families: list[str]) -> None:
         )
 
 
-def _stop(server: subprocess.Popen) -> None:
+def _stop(server: subprocess.Popen[str]) -> None:
     """End a pandoc server: close its input (it exits at end of input), kill it if it lingers."""
+    assert server.stdin is not None  # a pipe (_server)
     try:
         server.stdin.close()
         server.wait(timeout=5)
@@ -500,10 +527,11 @@ def embed_figures(html: bytes, folder: Path) -> bytes:
     is an error, since nothing in a briefing may point outside the page."""
     text = html.decode("utf-8")
 
-    def inline(match: re.Match) -> str:
-        src = match.group(2)
+    def inline(match: re.Match[str]) -> str:
+        src: str = match.group(2)
         if src.startswith("data:"):
-            return match.group(0)
+            whole: str = match.group(0)
+            return whole
         if not FIGURE_NAME.match(src) or not (folder / src).is_file():
             raise RenderError(f"unexpected image source {src!r} in {folder.name}: a briefing embeds only its own figures")
         data = base64.b64encode((folder / src).read_bytes()).decode("ascii")

@@ -95,7 +95,7 @@ def _object(value: Any, path: Path, where: str) -> dict[str, Any]:
 
 def _claim_entry(value: Any, path: Path, where: str) -> dict[str, Any]:
     entry = _object(value, path, where)
-    out = {k: _text(entry.get(k, ""), path, f"{where}.{k}") for k in ("kind", "zh", "en", "basis")}
+    out: dict[str, str | list[str]] = {k: _text(entry.get(k, ""), path, f"{where}.{k}") for k in ("kind", "zh", "en", "basis")}
     ids = entry.get("measure_ids", [])
     if not isinstance(ids, list) or not all(isinstance(i, str) and len(i) < 100 for i in ids):
         raise _fail(path, f"{where}.measure_ids", "expected a list of measure ids")

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -294,7 +295,7 @@ def check_table(schema: pa.DataFrameSchema, frame: pd.DataFrame, file: str) -> l
     return []
 
 
-def _problem(file: str, case: dict) -> Problem:
+def _problem(file: str, case: dict[str, Any]) -> Problem:
     row = case.get("index")
     row = int(row) if row is not None and not pd.isna(row) else 0
     column = str(case.get("column") or "")

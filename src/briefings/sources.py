@@ -54,6 +54,7 @@ def _chinese_numeral(n: int) -> list[str]:
     """Chinese spellings of a whole number below 100000: 100 -> [一百, 百]."""
     if not 0 < n < 100000:
         return []
+    parts: list[str]
     parts, zero = [], False
     for value, name in ((10000, "万"), (1000, "千"), (100, "百"), (10, "十"), (1, "")):
         digit, n = divmod(n, value)

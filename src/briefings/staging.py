@@ -26,9 +26,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .errors import BriefingsError, UsageError, display_path
 
@@ -54,7 +55,7 @@ class OutputError(BriefingsError):
 
 
 def describe_os_error(exc: OSError, path: Path) -> str:
-    reason = {
+    reason: dict[int | None, str] = {
         errno.ENOSPC: "the disk is full",
         errno.EROFS: "the file system is read-only",
         errno.EACCES: "permission denied",
@@ -89,13 +90,14 @@ def prepare_output(out_root: Path, *, force: bool = False) -> None:
 
 
 @contextmanager
-def build_lock(out_root: Path, *, wait: bool = True, notify=None) -> Iterator[None]:
+def build_lock(out_root: Path, *, wait: bool = True, notify: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the output folder's lock for a build: never two writers.
 
     The lock file is never written to, so a no-op build changes nothing; in a read-only
     folder, which no other build can write to either, the lock is taken read-only.
     """
     path = out_root / LOCK_FILE
+    handle: IO[bytes]
     try:
         handle = open(path, "a+b")  # noqa: SIM115 (closed by the with below, after the fallback)
     except OSError as exc:
@@ -169,7 +171,7 @@ def discard(staging: Path) -> None:
 def remove_leftovers(out_root: Path) -> list[Path]:
     """Remove what a killed build left: only staging folders marked as ours (a marker beside
     them, or the marker inside that earlier versions wrote) and lone markers."""
-    removed = []
+    removed: list[Path] = []
     if not out_root.is_dir():
         return removed
     for entry in sorted(out_root.iterdir()):

@@ -76,9 +76,11 @@ def read_table(path: Path, columns: list[str], *, optional: frozenset[str] = fro
     except IsADirectoryError:
         raise DataError([Problem(name, 0, "", "is a folder, not a CSV file")]) from None
     except OSError as exc:
-        reason = {40: "too many symbolic links (a loop?)", 13: "permission denied: the file cannot be read"}.get(
-            exc.errno, exc.strerror
-        )
+        reasons: dict[int | None, str | None] = {
+            40: "too many symbolic links (a loop?)",
+            13: "permission denied: the file cannot be read",
+        }
+        reason = reasons.get(exc.errno, exc.strerror)
         raise DataError([Problem(name, 0, "", f"cannot read the file: {reason}")]) from None
     if not data.strip():
         raise DataError([Problem(name, 1, "(header)", "file is empty (expected a header row and data rows)")])

@@ -21,12 +21,14 @@ def shown_entries(entries: list[dict[str, Any]], limit: int) -> list[dict[str, A
 
 def metric_label(results: dict[str, Any], metric: str, lang: str) -> str:
     m = results["metrics"][metric]
-    return m["label_zh"] if lang == "zh" else m["label_en"]
+    text: str = m["label_zh"] if lang == "zh" else m["label_en"]
+    return text
 
 
 def instrument_label(results: dict[str, Any], instrument: str, lang: str) -> str:
     i = results["instruments"][instrument]
-    return i["label_zh"] if lang == "zh" else i["label_en"]
+    text: str = i["label_zh"] if lang == "zh" else i["label_en"]
+    return text
 
 
 #: Statuses as a heading says them (plural in English): "2025 targets", "2025 年目标".

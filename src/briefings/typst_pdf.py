@@ -29,7 +29,10 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from typst import Fonts, PDFStandard
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
@@ -55,7 +58,7 @@ def compiles_in_process() -> bool:
     return _worker and _started_in in (None, os.getpid())
 
 
-def fonts(font_dirs: list[str]) -> Any:
+def fonts(font_dirs: list[str]) -> Fonts:
     import typst
 
     return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=font_dirs)
@@ -70,7 +73,7 @@ def warning_text(warning: Any) -> str:
 
 
 def compile_in_process(
-    typ: str, root: str, timestamp: int, font_book: Any, standards: list[str] | None = None
+    typ: str, root: str, timestamp: int, font_book: Fonts, standards: list[str] | None = None
 ) -> tuple[bytes, list[str]]:
     """One new compiler (never a reused one: it printed wrong glyphs) on the shared fonts;
     returns the PDF and typst's warnings."""
@@ -79,17 +82,21 @@ def compile_in_process(
 
     _started_in = os.getpid()
     pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
-        input=typ, root=root, timestamp=timestamp, pdf_standards=PDF_STANDARDS if standards is None else standards
+        input=typ,
+        root=root,
+        timestamp=timestamp,
+        # the names typst accepts; _quarto.yml's are passed on as they are, for typst to judge
+        pdf_standards=cast("list[PDFStandard]", PDF_STANDARDS if standards is None else standards),
     )
     if _worker:
         _age_out_memo_cache(font_book)
-    return pdf, [warning_text(w) for w in warnings]
+    return cast(bytes, pdf), [warning_text(w) for w in warnings]  # one PDF: no output path was given
 
 
 _MEMO_MAX_AGE = 10  # typst-py calls comemo::evict(10) after every compile
 
 
-def _age_out_memo_cache(font_book: Any) -> None:
+def _age_out_memo_cache(font_book: Fonts) -> None:
     import typst
 
     for _ in range(_MEMO_MAX_AGE):

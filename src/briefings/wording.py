@@ -201,7 +201,9 @@ class Words:
         source is (a news report is 报道, never 文件)."""
         kind = self.policies.get(m.get("policy") or "", {}).get("kind", "")
         if kind not in DOCUMENT_KINDS:
-            source = next((s for s in self.results.get("sources", []) if s["source_id"] == m.get("source_id")), {})
+            source: dict[str, Any] = next(
+                (s for s in self.results.get("sources", []) if s["source_id"] == m.get("source_id")), {}
+            )
             kind = "news_report" if source.get("kind") == "news_report" else ""
         return DOCUMENT_KINDS.get(kind, ("文件", "document"))[0 if self.lang == "zh" else 1]
 

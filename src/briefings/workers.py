@@ -21,7 +21,8 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn, TypeAlias
 
 from . import typst_pdf
 
@@ -29,6 +30,11 @@ STAGE = "render"  # turns results into outputs: a change re-renders without runn
 
 _PR_SET_PDEATHSIG = 1
 _events: Any = None
+
+#: A task: its key and the arguments of the function run for it.
+Task: TypeAlias = tuple[str, tuple[Any, ...]]
+#: What ``signal.signal`` takes and returns.
+SignalHandler: TypeAlias = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class WorkerDied(Exception):
@@ -81,8 +87,8 @@ def kill_descendants() -> None:
 
 
 def run_tasks(
-    function: Callable,
-    tasks: list[tuple[str, tuple]],
+    function: Callable[..., Any],
+    tasks: list[Task],
     *,
     jobs: int,
     on_result: Callable[[str, Any], None],
@@ -101,7 +107,14 @@ def run_tasks(
             on_result(key2, WorkerDied(f"the worker process building {key2} died (killed, or out of memory)"))
 
 
-def _run(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int, on_result, on_event) -> list[tuple[str, tuple]]:
+def _run(
+    function: Callable[..., Any],
+    tasks: list[Task],
+    *,
+    jobs: int,
+    on_result: Callable[[str, Any], None],
+    on_event: Callable[[str, str], None] | None,
+) -> list[Task]:
     if not tasks:
         return []
     context = multiprocessing.get_context("fork")
@@ -110,7 +123,7 @@ def _run(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int, on_re
         max_workers=max(1, min(jobs, len(tasks))), mp_context=context, initializer=_init_worker, initargs=(events, os.getpid())
     )
     previous = _terminate_on_sigterm()
-    broken: list[tuple[str, tuple]] = []
+    broken: list[Task] = []
     try:
         futures = {pool.submit(function, *args): (key, args) for key, args in tasks}
         while futures:
@@ -140,7 +153,7 @@ def _run(function: Callable, tasks: list[tuple[str, tuple]], *, jobs: int, on_re
     return broken
 
 
-def _drain(events: Any, on_event) -> None:
+def _drain(events: Any, on_event: Callable[[str, str], None] | None) -> None:
     while True:
         try:
             key, stage = events.get_nowait()
@@ -152,17 +165,17 @@ def _drain(events: Any, on_event) -> None:
             on_event(key, stage)
 
 
-def _restore_sigterm(previous) -> None:
+def _restore_sigterm(previous: SignalHandler) -> None:
     try:
         signal.signal(signal.SIGTERM, previous)
     except (ValueError, TypeError):  # not the main thread
         pass
 
 
-def _terminate_on_sigterm():
+def _terminate_on_sigterm() -> SignalHandler:
     """SIGTERM stops a build like Ctrl-C does (workers and kernels killed, exit non-zero)."""
 
-    def interrupt(signum, frame):
+    def interrupt(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     try:
