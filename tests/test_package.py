@@ -4,6 +4,7 @@ package data, found without the checkout."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,21 @@ from .conftest import ROOT
 pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
 
 
+def tracked_copy(target: Path) -> Path:
+    """The checkout's tracked files (as they are now) in ``target``: a wheel built from the
+    checkout itself would take setuptools' stale build/ folder along."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
 def test_the_installed_package_inits_and_builds_a_project_in_an_empty_folder(tmp_path):
     wheels = tmp_path / "wheels"
+    source = tracked_copy(tmp_path / "source")
     subprocess.run(
         [
             sys.executable,
@@ -29,7 +43,7 @@ def test_the_installed_package_inits_and_builds_a_project_in_an_empty_folder(tmp
             "--disable-pip-version-check",
             "-w",
             str(wheels),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
