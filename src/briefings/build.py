@@ -925,7 +925,12 @@ def write_index(
     review_summary = (
         {"date": baseline.date, "changed": [e["slug"] for e in entries if e["status"] == "changed"]} if baseline else None
     )
+    from .i18n import N_, gettext_for
+
+    # the page is bilingual: its topic words come from both catalogs (README, "Another topic")
+    words = {"kicker": N_("AI policy briefings"), "title": N_("Provincial AI-policy briefings")}
     html = env.get_template("index.html.j2").render(
+        words={key: {lang: gettext_for(lang)(message) for lang in ("zh", "en")} for key, message in words.items()},
         entries=entries,
         build_id=keys.build_id,
         css=css,
