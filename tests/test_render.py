@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from briefings.i18n import LANGUAGES
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT, build
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, ROOT, build, builtin_renderer
 from .pages import unmarked_chinese, unmarked_english
 
 pytestmark = pytest.mark.slow  # builds briefings or runs notebooks: not in make test-fast
@@ -248,3 +248,21 @@ def test_browser_index_links_language_switch_and_phone_width(reports, tmp_path):
         phone.screenshot(path=str(tmp_path / "phone.png"))
         browser.close()
     assert outside == []
+
+
+def test_a_character_no_font_has_is_reported_with_its_row(tmp_path):
+    """An emoji in a summary prints as an empty box (typst#5137): the build says so, naming
+    the character and the row that holds it; common text reads no font file at all."""
+    import json
+
+    renderer = builtin_renderer()
+    (tmp_path / "results.json").write_text(
+        json.dumps({"measures": {"henan-003": {"summary_en": "Launch 🚀 now", "summary_zh": "启动"}}}), encoding="utf-8"
+    )
+    typ = tmp_path / "briefing.en.typ"
+    typ.write_text("= Henan\nLaunch 🚀 now · 河南 “quoted” — café\n", encoding="utf-8")
+    (warning,) = renderer.missing_glyphs(typ)
+    assert "U+1F680 ROCKET" in warning and "briefing.en.pdf" in warning and "henan-003 (summary_en)" in warning
+    plain = builtin_renderer()
+    typ.write_text("= 河南\n河南提出 30 亿元 “quoted” — café ≤ ≥\n", encoding="utf-8")
+    assert plain.missing_glyphs(typ) == []

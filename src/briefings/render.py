@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -484,12 +485,65 @@ class BuiltinRenderer:
         except Exception as exc:  # typst raises its own error types with the message we need
             raise RenderError(f"typst could not compile {typ.name}: {exc}") from None
         self.warnings += [f"{typ.with_suffix('.pdf').name}: typst warning: {w}" for w in warnings]
+        self.warnings += self.missing_glyphs(typ)
         return pdf
+
+    def missing_glyphs(self, typ: Path) -> list[str]:
+        """A warning for each character no font of the PDF has (an emoji in a summary): typst
+        prints it as an empty box and says nothing (typst#5137). Names the rows holding it."""
+        text = typ.read_text(encoding="utf-8")
+        rare = {c for c in set(text) if not _COMMON_GLYPHS.match(c) and unicodedata.category(c)[0] not in "CZM"}
+        missing = sorted(c for c in rare if ord(c) not in self.coverage)
+        return [
+            f"{typ.with_suffix('.pdf').name}: U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')} has no glyph in "
+            f"the PDF's fonts and prints as an empty box{_rows_holding(c, typ.parent)}"
+            for c in missing
+        ]
+
+    @cached_property
+    def coverage(self) -> frozenset[int]:
+        """Code points the font folders' fonts have (read only when a rare character appears)."""
+        from fontTools.ttLib import TTCollection, TTFont
+
+        points: set[int] = set()
+        for folder in self.font_dirs:
+            for path in sorted(Path(folder).glob("*")):
+                suffix = path.suffix.lower()
+                faces = (
+                    TTCollection(str(path), lazy=True).fonts
+                    if suffix == ".ttc"
+                    else [TTFont(str(path), lazy=True)]
+                    if suffix in (".ttf", ".otf")
+                    else []
+                )
+                for face in faces:
+                    points.update(face.getBestCmap() or {})
+        return frozenset(points)
 
     def render_batch(
         self, documents: list[Path], formats: tuple[str, ...], *, data_date: str
     ) -> dict[Path, list[Path] | Exception]:
         raise NotImplementedError("the built-in renderer renders each document in the build's workers")
+
+
+#: Characters every briefing font setup has (Latin, general punctuation, CJK ideographs and
+#: punctuation, full-width forms): the glyph check reads the fonts only for others.
+_COMMON_GLYPHS = re.compile(r"[\x00-\u024f\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _rows_holding(char: str, folder: Path) -> str:
+    """ ": in measures.csv rows henan-003 (summary_en)", from the results beside the document."""
+    try:
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    found = [
+        f"{measure_id} ({column})"
+        for measure_id, m in sorted(results.get("measures", {}).items())
+        for column, value in sorted(m.items())
+        if isinstance(value, str) and char in value
+    ]
+    return f": in measures.csv rows {', '.join(found[:5])}" if found else ""
 
 
 def check_fonts(required: dict[str, str], families: list[str]) -> None:
