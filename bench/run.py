@@ -14,6 +14,9 @@ b. a no-op rebuild; c. a template-only rebuild (the stylesheet changed); d. a
 e. scaling: a synthetic dataset with 330 cities (as many as China's prefecture-level
    cities) carrying five measures each: seconds per province and peak memory of the whole
    process tree;
+g. growth: Henan's own figures held fixed while 2,000 synthetic cities are added
+   elsewhere: Henan's build time against the real dataset's (target ≤ 1.5×), and the peak
+   memory of a build of every province over the grown dataset (target < 1.5 GB);
 f. per-stage times of one province (Henan): the notebook's cells (analysis, figures) from
    the executed notebook, and each render.
 
@@ -223,7 +226,8 @@ def synthetic_data(target: Path, cities: int, seed: int = 7) -> Path:
     source = "nbd-2025-henan"
     for i in range(cities):
         province = provinces[i % len(provinces)]
-        code = f"{province['gb_code'][:2]}{60 + i // len(provinces):02d}00"  # 60..: unused prefecture codes
+        k = i // len(provinces)  # unused prefecture codes 60..99, then their counties 01..
+        code = f"{province['gb_code'][:2]}{60 + k % 40:02d}{k // 40:02d}"
         slug = f"synthetic-{i:03d}"
         regions.append(
             {
@@ -238,6 +242,7 @@ def synthetic_data(target: Path, cities: int, seed: int = 7) -> Path:
                 "macro_region": province["macro_region"],
             }
         )
+        words = {"eq": "", "max": "最高", "min": "超过", "approx": "约"}
         for n, (category, instrument, metric, value, unit, qualifier, period) in enumerate(
             [
                 ("fund", "ai_industry_fund", "fund_size", rng.randint(5, 200), "亿元", "eq", ""),
@@ -260,11 +265,14 @@ def synthetic_data(target: Path, cities: int, seed: int = 7) -> Path:
                     "value_reported": str(value),
                     "unit_reported": unit,
                     "qualifier": qualifier,
+                    "qualifier_word": words[qualifier],
                     "period": period,
                     "year": "2026",
+                    "year_basis": "stated",
                     "status": "target",
+                    "comparable": "yes",
                     "source_id": source,
-                    "evidence": f"合成数据 {value}",
+                    "evidence": f"合成数据 {words[qualifier]}{value}",
                     "summary_zh": f"合成数据：{value}。",
                     "summary_en": f"Synthetic benchmark row: {value}.",
                     "note_zh": "基准测试用合成数据。",
@@ -286,7 +294,27 @@ def scaling(work: Path, cities: int) -> dict[str, float]:
     return {"cities": cities, "provinces": provinces, "seconds": seconds, "per_province": seconds / provinces, "peak_mb": mb}
 
 
-def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], command: str) -> str:
+def one_province(work: Path, data: Path, name: str, slug: str = "henan") -> float:
+    """Seconds of a build of one province (analysis and both languages in both formats) into
+    a fresh folder, timed alone."""
+    seconds, _ = timed(
+        [*BRIEFINGS, "build", "--jobs", "1", "--province", slug, "--data", str(data), "--out", str(work / name)], memory=False
+    )
+    return seconds
+
+
+def growth(work: Path, regions: int) -> dict[str, float]:
+    """g. One province's own figures held fixed while the other regions grow from the real
+    dataset's to ``regions`` synthetic cities: that province's build time, and the peak
+    memory of the whole build over the grown dataset."""
+    base = one_province(work, ROOT / "data", "grow-base")
+    data = synthetic_data(work / f"data-grow-{regions}", regions, seed=11)
+    grown = one_province(work, data, "grow-one")
+    seconds, mb = timed([*BRIEFINGS, "build", "--data", str(data), "--out", str(work / f"grow-all-{regions}")])
+    return {"regions": regions, "base_s": base, "grown_s": grown, "ratio": grown / base, "all_s": seconds, "all_mb": mb}
+
+
+def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], command: str, g: dict[str, float] | None = None) -> str:
     speedup = a["naive_s"] / a["cold_s"]
     lines = [
         "# Benchmarks",
@@ -306,6 +334,16 @@ def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], comman
         f"| d. translation-only rebuild (one zh string changed) | {a['translation_s']:.1f} | | re-renders |",
         f"| | | | no notebook ran in c or d: {'yes' if a['notebooks_untouched'] else 'NO'} |",
         f"| e. {e['cities']} synthetic cities ({e['provinces']} provinces) | {e['seconds']:.1f} | {e['peak_mb']:.0f} | {e['per_province']:.2f} s per province (peak target < 1.5 GB) |",  # noqa: E501 (one table row, one message)
+        *(
+            [
+                f"| g. Henan alone, real dataset | {g['base_s']:.1f} | | one province, zh+en, HTML+PDF |",
+                f"| g. Henan alone, {g['regions']} more synthetic cities elsewhere | {g['grown_s']:.1f} | | "
+                f"**{g['ratio']:.2f}×** the real dataset's (target ≤ 1.5×) |",
+                f"| g. every province over the grown dataset | {g['all_s']:.1f} | {g['all_mb']:.0f} | peak target < 1.5 GB |",
+            ]
+            if g
+            else []
+        ),
         "",
         "f. One province (Henan), per stage, seconds:",
         "",
@@ -327,6 +365,7 @@ def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], comman
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cities", type=int, default=330, help="synthetic city count for the scaling run")
+    parser.add_argument("--grow", type=int, default=2000, help="synthetic cities for the growth run (g)")
     parser.add_argument("--write", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="briefings-bench-") as tmp:
@@ -334,7 +373,8 @@ def main() -> None:
         a = naive_vs_cold(work)
         f = stages(work)
         e = scaling(work, args.cities)
-    text = report(a, e, f, "make bench")
+        g = growth(work, args.grow)
+    text = report(a, e, f, "make bench", g)
     print(text)
     args.write.write_text(text, encoding="utf-8")
 

@@ -490,22 +490,27 @@ def _sources(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
                     "note": edition.md(m["note_zh"] if lang == "zh" else m["note_en"]),
                 }
             )
-        issuer = s.get("issuer_zh" if lang == "zh" else "issuer_en") or ""
-        publisher = s["publisher_zh"] if lang == "zh" else s["publisher_en"]
-        if lang == "zh":  # names as a Chinese page sets them (the stored names keep the source's spelling)
-            issuer, publisher = chinese_title(issuer), chinese_title(publisher)
-        sources.append(
-            {
-                "number": number,
-                "publisher": edition.md(publisher),
-                "issuer": edition.md(issuer),
-                "title": _source_title(s, edition),
-                "date": edition.md(display(s["date"], lang)),
-                "url": display_url(s.get("url", "")),
-                "evidence": evidence,
-            }
-        )
+        sources.append({**source_entry(s, number, edition), "evidence": evidence})
     return sources
+
+
+def source_entry(s: dict[str, Any], number: int, edition: Edition) -> dict[str, Any]:
+    """How a source is cited, the same in a briefing and in the overview: number, issuer and
+    publisher (set as a Chinese page sets names), title (in English with the Chinese headline),
+    date, address."""
+    lang = edition.lang
+    issuer = s.get("issuer_zh" if lang == "zh" else "issuer_en") or ""
+    publisher = s["publisher_zh"] if lang == "zh" else s["publisher_en"]
+    if lang == "zh":  # the stored names keep the source's spelling
+        issuer, publisher = chinese_title(issuer), chinese_title(publisher)
+    return {
+        "number": number,
+        "publisher": edition.md(publisher),
+        "issuer": edition.md(issuer),
+        "title": _source_title(s, edition),
+        "date": edition.md(display(s["date"], lang)),
+        "url": display_url(s.get("url", "")),
+    }
 
 
 def _methodology(results: dict[str, Any], edition: Edition) -> dict[str, Any]:
@@ -682,17 +687,10 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
         }
         for r in in_order(results.get("coverage_table", []))
     ]
-    sources = []
-    for number, source_id in enumerate(edition.cite.order, start=1):
-        s = edition.cite.sources[source_id]
-        sources.append(
-            {
-                "number": number,
-                "publisher": edition.md(s["publisher_zh"] if lang == "zh" else s["publisher_en"]),
-                "title": _source_title(s, edition),
-                "date": edition.md(display(s["date"], lang)),
-            }
-        )
+    sources = [
+        source_entry(edition.cite.sources[source_id], number, edition)
+        for number, source_id in enumerate(edition.cite.order, start=1)
+    ]
     other = OTHER_LANGUAGE[lang]
     return {
         "lang": lang,
