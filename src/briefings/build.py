@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -97,6 +98,7 @@ class ProvinceOutcome:
     staging: str = ""
     digests: dict[str, str] = field(default_factory=dict)  # name -> sha256, computed where the files were made
     warnings: list[str] = field(default_factory=list)  # the renderer's (typst's) warnings, shown by the build
+    seconds: float = 0.0  # the worker's time on this province (analysis and render), for the benchmark
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,11 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
     Project(Path(task.project)).activate()
     out_root = Path(task.out_root)
     staging = new_staging(out_root, task.slug)
+    started = time.monotonic()
     try:
-        return maker(task, staging)
+        outcome = maker(task, staging)
+        outcome.seconds = time.monotonic() - started
+        return outcome
     except BaseException as exc:
         discard(staging)
         if not isinstance(exc, Exception):
