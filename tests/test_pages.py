@@ -158,6 +158,13 @@ def test_the_colophon_has_the_build_id_and_the_title_line_does_not(reports):
         compact = last.replace(" ", "")
         assert build_id in last and ("建议引用" in compact or "Suggested citation" in last), pdf.name
         assert ("免责声明" in compact or "Disclaimer" in last) and "CC BY 4.0" in last
+        # a Latin colon keeps its space (pandoc trims it from the metadata), a full-width one needs none
+        if ".en." in pdf.name:
+            assert re.search(r"Publisher: \S", last) and not re.search(r"\b[A-Z][a-z]+:[A-Za-z0-9]", last), last[-800:]
+        # © the year of publication (the document's date), never a year written in _quarto.yml
+        qmd = pdf.with_suffix(".qmd") if pdf.parent != reports else reports / "overview" / pdf.with_suffix(".qmd").name
+        published = re.search(r'^date: "(\d{4})-', qmd.read_text(encoding="utf-8"), re.M)
+        assert published and f"© {published.group(1)} " in last, (pdf.name, last[-300:])
 
 
 def test_a_base_address_makes_pdf_links_absolute(reports, tmp_path, monkeypatch):

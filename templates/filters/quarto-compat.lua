@@ -24,6 +24,8 @@
 -- 7. Links in a PDF: a relative link (../overview.en.html) is dead in a mailed PDF; it is
 --    made absolute with base-url (_quarto.yml) and the page's page-path, or set as plain
 --    text when no base-url is set.
+-- 8. Copyright: the year printed after © is the year of the document's date (publication),
+--    unless the metadata names a year.
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
 local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
 local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
@@ -251,6 +253,12 @@ end
 
 -- filters -------------------------------------------------------------------------------
 local function Meta(m)
+  -- 8. the copyright year is the publication year: the year of the document's date, unless
+  --    the document (or _quarto.yml) names one
+  local year = m.date and pandoc.utils.stringify(m.date):match("%d%d%d%d")
+  if year and m.copyright ~= nil and pandoc.utils.type(m.copyright) == "table" and not m.copyright.year then
+    m.copyright.year = pandoc.MetaString(year)
+  end
   meta.base = m["base-url"] and pandoc.utils.stringify(m["base-url"]) or ""
   meta.page = m["page-path"] and pandoc.utils.stringify(m["page-path"]) or ""
   meta.figures = {}
@@ -262,6 +270,7 @@ local function Meta(m)
       }
     end
   end
+  return m
 end
 
 local function Div(el)
