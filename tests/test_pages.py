@@ -167,6 +167,35 @@ def test_the_colophon_has_the_build_id_and_the_title_line_does_not(reports):
         assert published and f"© {published.group(1)} " in last, (pdf.name, last[-300:])
 
 
+def test_encoded_addresses_read_decoded_and_link_exactly(reports):
+    """A percent-encoded address (%E5%85%A9…) shows its characters; the link goes where the
+    source says, byte for byte."""
+    import html as html_lib
+    from urllib.parse import unquote
+
+    from pypdf import PdfReader
+
+    encoded = []
+    for page in sorted(reports.glob("*/briefing.*.html")):
+        for href, text in re.findall(r'<a\s+href="(https?://[^"]+)"\s+class="uri">([^<]+)</a>', page.read_text(encoding="utf-8")):
+            href, text = html_lib.unescape(href), html_lib.unescape(text)
+            if re.search(r"%[89A-F][0-9A-F]", href, re.I):
+                encoded.append(page)
+                assert text == unquote(href) and "%" not in text, (page.name, href, text)
+                pdf = page.with_suffix(".pdf")
+                uris = {
+                    str(a.get_object()["/A"]["/URI"])
+                    for p in PdfReader(pdf).pages
+                    for a in p.get("/Annots") or []
+                    if "/URI" in a.get_object().get("/A", {})
+                }
+                assert href in uris, (pdf.name, href)
+                shown = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+                shown = re.sub(r"[\s\u200b]+", "", shown)
+                assert re.sub(r"\s+", "", unquote(href)) in shown and href not in shown, pdf.name
+    assert encoded, "no percent-encoded address in the pages: the test checks nothing"
+
+
 def test_a_base_address_makes_pdf_links_absolute(reports, tmp_path, monkeypatch):
     from pypdf import PdfReader
 
