@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.figures import MIN_FONT_PT, WIDTH_IN
+from briefings.figures import MIN_FONT_PT
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DATA, PROJECT, ROOT, build
 
@@ -177,8 +177,10 @@ def test_encoded_addresses_read_decoded_and_link_exactly(reports):
 
     encoded = []
     for page in sorted(reports.glob("*/briefing.*.html")):
-        for href, text in re.findall(r'<a\s+href="(https?://[^"]+)"\s+class="uri">([^<]+)</a>', page.read_text(encoding="utf-8")):
-            href, text = html_lib.unescape(href), html_lib.unescape(text)
+        for href, text in re.findall(
+            r'<a\s+href="(https?://[^"]+)"\s+class="uri">(.*?)</a>', page.read_text(encoding="utf-8"), re.S
+        ):
+            href, text = html_lib.unescape(href), html_lib.unescape(re.sub(r"<[^>]+>", "", text))
             if re.search(r"%[89A-F][0-9A-F]", href, re.I):
                 encoded.append(page)
                 assert text == unquote(href) and "%" not in text, (page.name, href, text)
@@ -298,12 +300,21 @@ def test_phone_tables_show_every_column_and_values_never_break(reports, browser)
 
 @needs_browser
 def test_chart_text_is_readable_on_a_phone(reports, browser):
-    page = open_page(browser, reports / "overview.zh.html", 390)
-    width = page.evaluate("document.querySelector('figure.chart img').getBoundingClientRect().width")
-    # the chart's smallest text (MIN_FONT_PT at WIDTH_IN) as drawn on the phone, in CSS px
-    assert MIN_FONT_PT * 96 / 72 * width / (WIDTH_IN * 96) >= 9, width
-    alt = page.evaluate("document.querySelector('figure.chart img').alt")
-    caption = page.evaluate("document.querySelector('figure.chart figcaption').textContent")
-    assert alt.startswith("热力图") and caption and caption != alt
-    assert page.evaluate("document.querySelector('figure.chart figcaption').getAttribute('aria-hidden')") is None
-    page.context.close()
+    pages = [reports / "overview.zh.html", reports / "overview.en.html"]
+    pages += [reports / slug / f"briefing.{lang}.html" for slug in ("guangdong", "beijing") for lang in ("zh", "en")]
+    for path in pages:
+        page = open_page(browser, path, 390)
+        charts = page.evaluate("""Array.from(document.querySelectorAll('figure.chart img')).map(img => ({
+            shown: img.getBoundingClientRect().width, natural: img.naturalWidth, alt: img.alt,
+            caption: img.closest('figure').querySelector('figcaption').textContent}))""")
+        assert charts, path.name
+        for chart in charts:
+            # the chart's smallest text (MIN_FONT_PT as drawn) as shown on the phone, in CSS px
+            assert MIN_FONT_PT * 96 / 72 * chart["shown"] / chart["natural"] >= 9, (path.name, chart["shown"], chart["natural"])
+            assert chart["alt"] and chart["caption"] and chart["caption"] != chart["alt"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path.name  # a wide chart scrolls in its frame
+        if path.parent == reports:
+            alt = page.evaluate("document.querySelector('figure.chart img').alt")
+            assert alt.startswith("热力图" if ".zh." in path.name else "Heat map")
+        assert page.evaluate("document.querySelector('figure.chart figcaption').getAttribute('aria-hidden')") is None
+        page.context.close()

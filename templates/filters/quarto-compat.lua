@@ -517,8 +517,16 @@ local function chart(el)
   local text = meta.figures[image.src]
   if target == "html" then
     local caption = pandoc.write(pandoc.Pandoc({ pandoc.Plain(text.caption) }), "html"):gsub("\n$", "")
-    return pandoc.RawBlock("html", '<figure class="chart">\n<img src="' .. html_escape(image.src) .. '" alt="'
-      .. html_escape(text.alt) .. '" />\n<figcaption>' .. caption .. "</figcaption>\n</figure>")
+    local img = '<img src="' .. html_escape(image.src) .. '" alt="' .. html_escape(text.alt) .. '" />'
+    if image.src:match("^fig%-matrix%.") then
+      -- the heat map is wider than a phone: there it keeps its size (its text readable) and
+      -- scrolls sideways in its own frame, which the keyboard can reach
+      local id = "caption-" .. image.src:gsub("%.svg$", ""):gsub("[^%w-]", "-")
+      return pandoc.RawBlock("html", '<figure class="chart chart-wide">\n<div class="chart-frame" tabindex="0" role="region" '
+        .. 'aria-labelledby="' .. id .. '">' .. img .. '</div>\n<figcaption id="' .. id .. '">' .. caption
+        .. "</figcaption>\n</figure>")
+    end
+    return pandoc.RawBlock("html", '<figure class="chart">\n' .. img .. '\n<figcaption>' .. caption .. "</figcaption>\n</figure>")
   end
   if target == "typst" then
     local open = "#figure(image(" .. typst_string(image.src) .. ", alt: " .. typst_string(text.alt) .. "), caption: ["
