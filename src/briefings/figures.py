@@ -44,6 +44,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .errors import BriefingsError
 from .format import cjk_spacing, figure, holder_name, scaled
@@ -71,10 +73,11 @@ MIN_FONT_PT = 9
 TITLE_FONT_PT = 9.5
 MAX_SHOWN = 20  # more bars than this do not read at A4 width; the tables list more
 MIN_BARS = 3  # a ranking of two is read at a glance in its table
+#: Latin letters and ≥ ≤ ≈ from DejaVu Sans (the CJK font draws ≥ as ⩾), Chinese from Noto
+#: (matplotlib falls back glyph by glyph along this list)
+FONT_FAMILY = ["DejaVu Sans", CJK_FONT]
 STYLE = {
-    # Latin letters and ≥ ≤ ≈ from DejaVu Sans (the CJK font draws ≥ as ⩾), Chinese from Noto
-    # (matplotlib falls back glyph by glyph along this list)
-    "font.family": ["DejaVu Sans", CJK_FONT],
+    "font.family": FONT_FAMILY,
     "axes.unicode_minus": False,
     "svg.hashsalt": "briefings",
     "svg.fonttype": "path",
@@ -134,18 +137,18 @@ def _measurers() -> tuple[Any, Any]:
     """Two ways to measure text in points: the text-to-path engine the SVG draws with, and
     Agg's (they differ by a few per cent, Agg's bold face the most); a layout takes the wider."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.textpath import TextToPath
 
-    return TextToPath(), FigureCanvasAgg(Figure(dpi=72)).get_renderer()
+    agg: Any = FigureCanvasAgg(Figure(dpi=72))
+    return TextToPath(), agg.get_renderer()
 
 
 @cache
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in points of the widest line of ``text`` at ``size`` points."""
-    prop = font_manager.FontProperties(family=STYLE["font.family"], size=size, weight="bold" if bold else "normal")
+    prop = font_manager.FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
     lines = text.split("\n")
-    return max(measure.get_text_width_height_descent(line, prop, ismath=False)[0] for measure in _measurers() for line in lines)
+    return float(max(m.get_text_width_height_descent(line, prop, ismath=False)[0] for m in _measurers() for line in lines))
 
 
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
@@ -270,11 +273,11 @@ def _legend_columns(names: list[str], width: float) -> int:
     return ncol
 
 
-def _legend(fig: plt.Figure, names: list[str], colours: list[str], top: float, width: float, height: float) -> Any:
+def _legend(fig: Figure, names: list[str], colours: list[str], top: float, width: float, height: float) -> Any:
     """A legend of the colours drawn, in as many columns as fit the width, its top at ``top``
     points from the figure's top."""
     return fig.legend(
-        [plt.Rectangle((0, 0), 1, 1, facecolor=c, edgecolor=EDGE if c == EMPTY_COLOUR else c, linewidth=0.6) for c in colours],
+        [Rectangle((0, 0), 1, 1, facecolor=c, edgecolor=EDGE if c == EMPTY_COLOUR else c, linewidth=0.6) for c in colours],
         names,
         loc="upper left",
         bbox_to_anchor=(PAD / width, 1 - top / height),
@@ -290,14 +293,14 @@ def _legend(fig: plt.Figure, names: list[str], colours: list[str], top: float, w
 def _legend_height_for(names: tuple[str, ...], width: float) -> float:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.backends.backend_svg import RendererSVG
-    from matplotlib.figure import Figure
 
     scratch = Figure(figsize=(width / 72, 4), dpi=72)
-    FigureCanvasAgg(scratch)
+    canvas: Any = FigureCanvasAgg(scratch)
     legend = _legend(scratch, list(names), [OTHER_COLOUR] * len(names), 0, width, 4 * 72)
     scratch.draw_without_rendering()  # lays the legend out
     lowest = 4 * 72.0
-    for renderer in (scratch.canvas.get_renderer(), RendererSVG(width, 4 * 72, io.StringIO())):
+    svg: Any = RendererSVG
+    for renderer in (canvas.get_renderer(), svg(width, 4 * 72, io.StringIO())):
         boxes = [legend.get_window_extent(renderer)] + [t.get_window_extent(renderer) for t in legend.get_texts()]
         lowest = min([lowest] + [b.y0 for b in boxes])
     return 4 * 72 - lowest
@@ -312,7 +315,7 @@ def _legend_height(names: list[str], width: float) -> float:
 
 def section_figure(
     comparisons: list[dict[str, Any]], lang: str, province: dict[str, Any], titles: dict[str, str], instruments: dict[str, Any]
-) -> plt.Figure:
+) -> Figure:
     """The matplotlib figure of ``draw_section`` (call inside ``plt.rc_context(STYLE)``):
     ``WIDTH_IN`` wide, as tall as its panels. Each panel: its title (wrapped to the width),
     then one row per region: the name (wrapped to ``LABEL_SHARE`` of the width), the bar, and
@@ -321,21 +324,21 @@ def section_figure(
     _ = gettext_for(lang)
     fs, tfs = MIN_FONT_PT, TITLE_FONT_PT
     width = WIDTH_IN * 72
-    panels = []
+    parts: list[tuple[dict[str, Any], dict[str, Any], str, list[bool]]] = []
     for c in comparisons:
         labels = panel_labels(c, lang, titles, instruments)
         title = wrap(labels["title"], width - 2 * PAD, tfs, bold=True)
         bold = [e["holder"]["is_subject"] for e in c["entries"]]  # this province's names are set bold
-        panels.append((c, labels, title, bold))
+        parts.append((c, labels, title, bold))
     # one column of names for every panel (the bars start at one place), as wide as the
     # widest name up to LABEL_SHARE of the width; a longer name wraps
-    natural = max((text_width(n, fs, b) for _c, labels, _t, bolds in panels for n, b in zip(labels["names"], bolds)), default=0)
+    natural = max((text_width(n, fs, b) for _c, labels, _t, bolds in parts for n, b in zip(labels["names"], bolds)), default=0.0)
     column = min(natural, LABEL_SHARE * width)
-    wrapped = [[wrap(n, column, fs, b) for n, b in zip(labels["names"], bolds)] for _c, labels, _t, bolds in panels]
-    label_width = max((text_width(n, fs, b) for names, p in zip(wrapped, panels) for n, b in zip(names, p[3])), default=0)
+    wrapped = [[wrap(n, column, fs, b) for n, b in zip(labels["names"], bolds)] for _c, labels, _t, bolds in parts]
+    label_width = max((text_width(n, fs, b) for names, p in zip(wrapped, parts) for n, b in zip(names, p[3])), default=0.0)
     panels = [
         (c, labels, title, names, label_width, [max(1, n.count("\n") + 1) * _line_height(fs) + ROW_GAP for n in names])
-        for (c, labels, title, _b), names in zip(panels, wrapped)
+        for (c, labels, title, _b), names in zip(parts, wrapped)
     ]
     name = province["short_zh"] if lang == "zh" else province["name_en"]
     legend_names = {
@@ -496,7 +499,7 @@ def _upright(text: str) -> str:
     return "\n".join(pieces)
 
 
-def heatmap_figure(results: dict[str, Any], lang: str) -> plt.Figure:
+def heatmap_figure(results: dict[str, Any], lang: str) -> Figure:
     """The matplotlib figure of ``heatmap_svg`` (call inside ``plt.rc_context(STYLE)``): its
     size follows the number of regions and instruments and the length of their names."""
     from matplotlib.colors import ListedColormap
