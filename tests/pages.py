@@ -28,8 +28,8 @@ class Runs(HTMLParser):
         parent_lang = self.stack[-1][1] if self.stack else None
         lang = attrs.get("lang") or parent_lang
         classes = (attrs.get("class") or "").split()
-        # a quoted clause, or a headline as printed: the source's own spelling and spacing
-        verbatim = bool({"verbatim", "as-printed"} & set(classes)) or (self.stack[-1][2] if self.stack else False)
+        # a quoted clause, a headline as printed, an address: the source's own spelling and spacing
+        verbatim = bool({"verbatim", "as-printed", "uri"} & set(classes)) or (self.stack[-1][2] if self.stack else False)
         code = tag in ("code", "script", "style", "title") or (self.stack[-1][3] if self.stack else False)
         self.stack.append((tag, lang, verbatim, code))
 

@@ -24,6 +24,12 @@
 -- 7. Links in a PDF: a relative link (../overview.en.html) is dead in a mailed PDF; it is
 --    made absolute with base-url (_quarto.yml) and the page's page-path, or set as plain
 --    text when no base-url is set.
+-- 8. Addresses: a bare link to a percent-encoded address shows the address decoded (the
+--    characters a reader can read), its target unchanged.
+-- 9. Copyright: the year printed after © is the year of the document's date (publication),
+--    unless the metadata names a year.
+-- 10. Quotes: straight quotes in English text become typographic ones (’ ‘ “ ”), as
+--    pandoc's `smart` extension would set them if the documents did not escape them.
 local target = FORMAT:match("html") and "html" or (FORMAT:match("typst") and "typst" or FORMAT)
 local TYPST_LANG = { ["zh-Hans"] = '#text(lang: "zh", region: "CN")[', ["en"] = '#text(lang: "en", region: "GB")[' }
 local SMALL = '#block(above: 0.5em, below: 0.9em)[#set text(size: 8pt, fill: rgb("#444444")); '
@@ -249,8 +255,142 @@ local function relative(href)
   return not href:match("^#") and not href:match("^%a[%w+.-]*:")
 end
 
+-- 10. typographic quotes in English ------------------------------------------------------
+-- The documents escape every quote (data is never markup), so pandoc's `smart` extension
+-- never sees one: an English page would print Henan's and 'AI+' with straight marks
+-- beside the curly ones of the interface. Here a straight ' becomes ’ (an apostrophe or a
+-- closing quote) or ‘ (an opening quote, after a space or an opening bracket), and " becomes
+-- “ or ”. Only English text is touched: a run marked as Chinese, code and addresses keep
+-- their characters, and a Chinese page is left as it is.
+local OPENS_AFTER = { [" "] = true, ["\u{a0}"] = true, ["("] = true, ["["] = true, ["{"] = true, ["“"] = true,
+  ["‘"] = true, ["—"] = true, ["–"] = true, ["/"] = true }
+
+local function english(lang)
+  return lang ~= nil and lang:match("^en") ~= nil
+end
+
+local function last_char(text)
+  local last
+  for _, code in utf8.codes(text) do
+    last = code
+  end
+  return last and utf8.char(last) or nil
+end
+
+local function curl(text, prev)
+  -- text with its straight quotes curled; prev is the character before it (" " at a start)
+  if not text:find("['\"]") then
+    return text, last_char(text) or prev
+  end
+  local chars = {}
+  for _, code in utf8.codes(text) do
+    chars[#chars + 1] = utf8.char(code)
+  end
+  for i, ch in ipairs(chars) do
+    local opens = OPENS_AFTER[prev] == true
+    if ch == "'" then
+      local nxt = chars[i + 1] or " "
+      local elided_year = table.concat(chars, "", i + 1, math.min(i + 3, #chars)):match("^%d%ds$") -- the '90s
+      chars[i] = (opens and not nxt:match("^[%s%p]") and not elided_year) and "‘" or "’"
+    elseif ch == '"' then
+      chars[i] = opens and "“" or "”"
+    end
+    prev = chars[i]
+  end
+  return table.concat(chars), prev
+end
+
+local smart_blocks
+
+local function smart_inlines(inlines, is_english, prev)
+  prev = prev or " "
+  for _, el in ipairs(inlines) do
+    if el.t == "Str" then
+      if is_english then
+        el.text, prev = curl(el.text, prev)
+      else
+        prev = last_char(el.text) or prev
+      end
+    elseif el.t == "Space" or el.t == "SoftBreak" or el.t == "LineBreak" then
+      prev = " "
+    elseif el.t == "Link" and el.classes:includes("uri") then
+      prev = "/" -- an address is shown as it is
+    elseif el.t == "Span" and el.attributes["lang"] then
+      smart_inlines(el.content, english(el.attributes["lang"]), prev)
+      prev = last_char(pandoc.utils.stringify(el.content)) or prev
+    elseif el.t == "Note" then
+      el.content = smart_blocks(el.content, is_english)
+    elseif el.content ~= nil and el.t ~= "Code" then
+      prev = select(2, smart_inlines(el.content, is_english, prev))
+    elseif el.text ~= nil then
+      prev = last_char(el.text) or prev
+    end
+  end
+  return inlines, prev
+end
+
+smart_blocks = function(blocks, is_english)
+  local function inlines_of(el)
+    smart_inlines(el.content, is_english)
+    return el, false
+  end
+  return pandoc.Blocks(blocks):walk({
+    traverse = "topdown",
+    Div = function(el)
+      if el.attributes["lang"] then
+        el.content = smart_blocks(el.content, english(el.attributes["lang"]))
+        return el, false
+      end
+    end,
+    Para = inlines_of,
+    Plain = inlines_of,
+    Header = inlines_of,
+    Inlines = function(inlines) -- a table's or a figure's caption
+      return smart_inlines(inlines, is_english), false
+    end,
+  })
+end
+
+local function smart_meta(value, is_english)
+  local kind = pandoc.utils.type(value)
+  if kind == "Inlines" then
+    return (smart_inlines(value, is_english))
+  elseif kind == "Blocks" then
+    return smart_blocks(value, is_english)
+  elseif kind == "string" then
+    return (curl(value, " "))
+  elseif kind == "List" or kind == "table" then
+    for k, v in pairs(value) do
+      value[k] = smart_meta(v, is_english)
+    end
+  end
+  return value
+end
+
+local KEEP_META = { ["base-url"] = true, ["page-path"] = true, ["build-id"] = true, date = true, lang = true }
+
+local function smart_quotes(doc)
+  local lang = doc.meta.lang and pandoc.utils.stringify(doc.meta.lang) or ""
+  if not english(lang) then
+    return nil
+  end
+  for key, value in pairs(doc.meta) do
+    if not KEEP_META[key] then
+      doc.meta[key] = smart_meta(value, true)
+    end
+  end
+  doc.blocks = smart_blocks(doc.blocks, true)
+  return doc
+end
+
 -- filters -------------------------------------------------------------------------------
 local function Meta(m)
+  -- 9. the copyright year is the publication year: the year of the document's date, unless
+  --    the document (or _quarto.yml) names one
+  local year = m.date and pandoc.utils.stringify(m.date):match("%d%d%d%d")
+  if year and m.copyright ~= nil and pandoc.utils.type(m.copyright) == "table" and not m.copyright.year then
+    m.copyright.year = pandoc.MetaString(year)
+  end
   meta.base = m["base-url"] and pandoc.utils.stringify(m["base-url"]) or ""
   meta.page = m["page-path"] and pandoc.utils.stringify(m["page-path"]) or ""
   meta.figures = {}
@@ -262,6 +402,7 @@ local function Meta(m)
       }
     end
   end
+  return m
 end
 
 local function Div(el)
@@ -293,9 +434,28 @@ local function Span(el)
   end
 end
 
+-- an address as a reader reads it: percent-encoded UTF-8 (%E5%85%A9...) decoded into its
+-- characters; an encoded ASCII character (%2F, %20) stays encoded, since decoding it could
+-- change what the address says
+local function readable_address(address)
+  local decoded = address:gsub("%%([89A-Fa-f]%x)", function(hex) return string.char(tonumber(hex, 16)) end)
+  return utf8.len(decoded) and decoded or address -- not UTF-8 (another encoding): left as it is
+end
+
 local function Link(el)
+  -- a bare address (an autolink: its text is its target) shows its readable form; the
+  -- target stays exactly as the source gives it
+  if el.target:match("^https?:") and pandoc.utils.stringify(el.content) == el.target then
+    local shown = readable_address(el.target)
+    if shown ~= el.target then
+      -- the decoded characters are Chinese (often traditional): marked as Chinese, without
+      -- a script, so a screen reader does not spell them out as English
+      local text = pandoc.Str(shown)
+      el.content = pandoc.Inlines({ has_cjk(shown) and pandoc.Span({ text }, pandoc.Attr("", {}, { lang = "zh" })) or text })
+    end
+  end
   if target ~= "typst" or not relative(el.target) then
-    return nil
+    return el
   end
   if meta.base ~= "" then
     el.target = resolve(meta.base, meta.page, el.target)
@@ -357,8 +517,16 @@ local function chart(el)
   local text = meta.figures[image.src]
   if target == "html" then
     local caption = pandoc.write(pandoc.Pandoc({ pandoc.Plain(text.caption) }), "html"):gsub("\n$", "")
-    return pandoc.RawBlock("html", '<figure class="chart">\n<img src="' .. html_escape(image.src) .. '" alt="'
-      .. html_escape(text.alt) .. '" />\n<figcaption>' .. caption .. "</figcaption>\n</figure>")
+    local img = '<img src="' .. html_escape(image.src) .. '" alt="' .. html_escape(text.alt) .. '" />'
+    if image.src:match("^fig%-matrix%.") then
+      -- the heat map is wider than a phone: there it keeps its size (its text readable) and
+      -- scrolls sideways in its own frame, which the keyboard can reach
+      local id = "caption-" .. image.src:gsub("%.svg$", ""):gsub("[^%w-]", "-")
+      return pandoc.RawBlock("html", '<figure class="chart chart-wide">\n<div class="chart-frame" tabindex="0" role="region" '
+        .. 'aria-labelledby="' .. id .. '">' .. img .. '</div>\n<figcaption id="' .. id .. '">' .. caption
+        .. "</figcaption>\n</figure>")
+    end
+    return pandoc.RawBlock("html", '<figure class="chart">\n' .. img .. '\n<figcaption>' .. caption .. "</figcaption>\n</figure>")
   end
   if target == "typst" then
     local open = "#figure(image(" .. typst_string(image.src) .. ", alt: " .. typst_string(text.alt) .. "), caption: ["
@@ -384,6 +552,7 @@ local function Blocks(blocks)
 end
 
 return {
+  { Pandoc = smart_quotes },
   { Meta = Meta },
   { Div = Div },
   { Figure = chart, Para = chart },
