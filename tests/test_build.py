@@ -553,6 +553,8 @@ def test_long_unbroken_tokens_wrap_in_the_pdf(tmp_path, data_copy):
         "evidence",
         "设立总规模 30 亿元的人工智能产业基金" + "x" * 200,
     )
+    # a long word of another script (accented Latin, Cyrillic): no ASCII run to break at
+    edit_cell(data_copy / "measures.csv", lambda r: r["measure_id"] == "henan-002", "summary_en", "Fund " + "éдü" * 62 + ".")
     out = tmp_path / "r"
     outcomes = build(data_copy, out, provinces=("henan",), languages=("en",), formats=("pdf",), jobs=1, renderer="builtin")
     assert outcomes[0].ok
