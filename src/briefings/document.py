@@ -248,6 +248,8 @@ def _year(e: dict[str, Any], edition: Edition) -> str:
     if not e.get("year"):
         return "—"
     if e.get("year_basis") == "document" and e["status"] in ("target", "projection", "baseline"):
+        if edition.words.document_kind(edition.results["measures"].get(e["measure_id"], e)) in ("报道", "news report"):
+            return _("{year} (year of the news report)").format(year=e["year"])
         return _("{year} (year of the report)").format(year=e["year"])
     if e.get("year_basis") == "period_end" and e["status"] in ("target", "projection", "baseline"):
         return _("{year} (end of the plan period)").format(year=e["year"])
