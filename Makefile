@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 LOCKS := requirements/build.txt requirements/runtime.txt requirements/test.txt
 
-.PHONY: setup test test-fast lint typecheck reports validate catalogs pack clean bench bench-extract bench-extract
+.PHONY: setup test test-fast lint typecheck reports validate catalogs pack clean bench bench-extract
 
 setup: $(STAMP)
 
