@@ -44,9 +44,12 @@ reports: setup
 	$(BIN)/briefings validate
 	$(BIN)/briefings build
 
+# Evidence is checked against the source texts in SOURCE_TEXTS (space separated; the texts
+# stay out of the repository). An absent text fails the check unless ALLOW_ABSENT=1.
+SOURCE_TEXTS ?= ../shared/seeds ../source-texts
 validate: setup
 	$(BIN)/briefings validate
-	$(BIN)/briefings verify-sources
+	$(BIN)/briefings verify-sources $(SOURCE_TEXTS) $(if $(ALLOW_ABSENT),,--require-all)
 
 # Interface strings: extract them from the code and templates, and merge them into each
 # catalog. No location comments and a sorted template keep an update's diff small; no

@@ -13,7 +13,7 @@ from briefings.normalize import EXPORT_COLUMNS
 from .conftest import DATA, ROOT, run
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["export"], ["verify-sources"], ["list"]])
+@pytest.mark.parametrize("command", [[], ["validate"], ["export"], ["verify-sources"], ["list"], ["check"], ["proof"], ["init"]])
 def test_help(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -71,3 +71,34 @@ def test_list_shows_regions_and_categories():
     assert result.exit_code == 0, result.output
     for text in ("CN-HA", "Henan", "CN-GD", "Shenzhen", "fund", "compute"):
         assert text in result.output
+
+
+def test_check_lists_the_claims_a_build_did_not_print(tmp_path):
+    import json
+
+    out = tmp_path / "reports"
+    dropped = [
+        {
+            "claim": {"kind": "pair", "variant": "ratio", "measure_ids": ["henan-001", "anhui-002"]},
+            "rules": [{"rule": "exact_ratio", "why": "a ratio of figures that are not exact (anhui-002: ≥, ≤, ≈ or a range)"}],
+        },
+        {
+            "claim": {"kind": "rank", "variant": "rank", "measure_ids": ["henan-003", "hebei-001", "anhui-004"]},
+            "rules": [{"rule": "certain_order", "why": "the qualifiers leave the order with hebei-001 open"}],
+        },
+    ]
+    for slug, items in (("henan", dropped), ("hebei", [])):
+        (out / slug).mkdir(parents=True)
+        (out / slug / "results.json").write_text(json.dumps({"dropped": items}), encoding="utf-8")
+    result = run("check", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert (
+        "exact_ratio" in result.output
+        and "certain_order" in result.output
+        and "2 rule break(s) in 1 briefing(s)" in result.output
+    )
+    only = run("check", "--out", str(out), "--rule", "certain_order")
+    assert "exact_ratio" not in only.output and "1 rule break(s)" in only.output
+    assert run("check", "--out", str(out), "--rule", "no_such_rule").exit_code == 2
+    missing = run("check", "--out", str(out), "--province", "shanxi")
+    assert missing.exit_code == 2 and "build it first" in missing.output

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -538,6 +538,13 @@ def build(
     finally:
         display.stop()
     summary(report, out, display_path(out_root / "index.html"))
+    built = tuple(o.slug for o in report.outcomes if o.ok and o.slug != "overview" and (out_root / o.slug).is_dir())
+    dropped = dropped_claims(out_root, built) if built else []
+    if dropped:
+        out.print(
+            f"{len(dropped)} claim variant(s) broke a claim rule and are not printed "
+            "(a sound, weaker one may print instead): briefings check lists them"
+        )
     if report.failed:
         err.print(
             f"[bold red]error:[/] {len(report.failed)} province(s) failed: {escape(', '.join(o.slug for o in report.failed))}"
@@ -658,6 +665,65 @@ def diff_command(out_root: Path | None, review_file: Path | None, as_json: bool)
     else:
         click.echo(inert(diff_text(report)))
     sys.exit(1 if report["changed"] or report["removed"] else 0)
+
+
+@cli.command()
+@click.option("--province", "provinces", multiple=True, help="Province slug (repeatable) [default: every province built].")
+@click.option("--rule", "rules", multiple=True, help="Only claims dropped by this rule (repeatable), e.g. certain_order.")
+@OUT_OPTION
+@reports_errors
+def check(provinces: tuple[str, ...], rules: tuple[str, ...], out_root: Path | None) -> None:
+    """The claims the last build did not print, and the rule each broke (a weaker variant,
+    such as an order instead of a ratio, may print in its place)."""
+    from rich.table import Table
+
+    from .claims import RULES
+
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise UsageError(f"unknown rule(s) {', '.join(unknown)}: the rules are {', '.join(RULES)}")
+    out_root = out_folder(out_root)
+    rows = dropped_claims(out_root, provinces)
+    table = Table("province", "claim", "measures", "rule", "why", title=escape(f"Claims not printed in {display_path(out_root)}"))
+    shown = 0
+    for slug, d in rows:
+        for r in d["rules"]:
+            if rules and r["rule"] not in rules:
+                continue
+            claim = d["claim"]
+            table.add_row(
+                escape(slug),
+                escape(f"{claim.get('kind', '')} ({claim.get('variant', '')})"),
+                escape(", ".join(claim.get("measure_ids", [])[:4]) + (" ..." if len(claim.get("measure_ids", [])) > 4 else "")),
+                escape(r["rule"]),
+                escape(r["why"]),
+            )
+            shown += 1
+    if shown:
+        out.print(table)
+    out.print(f"{shown} rule break(s) in {len({s for s, _ in rows})} briefing(s); none of these claims is printed")
+
+
+def dropped_claims(out_root: Path, provinces: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+    """(province, dropped claim) for every briefing in OUT (results.json, as the build wrote it)."""
+    import json
+
+    from .execute import RESULTS_FILE
+
+    found = []
+    folders = [out_root / s for s in provinces] if provinces else sorted(p.parent for p in out_root.glob(f"*/{RESULTS_FILE}"))
+    for folder in folders:
+        if folder.name.startswith(".") or folder.name == "overview":
+            continue
+        path = folder / RESULTS_FILE
+        if not path.is_file():
+            raise UsageError(f"no briefing for {folder.name} in {display_path(out_root)}: build it first")
+        try:
+            results = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{display_path(path)} cannot be read ({exc}): build again") from None
+        found += [(folder.name, d) for d in results.get("dropped", []) if isinstance(d, dict)]
+    return found
 
 
 @cli.command()
