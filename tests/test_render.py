@@ -288,3 +288,27 @@ def test_a_character_no_font_has_is_reported_with_its_row(tmp_path):
     plain = builtin_renderer()
     typ.write_text("= 河南\n河南提出 30 亿元 “quoted” — café ≤ ≥\n", encoding="utf-8")
     assert plain.missing_glyphs(typ) == []
+
+
+def test_a_markup_sign_starting_a_list_item_prints_as_written_in_the_pdf(tmp_path):
+    """Data or an editor's wording starting with =, +, /, - or "2." is text, not Typst markup
+    (a heading in the PDF outline, a numbered item, a term list): pandoc#9586 kind."""
+    import pypandoc
+
+    from briefings.document import md
+
+    items = ["= Heading here", "+ Plus sign opens this finding", "/ Term: a definition list", "2. Phase two opens", "- dash"]
+    source = tmp_path / "x.md"
+    source.write_text("".join(f"- {md(item)}\n" for item in items) + "\n" + md("= para start") + "\n", encoding="utf-8")
+    typ = pypandoc.convert_file(
+        str(source), "typst", format="markdown", extra_args=["--lua-filter", str(ROOT / "templates/filters/quarto-compat.lua")]
+    )
+    (tmp_path / "x.typ").write_text('#set document(title: [x])\n#set text(lang: "en")\n' + typ, encoding="utf-8")
+    # through the renderer: compiling in this process would leave typst's pool to a later fork
+    pdf = builtin_renderer().compile_typst(tmp_path / "x.typ", "2025")
+    (tmp_path / "x.pdf").write_bytes(pdf)
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "x.pdf"), "-"], capture_output=True, text=True).stdout.split())
+    for item in [*items, "= para start"]:
+        assert item in text, (item, text)
+    # and Typst read none of them as markup: no heading, no numbered item, no term
+    assert not re.search(r"^- ([=+/\-] |\d+\. )|^([=+/] |\d+\. )", typ, re.M), typ

@@ -534,6 +534,36 @@ local function chart(el)
   end
 end
 
+-- 5. in Typst, text that starts a paragraph or a list item with a markup sign (= a heading,
+-- + or 2. a numbered item, / a term, - a bullet) is that markup: pandoc's Typst writer does
+-- not escape it there (pandoc#9586 kind), so the sign is written escaped. Data and editors'
+-- wording reach these places; whatever they hold prints as written.
+local function escape_leading_markup(el)
+  if target ~= "typst" then
+    return nil
+  end
+  local first = el.content[1]
+  if not first or first.t ~= "Str" then
+    return nil
+  end
+  local sign, rest = first.text:match("^([=+/%-])(.*)$")
+  if not sign then
+    local digits, after = first.text:match("^(%d+)(%..*)$")
+    if not digits then
+      return nil
+    end
+    sign, rest = digits .. "\\", after
+    el.content[1] = pandoc.RawInline("typst", sign)
+    el.content:insert(2, pandoc.Str(rest))
+    return el
+  end
+  el.content[1] = pandoc.RawInline("typst", "\\" .. sign)
+  if rest ~= "" then
+    el.content:insert(2, pandoc.Str(rest))
+  end
+  return el
+end
+
 local function Blocks(blocks)
   -- 4. in Typst, the paragraph that introduces a table stays with it
   if target ~= "typst" then
@@ -559,4 +589,5 @@ return {
   { Inlines = join_runs },
   { Span = Span, Link = Link, Table = Table },
   { Blocks = Blocks },
+  { Para = escape_leading_markup, Plain = escape_leading_markup },
 }
