@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -669,3 +671,75 @@ def lru_cache_like(function):
     """A stand-in for an lru_cache'd function (it has cache_clear)."""
     function.cache_clear = lambda: None
     return function
+
+
+def test_a_build_killed_midway_leaves_a_manifest_that_describes_every_folder(tmp_path, data_copy):
+    """Killed after one province was republished and before the other: the manifest still lists
+    the other (its previous entry, marked pending), and sign-off and packs refuse until a build
+    finishes; nothing is silently dropped from the review record."""
+    out = tmp_path / "reports"
+    assert all(o.ok for o in build(data_copy, out, provinces=("henan", "hebei"), jobs=1, renderer="builtin"))
+    touch_data(data_copy, "changed before the killed build")
+    project = copy_project(tmp_path / "project")
+    nb = json.loads(project.notebook.read_text(encoding="utf-8"))
+    nb["cells"].insert(
+        3,
+        {
+            "cell_type": "code",
+            "id": "stall",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "import time\nif province == 'hebei':\n    time.sleep(120)",
+        },
+    )
+    project.notebook.write_text(json.dumps(nb), encoding="utf-8")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "briefings",
+            "--project",
+            str(project.root),
+            "build",
+            "--renderer",
+            "builtin",
+            "--jobs",
+            "1",
+            "--province",
+            "henan",
+            "--province",
+            "hebei",
+            "--data",
+            str(data_copy),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["build_id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until this build has republished henan
+        time.sleep(0.3)
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        if manifest["build_id"] != before and not manifest["provinces"]["henan"].get("pending"):
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    from briefings.staging import build_running
+
+    deadline = time.monotonic() + 30  # a kernel whose worker died exits within a second or so
+    while build_running(out) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["provinces"]) == {"henan", "hebei"}, manifest["provinces"].keys()
+    assert manifest["provinces"]["hebei"]["pending"] and not manifest["provinces"]["henan"].get("pending")
+    review = tmp_path / "reviewed.json"
+    result = run("review", "accept", "--out", str(out), "--review", str(review))
+    assert result.exit_code == 2 and "did not finish" in result.output and not review.exists(), result.output
+    assert all(o.ok for o in build(data_copy, out, provinces=("henan", "hebei"), jobs=1, renderer="builtin"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert not any(entry.get("pending") for entry in manifest["provinces"].values())
+    assert run("review", "accept", "--out", str(out), "--review", str(review)).exit_code == 0

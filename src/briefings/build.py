@@ -544,6 +544,16 @@ class _Build:
             if slug not in plan and work_needed(entry, self.out_root, keys) is Work.NONE
         }
         self.recorded.update({slug: self.previous[slug] for slug, work in plan.items() if work is Work.NONE})
+        # a province this build will replace keeps its previous entry, marked pending, until it
+        # is republished or fails: a manifest written meanwhile (or left by a kill) describes
+        # every folder on disk, and readers know the build did not finish
+        self.recorded.update(
+            {
+                slug: {**self.previous[slug], "pending": True}
+                for slug, work in plan.items()
+                if work is not Work.NONE and slug in self.previous
+            }
+        )
         self.outcomes = {slug: ProvinceOutcome(slug, True, Work.NONE) for slug, work in plan.items() if work is Work.NONE}
         if self.progress:
             self.progress.start(plan)
@@ -620,7 +630,8 @@ class _Build:
             self.recorded[outcome.slug] = _entry(self.out_root, outcome.slug, self.keys, outcome)
         elif outcome.slug in self.previous:
             # the previous briefing stays, whole; its entry says the latest build of it failed
-            self.recorded[outcome.slug] = {**self.previous[outcome.slug], "failed": outcome.error[:500]}
+            previous = {k: v for k, v in self.previous[outcome.slug].items() if k != "pending"}
+            self.recorded[outcome.slug] = {**previous, "failed": outcome.error[:500]}
         self.outcomes[outcome.slug] = outcome
         self.record()
         if self.progress:

@@ -386,6 +386,12 @@ def check_consistent(out_root: Path, manifest: dict[str, Any]) -> None:
     its record, or a file changed by hand): every province's results must be the recorded ones."""
     from .errors import UsageError, display_path
 
+    pending = sorted(slug for slug, entry in manifest.get("provinces", {}).items() if entry.get("pending"))
+    if pending:
+        raise UsageError(
+            f"{display_path(out_root)}: the last build did not finish ({', '.join(pending[:5])}"
+            f"{' ...' if len(pending) > 5 else ''} not rebuilt yet): run briefings build first"
+        )
     bad = [
         slug
         for slug, entry in manifest.get("provinces", {}).items()
