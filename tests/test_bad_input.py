@@ -178,6 +178,11 @@ CASES = {
     "markup-in-name": region_name("name_en", "Henan<script>alert(1)</script>"),
     "mathtext-in-name": region_name("short_zh", "$\\foo$"),
     "rich-markup-in-name": region_name("name_zh", "河南[/x]"),
+    # invisible characters: a right-to-left override shows "CNY 50 billion" reversed on the
+    # page while a search of the file finds nothing; ESC is a terminal's control sequence
+    "bidi-override": set_measure(ANY, "summary_en", "Fund of \u202enoillib 05 YNC\u202c."),
+    "escape-character": set_measure(ANY, "note_en", "\x1b]0;pwned\x07 a note"),
+    "c1-control": set_measure(ANY, "summary_zh", "基金\x85规模"),
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -59,7 +61,24 @@ def _decode(data: bytes, name: str) -> str:
         offset = data.index(b"\r")
         row, column = _locate(data, offset)
         raise DataError([Problem(name, row, column, "carriage return (CRLF or CR line ending); save with LF line endings")])
+    hidden = [
+        Problem(
+            name,
+            *_locate(data, len(text[: m.start()].encode("utf-8"))),
+            f"invisible character U+{ord(m.group(0)):04X} ({unicodedata.name(m.group(0), 'a control character')}): "
+            "it changes how the text displays (or what a terminal does) without showing; remove it",
+        )
+        for m in _HIDDEN.finditer(text)
+    ]
+    if hidden:
+        raise DataError(hidden[:20])
     return text
+
+
+#: Control characters (C0 but the line feed, DEL, C1), bidirectional overrides and isolates,
+#: and a byte-order mark inside the file: none belongs in a cell, and each can make a page or a
+#: terminal show what the file does not hold (U+202E reverses "CNY 50 billion").
+_HIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def read_table(path: Path, columns: list[str], *, optional: frozenset[str] = frozenset()) -> pd.DataFrame:
