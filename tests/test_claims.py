@@ -20,7 +20,7 @@ from briefings.claims import RULES, Context, violations
 from briefings.compare import province_results, provinces_with_measures
 from briefings.wording import Words
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
@@ -564,3 +564,63 @@ def test_every_base_unit_prints_as_a_reader_writes_it(everything):
             for lang in ("zh", "en"):
                 text = figure(m, lang, style="words")
                 assert "_" not in text and not re.search(r"\d{7,}", text.replace(",", "")), (m["measure_id"], lang, text)
+
+
+SECTIONS_CSV = (
+    "section,label_zh,label_en,categories,instrument_kinds\n"
+    "compute,算力底座,Computing power,compute infrastructure,\n"
+    "funds,资金,Money,fund,fund\n"
+    "vouchers,券,Vouchers,voucher subsidy,voucher grant\n"
+    "data,数据,Data,data,\n"
+    "applications,应用,Applications,model application,\n"
+    "industry,产业规模,Industry size,industry,\n"
+)
+
+
+def test_another_topic_names_its_own_sections(tmp_path):
+    """data/sections.csv sets the sections' order and headings (another topic, data only)."""
+    from briefings.document import render_document
+
+    rows = [
+        {"region": "CN-HE", "value_reported": "9"},
+        {"region": "CN-HE", "value_reported": "4", "metric": "compute_intelligent"},
+        {
+            "region": "CN-HE",
+            "metric": "fund_size",
+            "category": "fund",
+            "instrument": "ai_industry_fund",
+            "status": "policy",
+            "year": "",
+            "year_basis": "",
+            "value_reported": "30",
+            "unit_reported": "亿元",
+        },
+    ]
+    data = dataset(tmp_path, rows)
+    (data / "sections.csv").write_text(SECTIONS_CSV, encoding="utf-8")
+    hebei = results_of(data, "hebei")
+    assert [s["key"] for s in hebei["sections"]][:2] == ["compute", "funds"]
+    assert [c["section"] for c in hebei["comparisons"]] == sorted(
+        (c["section"] for c in hebei["comparisons"]), key=["compute", "funds"].index
+    )
+    for lang, first, second in (("zh", "## 算力底座", "## 资金"), ("en", "## Computing power", "## Money")):
+        page = render_document(hebei, lang, build_id="test", templates=ROOT / "templates")
+        assert first in page and second in page and page.index(first) < page.index(second), lang
+
+
+def test_a_wrong_sections_file_is_reported_by_file_row_and_column(tmp_path):
+    from briefings.errors import DataError
+    from briefings.load import load_dataset
+
+    data = dataset(tmp_path, [{"region": "CN-HE"}])
+    (data / "sections.csv").write_text(SECTIONS_CSV.replace("data,数据,Data,data,", "data,数据,Data,lottery,"), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_dataset(data)
+    text = "\n".join(map(str, caught.value.problems))
+    assert "sections.csv, row 5, column categories: unknown category 'lottery'" in text, text
+    # a metric whose section the file does not list
+    (data / "sections.csv").write_text(SECTIONS_CSV.replace("industry,产业规模,Industry size,industry,\n", ""), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_dataset(data)
+    text = "\n".join(map(str, caught.value.problems))
+    assert "metrics.csv" in text and "column section: unknown section 'industry'" in text, text

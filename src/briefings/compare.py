@@ -33,6 +33,7 @@ from .dates import latest, parse
 from .errors import UsageError
 from .load import Dataset
 from .normalize import normalized_measures
+from .sections import as_records, read_sections, section_of_row
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
@@ -138,6 +139,9 @@ class Vocabulary:
         self.forms = {
             q["word"]: {"symbol": q["symbol"], "zh": q["zh_form"], "en": q["en_form"]} for q in ds.qualifiers.to_dict("records")
         }
+        #: the briefing's sections, in page order (data/sections.csv, or the defaults)
+        self.sections = read_sections(ds.data_dir)
+        self.section_order = {s.key: i for i, s in enumerate(self.sections)}
 
     def metric(self, metric: str) -> pd.Series:
         return self.metrics.loc[metric]
@@ -157,9 +161,8 @@ class Vocabulary:
             return section
         if row["category"] == "priority":
             return "priorities"
-        if row["instrument"]:
-            return vocab.QUALITATIVE_SECTION_BY_KIND[self.instruments.at[row["instrument"], "kind"]]
-        return vocab.QUALITATIVE_SECTION_BY_CATEGORY.get(row["category"], "industry")
+        kind = str(self.instruments.at[row["instrument"], "kind"]) if row["instrument"] else ""
+        return section_of_row(self.sections, row["category"], kind)
 
     def keys(self, row: dict[str, Any], levels: tuple[str, ...]) -> list[ComparisonKey]:
         """The comparisons a figure belongs to, one per level it compares at."""
@@ -461,7 +464,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
         ids = {e["measure_id"] for e in c["entries"]}
         if c["kind"] == "alone" and any(ids <= {e["measure_id"] for e in o["entries"] + o["also"]} for o in others):
             comparisons.remove(c)
-    comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["kind"] == "alone", c["metric"], c["id"]))
+    comparisons.sort(key=lambda c: (v.section_order[c["section"]], c["kind"] == "alone", c["metric"], c["id"]))
     _beside(comparisons, field, subject)
 
     references = [
@@ -492,7 +495,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
         }
         for metric, holders in not_reported.items()
     ]
-    not_reported_list.sort(key=lambda x: (vocab.SECTIONS.index(x["section"]), -len(x["reported_by"]), x["metric"]))
+    not_reported_list.sort(key=lambda x: (v.section_order[x["section"]], -len(x["reported_by"]), x["metric"]))
 
     qualitative = mine[kinds[mine.index] == "qualitative"]
     measure_ids = set(mine["measure_id"])
@@ -533,6 +536,7 @@ def province_results(ds: Dataset, slug: str, table: pd.DataFrame | None = None, 
             "sources": len(set(mine["source_id"])),
         },
         "has_quantitative": valued_here > 0,
+        "sections": as_records(v.sections),
         "comparisons": comparisons,
         "references": references,
         "qualitative": [_record(r, regions, subject, v) for r in _records(qualitative)],

@@ -23,7 +23,6 @@ from .dates import display, display_span
 from .format import cjk_spacing, holder_name, ordinal, value_text
 from .i18n import LANGUAGES, gettext_for, label, ngettext_for, translations
 from .titles import comparison_title, instrument_label, metric_label, shown_entries
-from .vocab import SECTIONS
 from .wording import Words
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
@@ -402,12 +401,23 @@ def _source_title(s: dict[str, Any], edition: Edition) -> dict[str, Any]:
     }
 
 
+def section_headings(results: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(key, heading) of the briefing's sections in page order: the project's
+    (``data/sections.csv``, carried by the results), else the defaults."""
+    from .sections import default_sections
+
+    records = results.get("sections") or [
+        {"key": s.key, "label_zh": s.label_zh, "label_en": s.label_en} for s in default_sections()
+    ]
+    return [(s["key"], s["label_zh"] if lang == "zh" else s["label_en"]) for s in records]
+
+
 def _sections(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]:
     """Each section with its compared figures (ranked or paired), its figures compared with
     nothing, its instruments named without a figure, and its chart."""
     lang = edition.lang
     sections = []
-    for key in SECTIONS:
+    for key, title in section_headings(results, lang):
         here = [c for c in results["comparisons"] if c["section"] == key]
         compared = [comparison_view(c, edition) for c in here if c["kind"] != "alone"]
         alone = [c for c in here if c["kind"] == "alone"]
@@ -418,7 +428,7 @@ def _sections(results: dict[str, Any], edition: Edition) -> list[dict[str, Any]]
         sections.append(
             {
                 "key": key,
-                "title": label(key, lang),
+                "title": title,
                 "ranked": compared,
                 "alone": alone_view(alone, edition) if alone else None,
                 "named": named,
@@ -449,10 +459,10 @@ def not_reported_text(results: dict[str, Any], edition: Edition) -> str:
     counted)."""
     common = [n for n in results["not_reported"] if len(n["reported_by"]) >= NOT_REPORTED_MIN_HOLDERS]
     parts = []
-    for key in SECTIONS:
+    for key, title in section_headings(results, edition.lang):
         items = [edition.metric_label(n["metric"]) for n in common if n["section"] == key]
         if items:
-            parts.append(f"{label(key, edition.lang)}{edition.punct['colon']}{edition.punct['list'].join(items)}")
+            parts.append(f"{title}{edition.punct['colon']}{edition.punct['list'].join(items)}")
     return edition.md(edition.punct["semicolon"].join(parts))
 
 
@@ -660,7 +670,9 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     comparisons = {c["id"]: c for c in results["comparisons"]}
     for claim in results["claims"]:
         by_section.setdefault(comparisons[claim["comparison_id"]]["section"], []).append(claim_sentence(claim, edition))
-    leaders = [{"title": label(key, lang), "sentences": by_section[key]} for key in SECTIONS if key in by_section]
+    leaders = [
+        {"title": title, "sentences": by_section[key]} for key, title in section_headings(results, lang) if key in by_section
+    ]
     national = [
         {
             "summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),

@@ -85,9 +85,27 @@ def load_dataset(data_dir: Path) -> Dataset:
         raise DataError(problems)
     dataset = Dataset(data_dir=data_dir, **frames)
     problems.extend(_check_relations(dataset))
+    problems.extend(_check_sections(dataset))
     if problems:
         raise DataError(problems)
     return dataset
+
+
+def _check_sections(ds: Dataset) -> list[Problem]:
+    """sections.csv (when the project has one) is well formed, and every metric names one of
+    its sections."""
+    from .sections import read_sections
+
+    try:
+        keys = {s.key for s in read_sections(ds.data_dir)}
+    except DataError as exc:
+        return list(exc.problems)
+    name = display_path(ds.data_dir / TABLES["metrics"][0])
+    return [
+        Problem(name, int(str(row)), "section", f"unknown section {m['section']!r} (one of: {', '.join(sorted(keys))})")
+        for row, m in ds.metrics.iterrows()
+        if m["kind"] != "qualitative" and m["section"] not in keys
+    ]
 
 
 def _check_relations(ds: Dataset) -> list[Problem]:

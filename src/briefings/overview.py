@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import vocab
 from .dates import span
 from .format import holder_name
+from .sections import as_records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +45,8 @@ def overview_results(ds: Dataset, table: pd.DataFrame) -> dict[str, Any]:
         if key.undated or len({r["locality"] or r["region"] for r in rows}) < 2:
             continue
         comparisons.append(_comparison(key, rows, field, nobody))
-    comparisons.sort(key=lambda c: (vocab.SECTIONS.index(c["section"]), c["metric"], c["id"]))
+    order = field.vocabulary.section_order
+    comparisons.sort(key=lambda c: (order[c["section"]], c["metric"], c["id"]))
     cited_ids = {e["measure_id"] for c in comparisons for e in c["entries"]}
     national_rows = [r for r in field.national]
     national = [entry(r, regions, nobody, vocabulary, field.data_year) for r in national_rows]
@@ -115,6 +117,7 @@ def overview_results(ds: Dataset, table: pd.DataFrame) -> dict[str, Any]:
     instruments_used = sorted({m["instrument"] for m in measures.values() if m["instrument"]} | set(instruments))
     results: dict[str, Any] = {
         "data_as_of": field.data_as_of,
+        "sections": as_records(field.vocabulary.sections),
         "counts": {
             "measures": len(table),
             "sources": len(ds.sources),

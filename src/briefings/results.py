@@ -163,6 +163,7 @@ class Results(TypedDict, total=False):
     counts: dict[str, int]
     has_quantitative: bool
     profile: Literal["full", "thin"]
+    sections: list[dict[str, str]]  # key, label_zh, label_en, in page order (sections.py)
     comparisons: list[Comparison]
     references: list[Entry]
     qualitative: list[dict[str, Any]]

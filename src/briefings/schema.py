@@ -195,7 +195,7 @@ UNITS = pa.DataFrameSchema(
 METRICS = pa.DataFrameSchema(
     {
         "metric": text(required(), code_id(), unique=True),
-        "section": text(one_of(vocab.SECTIONS, blank=True)),
+        "section": text(matches(r"^(|[a-z][a-z0-9_]*)$", "a section id (data/sections.csv, or the default sections)")),
         "kind": text(one_of(vocab.METRIC_KINDS)),
         "base_unit": text(one_of(vocab.BASE_UNITS, blank=True)),
         "period": text(one_of(vocab.PERIOD_RULES)),
