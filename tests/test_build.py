@@ -743,3 +743,43 @@ def test_a_build_killed_midway_leaves_a_manifest_that_describes_every_folder(tmp
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert not any(entry.get("pending") for entry in manifest["provinces"].values())
     assert run("review", "accept", "--out", str(out), "--review", str(review)).exit_code == 0
+
+
+def test_merge_never_replaces_a_users_files_and_checks_every_shard_before_publishing(tmp_path):
+    for k in (1, 2):
+        outcomes = build(
+            DATA,
+            tmp_path / f"s{k}",
+            provinces=("anhui", "henan"),
+            languages=("en",),
+            formats=("html",),
+            jobs=1,
+            renderer="builtin",
+            shard=(k, 2),
+        )
+        assert outcomes[0].ok
+    merged = tmp_path / "merged"
+    assert run("merge", merged, tmp_path / "s1", tmp_path / "s2").exit_code == 0
+    # a user's note in a province folder of the tool's own output folder: refused, kept
+    (merged / "henan" / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = run("merge", merged, tmp_path / "s1", tmp_path / "s2")
+    assert refused.exit_code == 2 and "notes.txt" in refused.output, refused.output
+    assert (merged / "henan" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    (merged / "henan" / "notes.txt").unlink()
+    # a folder the tool did not make, forced: its index.html and a province-named folder stop it
+    theirs = tmp_path / "theirs"
+    (theirs / "anhui").mkdir(parents=True)
+    (theirs / "anhui" / "plan.txt").write_text("plan", encoding="utf-8")
+    (theirs / "index.html").write_text("my index", encoding="utf-8")
+    forced = run("merge", theirs, tmp_path / "s1", tmp_path / "s2", "--force")
+    assert forced.exit_code == 2, forced.output
+    assert (theirs / "index.html").read_text(encoding="utf-8") == "my index"
+    assert (theirs / "anhui" / "plan.txt").read_text(encoding="utf-8") == "plan"
+    # a bad file in the last shard: nothing of the first shard is published
+    before = {p: p.read_bytes() for p in merged.rglob("*") if p.is_file() and ".briefings" not in str(p)}
+    with (tmp_path / "s2" / "henan" / "briefing.en.html").open("a", encoding="utf-8") as handle:
+        handle.write("<!-- changed after the build -->")
+    bad = run("merge", merged, tmp_path / "s1", tmp_path / "s2")
+    assert bad.exit_code == 2 and "does not match its manifest" in bad.output
+    after = {p: p.read_bytes() for p in merged.rglob("*") if p.is_file() and ".briefings" not in str(p)}
+    assert after == before

@@ -122,6 +122,12 @@ def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool =
         raise UsageError("give the shard folders to merge: briefings merge OUT SHARD...")
     checked = check_shards(shards)
     first = checked[0][1]
+    # every listed file of every shard is read and checked before anything is published: a
+    # bad file in the last shard leaves OUT as it was, not half merged
+    for shard, manifest in checked:
+        for entry in [*manifest["provinces"].values(), *([manifest["overview"]] if manifest.get("overview") else [])]:
+            for name, digest in {**entry["analysis_outputs"], **entry["render_outputs"]}.items():
+                _read_listed(shard, name, digest)
     prepare_output(out_root, force=force)
     provinces: dict[str, Any] = {}
     selections: dict[str, Any] = {}
@@ -129,6 +135,22 @@ def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool =
     with build_lock(out_root):
         try:
             remove_leftovers(out_root)
+            # a folder about to be replaced holds only what the tool wrote there (as build checks)
+            from .build import check_foreign_files
+
+            previous = read_manifest(out_root)
+            incoming = {slug for _, m in checked for slug in m["provinces"]}
+            check_foreign_files(out_root, {slug: previous.get("provinces", {}).get(slug, {}) for slug in sorted(incoming)})
+            check_foreign_files(out_root, {OVERVIEW: previous.get("overview", {})})
+            ours = {*previous.get("index", {}), *previous.get("overview", {}).get("render_outputs", {})}
+            overview_pages = [n for _, m in checked for n in m.get("overview", {}).get("render_outputs", {}) if "/" not in n]
+            written = ["index.html", *overview_pages]
+            theirs = sorted(n for n in written if (out_root / n).exists() and n not in ours)
+            if theirs:
+                raise UsageError(
+                    f"{display_path(out_root)} holds {', '.join(theirs)}, which the tool did not write: move them away first "
+                    "(nothing the tool did not write is ever replaced)"
+                )
             for shard, manifest in checked:
                 selections.update(manifest["selections"])
                 for slug, entry in sorted(manifest["provinces"].items()):

@@ -45,6 +45,8 @@ OVERVIEW = "overview"  # the national overview: OUT/overview/ (sources) and OUT/
 #: Entries a fresh output folder may already hold (the repository's reports/README.md).
 HARMLESS = frozenset({"README.md", ".gitkeep", OUTPUT_MARKER, LOCK_FILE})
 SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+#: Names the tool writes at the top of an output folder.
+TOOL_ROOT_NAME = re.compile(r"^(index\.html|manifest\.json|(overview|pack)\.[a-z]{2}\.(html|pdf)|\.briefings.*)$")
 FILE_MODE, DIR_MODE = 0o644, 0o755
 
 
@@ -82,6 +84,16 @@ def prepare_output(out_root: Path, *, force: bool = False) -> None:
                     f"--out {display_path(out_root)} is a folder the briefings tool did not make and it is not "
                     f"empty ({shown}); choose an empty or new folder, or pass --force to write into it "
                     "(nothing the tool did not write is ever deleted)"
+                )
+            # even forced, the tool writes beside a user's files, never over or among them: a
+            # name it writes (index.html, manifest.json, overview pages) or a folder named as
+            # the tool names a province's (which a build would replace) stops it
+            clash = [n for n in foreign if TOOL_ROOT_NAME.match(n) or ((out_root / n).is_dir() and SLUG.match(n))]
+            if clash:
+                shown = ", ".join(clash[:5]) + (" ..." if len(clash) > 5 else "")
+                raise OutputError(
+                    f"--out {display_path(out_root)} is a folder the briefings tool did not make, and it holds what a build "
+                    f"would write over or into ({shown}), even with --force: choose an empty or new folder"
                 )
             marker.write_text("This folder holds generated briefings (briefings build). Safe to delete.\n", encoding="utf-8")
             os.chmod(marker, FILE_MODE)
