@@ -783,3 +783,35 @@ def test_merge_never_replaces_a_users_files_and_checks_every_shard_before_publis
     assert bad.exit_code == 2 and "does not match its manifest" in bad.output
     after = {p: p.read_bytes() for p in merged.rglob("*") if p.is_file() and ".briefings" not in str(p)}
     assert after == before
+
+
+def test_a_province_whose_build_failed_is_never_reported_unchanged_or_packed(tmp_path, data_copy):
+    out, review = tmp_path / "reports", tmp_path / "reviewed.json"
+    assert all(o.ok for o in build(data_copy, out, provinces=("henan", "hebei"), jobs=1, renderer="builtin"))
+    assert run("review", "accept", "--out", out, "--review", review).exit_code == 0
+    touch_data(data_copy, "changed after the review")
+    project = forced_failure_project(tmp_path, "province == 'hebei'")
+    failed = run(
+        "--project",
+        project.root,
+        "build",
+        "--renderer",
+        "builtin",
+        "--jobs",
+        "1",
+        "--province",
+        "henan",
+        "--province",
+        "hebei",
+        "--data",
+        data_copy,
+        "--out",
+        out,
+    )
+    assert failed.exit_code == 1, failed.output
+    diff = run("diff", "--out", out, "--review", review)
+    assert diff.exit_code == 1 and "hebei: the latest build failed" in diff.output, diff.output
+    status = run("review", "status", "--out", out, "--review", review)
+    assert "build failed" in status.output and "hebei" in status.output, status.output
+    pack = run("pack", "--out", out, "--review", review, "--lang", "en")
+    assert pack.exit_code == 2 and "failed" in pack.output and not (out / "pack.en.pdf").exists(), pack.output

@@ -634,12 +634,13 @@ def review_status(out_root: Path | None, review_file: Path | None) -> None:
     if baseline is None:
         raise UsageError(f"no review record at {display_path(review_file)}: run briefings review accept first")
     report = diff(out_root, baseline)
-    if not report["changed"] and not report["removed"]:
+    if not report["changed"] and not report["removed"] and not report["failed"]:
         out.print(f"unchanged since the review of {escape(baseline.date)}")
         return
     out.print(
         f"changed since the review of {escape(baseline.date)}: {escape(', '.join(report['changed']) or '—')}"
         + (f"; no longer built: {escape(', '.join(report['removed']))}" if report["removed"] else "")
+        + (f"; build failed, earlier briefing shown: {escape(', '.join(report['failed']))}" if report["failed"] else "")
     )
 
 
@@ -664,7 +665,7 @@ def diff_command(out_root: Path | None, review_file: Path | None, as_json: bool)
         click.echo(re.sub("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group(0)):04x}", text))
     else:
         click.echo(inert(diff_text(report)))
-    sys.exit(1 if report["changed"] or report["removed"] else 0)
+    sys.exit(1 if report["changed"] or report["removed"] or report["failed"] else 0)
 
 
 @cli.command()

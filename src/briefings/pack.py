@@ -58,13 +58,35 @@ def build_pack(
     from .dates import display
     from .format import cjk_spacing
     from .i18n import gettext_for, ngettext_for
-    from .manifest import read_manifest
+    from .manifest import check_consistent, outputs_intact, read_manifest
     from .review import province_changes, read_baseline, read_changes
+    from .staging import build_running
 
+    if build_running(out_root):
+        raise UsageError(f"a build is writing to {display_path(out_root)}: wait for it to finish, then make the pack")
     manifest = read_manifest(out_root)
     slugs = sorted(manifest.get("provinces", {}))
     if not slugs:
         raise UsageError(f"{display_path(out_root)} holds no build (no manifest.json): build first")
+    check_consistent(out_root, manifest)
+    failed = [s for s in slugs if manifest["provinces"][s].get("failed")]
+    if failed:
+        raise UsageError(
+            f"the last build of {', '.join(failed)} failed, so {display_path(out_root)} holds an earlier briefing of it: "
+            "fix the failure and build again before making the pack"
+        )
+    # the documents the pack is typeset from are the ones the build made, unchanged
+    edited = [
+        s
+        for s in slugs
+        if not outputs_intact(
+            out_root, {n: d for n, d in manifest["provinces"][s].get("render_outputs", {}).items() if n.endswith(f".{lang}.qmd")}
+        )
+    ]
+    if edited:
+        raise UsageError(
+            f"{', '.join(edited)}: briefing.{lang}.qmd does not match manifest.json (changed by hand?): run briefings build first"
+        )
     missing = [s for s in slugs if not (out_root / s / f"briefing.{lang}.qmd").is_file()]
     if missing:
         raise UsageError(f"no {lang} edition for {', '.join(missing)}: build with --lang {lang} first")

@@ -523,9 +523,13 @@ def diff(out_root: Path, baseline: Baseline) -> dict[str, Any]:
     """Every province's changes since the review, and the provinces added or removed (from the
     build's own change reports when they are of this record, else computed)."""
     from .analysis import read_results
+    from .manifest import failed_provinces
 
     manifest = _built(out_root)
     current = sorted(manifest["provinces"])
+    # a province whose latest build failed shows its earlier briefing: what the data now say
+    # about it is unknown, so it is reported (and fails the CI gate), never "unchanged"
+    failed = failed_provinces(manifest)
     provinces = {}
     for slug in current:
         report = province_changes(read_results(out_root / slug), baseline)
@@ -537,6 +541,7 @@ def diff(out_root: Path, baseline: Baseline) -> dict[str, Any]:
         "review_build": baseline.build_id,
         "changed": sorted(provinces),
         "removed": removed,
+        "failed": {slug: failed[slug] for slug in sorted(failed)},
         "provinces": provinces,
     }
 
@@ -544,7 +549,7 @@ def diff(out_root: Path, baseline: Baseline) -> dict[str, Any]:
 def diff_text(report: dict[str, Any]) -> str:
     """The change report for a terminal or a CI log: claims first (old and new sentence)."""
     lines = [f"Changes since the review of {report['review_date']} (build {report['review_build']}):"]
-    if not report["changed"] and not report["removed"]:
+    if not report["changed"] and not report["removed"] and not report.get("failed"):
         return lines[0] + " none."
     for slug in report["changed"]:
         r = report["provinces"][slug]
@@ -566,4 +571,8 @@ def diff_text(report: dict[str, Any]) -> str:
         lines += [f"  removed figure {m}" for m in r["figures_removed"]]
         lines += [f"  source added: {s}" for s in r["sources_added"]]
     lines += [f"{slug}: no longer built" for slug in report["removed"]]
+    lines += [
+        f"{slug}: the latest build failed, so the published briefing is an earlier one ({' '.join(why.split())[:200]})"
+        for slug, why in report.get("failed", {}).items()
+    ]
     return "\n".join(lines)
