@@ -102,3 +102,42 @@ def test_check_lists_the_claims_a_build_did_not_print(tmp_path):
     assert run("check", "--out", str(out), "--rule", "no_such_rule").exit_code == 2
     missing = run("check", "--out", str(out), "--province", "shanxi")
     assert missing.exit_code == 2 and "build it first" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SOURCE_DATE_EPOCH", "abc", "not a number of seconds"),
+        ("SOURCE_DATE_EPOCH", "", "not a number of seconds"),
+        ("SOURCE_DATE_EPOCH", "9" * 5000, "after the year 9999"),
+        ("TMPDIR", "/nonexistent-folder", "not a writable folder"),
+        ("TMPDIR", "/proc", "not a writable folder"),
+    ],
+    ids=["epoch-text", "epoch-empty", "epoch-5000-digits", "tmpdir-missing", "tmpdir-proc"],
+)
+def test_an_unusable_environment_is_a_clear_error_before_any_work(name, value, says):
+    import os
+
+    env = {**os.environ, name: value}
+    result = subprocess.run([sys.executable, "-m", "briefings", "list"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr and len(result.stderr) < 400, result.stderr
+
+
+def test_export_never_writes_a_live_spreadsheet_formula(tmp_path, data_copy):
+    """Every text cell a spreadsheet would run as a formula starts with an apostrophe, whichever
+    column it is in (a qualifier word, a summary, a note)."""
+    from .conftest import edit_cell
+
+    edit_cell(data_copy / "measures.csv", lambda r: r["measure_id"] == "henan-001", "summary_en", '=HYPERLINK("http://x","y")')
+    edit_cell(data_copy / "measures.csv", lambda r: r["measure_id"] == "henan-001", "note_en", "@SUM(A1)")
+    edit_cell(data_copy / "measures.csv", lambda r: r["measure_id"] == "henan-001", "note_zh", "一条说明。")
+    out = tmp_path / "export.csv"
+    assert run("export", "--data", data_copy, "--out", out).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    for row in rows:
+        for column, value in row.items():
+            if column not in ("value", "value_high", "year"):
+                assert not value.startswith(("=", "+", "-", "@")), (row["measure_id"], column, value)
+    henan = next(r for r in rows if r["measure_id"] == "henan-001")
+    assert henan["summary_en"] == '\'=HYPERLINK("http://x","y")' and henan["note_en"] == "'@SUM(A1)"

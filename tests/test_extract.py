@@ -684,3 +684,27 @@ def test_bad_arguments(mini, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     result = run("extract", text, "--source-id", "fixture", "--data", data, *args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_the_readme_loop_runs_in_a_new_project_and_never_overwrites_its_source(tmp_path):
+    """README's step 1 (no --data: the project's data folder) in a project made by init; an
+    --out that is the text being read is refused and the text stays as it was."""
+    import subprocess
+    import sys
+
+    project = tmp_path / "project"
+    assert subprocess.run([sys.executable, "-m", "briefings", "init", str(project)], capture_output=True).returncode == 0
+    text = next((project / "sources").glob("*.txt"))
+    before = text.read_bytes()
+    source_id = (project / "data" / "sources.csv").read_text(encoding="utf-8").split("\n")[1].split(",")[0]
+
+    def extract(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "briefings", "extract", str(text.relative_to(project)), "--source-id", source_id, *args]
+        return subprocess.run(command, capture_output=True, text=True, cwd=project)
+
+    step1 = extract("--out", "work.csv")
+    assert step1.returncode == 0 and "Traceback" not in step1.stderr, step1.stderr
+    assert "confirmed" in (project / "work.csv").read_text(encoding="utf-8").split("\n")[0]
+    onto_source = extract("--out", str(text.relative_to(project)))
+    assert onto_source.returncode == 2 and "source text being read" in onto_source.stderr, onto_source.stderr
+    assert text.read_bytes() == before

@@ -82,6 +82,13 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             err.print("[bold red]interrupted:[/] stopped; previous briefings are untouched")
             sys.exit(130)
+        except OSError as exc:
+            # the file system refused (read-only, full, no permission): say where, no traceback
+            from .staging import describe_os_error
+
+            where = Path(exc.filename) if exc.filename else Path(".")
+            err.print(f"[bold red]error:[/] {escape(describe_os_error(exc, where))}")
+            sys.exit(2)
 
     return wrapper
 
@@ -120,7 +127,7 @@ def init(folder: Path) -> None:
 @cli.command()
 @DATA_OPTION
 @reports_errors
-def validate(data_dir: Path) -> None:
+def validate(data_dir: Path | None) -> None:
     """Check every data file; list each problem with file, row and column (exit 2)."""
     ds = load_data(data_dir)
     out.print(
@@ -133,7 +140,7 @@ def validate(data_dir: Path) -> None:
 @DATA_OPTION
 @click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), required=True, help="CSV file to write.")
 @reports_errors
-def export(data_dir: Path, out_file: Path) -> None:
+def export(data_dir: Path | None, out_file: Path) -> None:
     """Write the normalized table (values in base units) to a CSV file."""
     from .fsutil import atomic_write_text
     from .normalize import export_table
@@ -171,7 +178,7 @@ def default_seeds() -> Path:
 @click.option("--require-all", is_flag=True, help="Fail when a source's text is absent (default: report it, check the rest).")
 @DATA_OPTION
 @reports_errors
-def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, require_all: bool, data_dir: Path) -> None:
+def verify_sources_command(folders: tuple[Path, ...], seeds: Path | None, require_all: bool, data_dir: Path | None) -> None:
     """Check each evidence clause occurs in its source text (looked up in the FOLDERs, in
     order), and each number in its clause; a text whose sha256 differs from the recorded one
     is reported as another copy."""
@@ -259,6 +266,9 @@ def extract(
     from . import extract as ex
     from .dates import parse as parse_date
 
+    data_dir = data_folder(data_dir)
+    if out_file is not None and out_file.resolve() == text_file.resolve():
+        raise UsageError(f"--out {display_path(out_file)} is the source text being read: give the candidates another file")
     if not source_id.strip():
         raise UsageError("--source-id needs the source's id (it was given empty)")
     if doc_date is not None:
@@ -348,7 +358,7 @@ def _report_append(result: AppendResult, out_file: Path, data_dir: Path) -> None
 @DATA_OPTION
 @click.option("--epoch", is_flag=True, help="As seconds since 1970 (for SOURCE_DATE_EPOCH).")
 @reports_errors
-def data_date(data_dir: Path, epoch: bool) -> None:
+def data_date(data_dir: Path | None, epoch: bool) -> None:
     """The latest source date of the data ("data as of"), or its first second as an epoch."""
     from .dates import timestamp
     from .manifest import data_as_of
@@ -363,7 +373,7 @@ def data_date(data_dir: Path, epoch: bool) -> None:
 @cli.command("list")
 @DATA_OPTION
 @reports_errors
-def list_command(data_dir: Path) -> None:
+def list_command(data_dir: Path | None) -> None:
     """Regions: what their briefings rest on (sources, figures and their dates) and measures by category."""
     from rich.table import Table
 
@@ -454,7 +464,7 @@ TIMEOUT_OPTION = click.option(
 @WAIT_OPTION
 @TIMEOUT_OPTION
 @reports_errors
-def analyze(slug: str, data_dir: Path, out_root: Path, force: bool, wait: bool, timeout: int) -> None:
+def analyze(slug: str, data_dir: Path | None, out_root: Path, force: bool, wait: bool, timeout: int) -> None:
     """Run the comparison notebook for one province (papermill): results.json, figures, executed notebook."""
     from .build import analyze as run_analyze
 

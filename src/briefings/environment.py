@@ -27,13 +27,14 @@ def check_source_date_epoch() -> None:
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None:
         return
+    shown = value if len(value) <= 24 else value[:20] + "..."
     if not value.strip().isdigit() or not value.strip().isascii():
         raise UsageError(
-            f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970: unset it, or set it with "
+            f"SOURCE_DATE_EPOCH={shown!r} is not a number of seconds since 1970: unset it, or set it with "
             "SOURCE_DATE_EPOCH=$(briefings data-date --epoch) (and check that command succeeded)"
         )
-    if int(value) > MAX_EPOCH:
-        raise UsageError(f"SOURCE_DATE_EPOCH={value} is after the year 9999: unset it, or give seconds since 1970")
+    if len(value.strip()) > len(str(MAX_EPOCH)) or int(value) > MAX_EPOCH:  # never parse a 5000-digit number
+        raise UsageError(f"SOURCE_DATE_EPOCH={shown} is after the year 9999: unset it, or give seconds since 1970")
 
 
 def check_tmpdir() -> None:
@@ -41,12 +42,27 @@ def check_tmpdir() -> None:
     if value is None:
         return
     folder = Path(value)
-    if not value or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+    if not value or not folder.is_dir() or not _can_write_in(folder):
         raise UsageError(
             f"TMPDIR={value!r} is not a writable folder (pandoc and Typst write scratch files there): "
             "unset it, or point it at one"
         )
     tempfile.tempdir = None  # read TMPDIR afresh
+
+
+def _can_write_in(folder: Path) -> bool:
+    """Whether a scratch file can really be made there (permissions alone say yes for root in
+    /proc, where nothing can be created)."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=".briefings-check-", dir=folder)
+    except OSError:
+        return False
+    os.close(handle)
+    try:
+        os.unlink(name)
+    except OSError:
+        return False
+    return True
 
 
 def check_output_encoding(*streams: object) -> None:

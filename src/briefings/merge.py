@@ -54,7 +54,7 @@ def _read_listed(shard: Path, name: str, digest: str) -> bytes:
         if current.is_symlink():
             raise UsageError(f"{display_path(current)} is a symbolic link: a shard's files must be its own")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO must not block the merge
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise UsageError(f"{display_path(path)} is not a regular file")

@@ -120,7 +120,8 @@ def normalized_measures(ds: Dataset) -> pd.DataFrame:
 #: What a spreadsheet reads as the start of a formula (CWE-1236): such a text cell is
 #: exported with a leading apostrophe, which spreadsheets show as text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-TEXT_COLUMNS = ("locality_zh", "locality_en", "evidence", "summary_en", "note_en")
+#: Columns written as numbers (a negative number is a number, not a formula).
+NUMBER_COLUMNS = ("value", "value_high", "year")
 
 
 def spreadsheet_safe(text: str) -> str:
@@ -133,6 +134,8 @@ def export_table(ds: Dataset) -> pd.DataFrame:
     frame = normalized_measures(ds)
     out = frame.assign(value=frame["value_text"], value_high=frame["value_high_text"])
     out["year"] = out["year"].astype("string").fillna("")
-    for column in TEXT_COLUMNS:
-        out[column] = out[column].map(spreadsheet_safe)
-    return out[EXPORT_COLUMNS]
+    out = out[EXPORT_COLUMNS].copy()
+    for column in out.columns:  # every text column, not a list kept by hand
+        if column not in NUMBER_COLUMNS:
+            out[column] = out[column].map(lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
+    return out

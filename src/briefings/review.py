@@ -51,9 +51,9 @@ FIGURE_FIELDS = (
     "status",
 )
 ACTIONS = ("hold", "rephrase")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
-_CLAIM_ID = re.compile(r"^[a-z]+-[a-z0-9-]+-[0-9]{3}-[0-9a-f]{10}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_SLUG = re.compile(r"^[a-z][a-z0-9-]*\Z")
+_CLAIM_ID = re.compile(r"^[a-z]+-[a-z0-9-]+-[0-9]{3}-[0-9a-f]{10}\Z")
 MAX_TEXT = 2000
 
 
@@ -195,7 +195,12 @@ def read_baseline(path: Path) -> Baseline | None:
         data = json.loads(text)
     except ValueError as exc:
         raise _fail(path, "the file", f"not JSON ({exc})") from None
-    return validate_record(data, path)
+    except RecursionError:  # nesting no review record has (a hostile or broken file)
+        raise _fail(path, "the file", "nested too deeply to be a review record") from None
+    try:
+        return validate_record(data, path)
+    except RecursionError:
+        raise _fail(path, "the file", "nested too deeply to be a review record") from None
 
 
 def record_text(baseline: Baseline) -> str:
@@ -514,7 +519,7 @@ def read_changes(folder: Path) -> dict[str, Any] | None:
     """The change report the build wrote beside a province's briefing, or None."""
     try:
         report = json.loads((folder / CHANGES_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return report if isinstance(report, dict) and isinstance(report.get("changed"), bool) else None
 

@@ -39,7 +39,7 @@ def one_of(values: Iterable[str], *, blank: bool = False) -> pa.Check:
 def matches(pattern: str, what: str, *, blank: bool = False) -> pa.Check:
     rx = re.compile(pattern)
     return pa.Check(
-        lambda s: s.map(lambda v: bool(rx.match(v)) or (blank and v == "")),
+        lambda s: s.map(lambda v: bool(rx.fullmatch(v)) or (blank and v == "")),  # fullmatch: no trailing newline
         error=f"must be {what}" + (" (or blank)" if blank else ""),
     )
 
@@ -63,7 +63,7 @@ NAME_RE = r"^[^\W_](?:[^\W_]|[ '’.·-](?=[^\W_]))*$"
 def plain_name() -> pa.Check:
     rx = re.compile(NAME_RE)
     return pa.Check(
-        lambda s: s.map(lambda v: bool(rx.match(v))),
+        lambda s: s.map(lambda v: bool(rx.fullmatch(v))),
         error="must be a plain name: letters and digits with inner spaces, ' . - or ·, and no markup characters",
     )
 

@@ -44,7 +44,10 @@ CACHE_DIR = ".briefings-cache"
 OVERVIEW = "overview"  # the national overview: OUT/overview/ (sources) and OUT/overview.<lang>.<fmt>
 #: Entries a fresh output folder may already hold (the repository's reports/README.md).
 HARMLESS = frozenset({"README.md", ".gitkeep", OUTPUT_MARKER, LOCK_FILE})
-SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+SLUG = re.compile(r"^[a-z][a-z0-9-]*\Z")
+#: Entries the tool keeps at the top of an output folder (never followed if they are links).
+TOOL_ENTRIES: tuple[str, ...] = (".briefings-output", ".briefings.lock", ".briefings-cache", ".briefings-failed")
+TOOL_ENTRIES += ("manifest.json", "index.html", "proof", "overview")
 #: Names the tool writes at the top of an output folder.
 TOOL_ROOT_NAME = re.compile(r"^(index\.html|manifest\.json|(overview|pack)\.[a-z]{2}\.(html|pdf)|\.briefings.*)$")
 FILE_MODE, DIR_MODE = 0o644, 0o755
@@ -97,6 +100,14 @@ def prepare_output(out_root: Path, *, force: bool = False) -> None:
                 )
             marker.write_text("This folder holds generated briefings (briefings build). Safe to delete.\n", encoding="utf-8")
             os.chmod(marker, FILE_MODE)
+        # the tool's own entries are never symbolic links: a link would make it write (a lock,
+        # a cache, a manifest) wherever the link points, outside the output folder
+        linked = [n for n in TOOL_ENTRIES if (out_root / n).is_symlink()]
+        if linked:
+            raise OutputError(
+                f"{display_path(out_root)}: {', '.join(linked)}: a symbolic link where the tool keeps its own files; "
+                "the tool writes only inside its output folder: remove the link"
+            )
     except OSError as exc:
         raise OutputError(f"cannot use the output folder: {describe_os_error(exc, out_root)}") from None
 
