@@ -580,4 +580,5 @@ def diff_text(report: dict[str, Any]) -> str:
         f"{slug}: the latest build failed, so the published briefing is an earlier one ({' '.join(why.split())[:200]})"
         for slug, why in report.get("failed", {}).items()
     ]
-    return "\n".join(lines)
+    # a value holding a line break (in the data or the record) never prints as a line of its own
+    return "\n".join(line.replace("\r", "\\r").replace("\n", "\\n") for line in lines)
