@@ -398,6 +398,11 @@ def main() -> None:
         g = growth(work, args.grow)
     text = report(a, e, f, "make bench", g)
     print(text)
+    # the extractor's section (make bench-extract) is kept as it is
+    start, end = "<!-- bench-extract:start -->", "<!-- bench-extract:end -->"
+    old = args.write.read_text(encoding="utf-8") if args.write.is_file() else ""
+    if start in old and end in old:
+        text += "\n" + old[old.index(start) : old.index(end) + len(end)] + "\n"
     args.write.write_text(text, encoding="utf-8")
 
 
