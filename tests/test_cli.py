@@ -124,6 +124,14 @@ def test_an_unusable_environment_is_a_clear_error_before_any_work(name, value, s
     assert says in result.stderr and "Traceback" not in result.stderr and len(result.stderr) < 400, result.stderr
 
 
+def test_a_source_date_epoch_with_leading_zeros_is_still_a_date():
+    import os
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0" * 5000 + "1700000000"}
+    result = subprocess.run([sys.executable, "-m", "briefings", "list"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
 def test_export_never_writes_a_live_spreadsheet_formula(tmp_path, data_copy):
     """Every text cell a spreadsheet would run as a formula starts with an apostrophe, whichever
     column it is in (a qualifier word, a summary, a note)."""

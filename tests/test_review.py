@@ -211,3 +211,21 @@ def test_the_overview_lists_every_province_with_measures(reviewed):
             assert names.at[slug, column] in html, (lang, slug)
         assert "<img" in html and (out / f"overview.{lang}.pdf").stat().st_size > 10000
     assert 'href="overview.zh.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_pack_and_proof_on_a_read_only_output_folder_are_clear_errors(reviewed, tmp_path, monkeypatch):
+    """A folder where nothing can be written is an error naming it, never a traceback."""
+    import errno
+    import tempfile
+
+    source, record, _ = reviewed
+    out = tmp_path / "reports"
+    shutil.copytree(source, out, symlinks=True)
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", kwargs.get("dir") or str(out))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)  # as on a read-only mount (root included)
+    for args in (("pack", "--lang", "en"), ("proof", "--province", "henan")):
+        result = run(*args, "--out", out, "--review", record)
+        assert result.exit_code == 2 and "read-only" in result.output and "Traceback" not in result.output, (args, result.output)

@@ -33,8 +33,9 @@ def check_source_date_epoch() -> None:
             f"SOURCE_DATE_EPOCH={shown!r} is not a number of seconds since 1970: unset it, or set it with "
             "SOURCE_DATE_EPOCH=$(briefings data-date --epoch) (and check that command succeeded)"
         )
-    if len(value.strip()) > len(str(MAX_EPOCH)) or int(value) > MAX_EPOCH:  # never parse a 5000-digit number
-        raise UsageError(f"SOURCE_DATE_EPOCH={shown} is after the year 9999: unset it, or give seconds since 1970")
+    digits = value.strip().lstrip("0") or "0"  # never parse a 5000-digit number (Python's digit limit)
+    if len(digits) > len(str(MAX_EPOCH)) or int(digits) > MAX_EPOCH:
+        raise UsageError(f"SOURCE_DATE_EPOCH={shown!r} is after the year 9999: unset it, or give seconds since 1970")
 
 
 def check_tmpdir() -> None:

@@ -196,10 +196,15 @@ def build_proofs(project: Project, out_root: Path, slugs: tuple[str, ...] = (), 
     renderer = BuiltinRenderer(Settings.load(project.quarto_config))
     prepare_output(out_root)
     sheets, total = {}, 0
-    for slug in built:
-        results = read_results(out_root / slug)
-        sheets[slug] = (results, editorial_state(results, baseline))
     with build_lock(out_root):
+        # read again under the lock: a build that started after the check above has finished now
+        manifest = read_manifest(out_root)
+        if sorted(manifest.get("provinces", {})) != built:
+            raise UsageError(f"the build in {display_path(out_root)} changed while waiting for it: run briefings proof again")
+        check_consistent(out_root, manifest)
+        for slug in built:
+            results = read_results(out_root / slug)
+            sheets[slug] = (results, editorial_state(results, baseline))
         stage = new_staging(out_root, PROOF_DIR)
         try:
             documents = []
