@@ -73,7 +73,7 @@ def test_manifest_records_hashes_and_tools(first):
         outputs(first)
     )
     assert {"python", "pandas", "matplotlib", "papermill", "typst", "pandoc", "renderer"} <= set(manifest["tools"])
-    assert set(manifest["inputs"]) == {"analysis", "render"}
+    assert set(manifest["inputs"]) == {"analysis", "render", "formats"} and set(manifest["inputs"]["formats"]) == {"html", "pdf"}
     assert manifest["build_id"].startswith(manifest["data_as_of"] + "-")
 
 
@@ -100,6 +100,36 @@ def test_render_only_change_does_not_rerun_the_notebook(first, tmp_path):
     assert [o.work for o in outcomes] == [Work.RENDER]
     assert notebook.read_bytes() == before
     assert not (out / "henan" / "briefing.zh.pdf").exists()  # the folder is exactly this build's
+
+
+@pytest.mark.parametrize(
+    ("template", "changed", "kept"),
+    [("briefing.css", ".html", ".pdf"), ("typst/typst-template.typ", ".pdf", ".html")],
+    ids=["stylesheet", "typst-template"],
+)
+def test_a_template_of_one_format_re_renders_that_format_alone_and_equals_a_clean_build(tmp_path, template, changed, kept):
+    """The shortcut (a format whose own templates did not change keeps its outputs) gives the
+    files a clean build of the changed project gives, and the same build id."""
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "reports"
+    assert all(o.ok for o in build(DATA, out, project=project, provinces=("henan",), jobs=1, renderer="builtin"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    with (project.templates / template).open("a", encoding="utf-8") as handle:
+        handle.write("\n/* one format's template changed */\n")
+    outcomes = build(DATA, out, project=project, provinces=("henan",), jobs=1, renderer="builtin")
+    assert [o.work for o in outcomes] == [Work.RENDER]
+    after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert after["build_id"] == manifest["build_id"]
+    for path, (data, mtime) in before.items():
+        if path.name.endswith(kept) and path.stem.startswith(("briefing.", "overview.")):
+            assert path.read_bytes() == data and path.stat().st_mtime_ns == mtime, path  # kept, not rendered again
+    changed_pages = [p for p in before if p.name.endswith(changed) and p.stem.startswith(("briefing.", "overview."))]
+    assert changed_pages and all(p.stat().st_mtime_ns != before[p][1] for p in changed_pages)  # rendered again
+    clean = tmp_path / "clean"
+    assert all(o.ok for o in build(DATA, clean, project=project, provinces=("henan",), jobs=1, renderer="builtin"))
+    assert visible_files(out) == visible_files(clean)
+    assert json.loads((clean / "manifest.json").read_text(encoding="utf-8"))["provinces"] == after["provinces"]
 
 
 def overview_files(root: Path) -> dict[str, bytes]:

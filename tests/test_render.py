@@ -290,6 +290,32 @@ def test_a_character_no_font_has_is_reported_with_its_row(tmp_path):
     assert plain.missing_glyphs(typ) == []
 
 
+def test_the_cached_glyph_coverage_equals_reading_the_fonts(tmp_path, monkeypatch):
+    """The shortcut (code points read once in a fresh process, kept per font set in the cache
+    folder) equals reading every font here; a damaged or foreign cache file is read afresh."""
+    import json
+
+    from briefings import glyphs
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folders = builtin_renderer().font_dirs
+    slow = glyphs.coverage(folders, cached=False)
+    assert glyphs.coverage(folders) == slow  # computed and written
+    (cache,) = (tmp_path / "briefings").glob("glyph-coverage-*.json")
+    assert glyphs.coverage(folders) == slow  # read back
+    assert 0x6CB3 in slow and ord("A") in slow and 0x1F680 not in slow  # 河, A; no rocket
+    points = {p for first, last in slow.ranges for p in range(first, last + 1)}
+    assert points == glyphs.read_code_points(folders)
+    for damage in ("not json", json.dumps({"key": "other", "ranges": [[0, 0x10FFFF]]}), '{"key": 1}'):
+        cache.write_text(damage, encoding="utf-8")
+        assert glyphs.coverage(folders) == slow
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    cache.write_text(json.dumps({**data, "ranges": [[0, 0x10FFFF]]}), encoding="utf-8")
+    assert glyphs.coverage(folders).ranges == ((0, 0x10FFFF),)  # the same key: trusted, as a cache is
+    cache.write_text(json.dumps({**data, "ranges": [[5, 1], [0, "x"]]}), encoding="utf-8")
+    assert glyphs.coverage(folders) == slow
+
+
 def test_a_markup_sign_starting_a_list_item_prints_as_written_in_the_pdf(tmp_path):
     """Data or an editor's wording starting with =, +, /, - or "2." is text, not Typst markup
     (a heading in the PDF outline, a numbered item, a term list): pandoc#9586 kind."""

@@ -31,6 +31,7 @@ from .manifest import (
     input_keys,
     manifest_text,
     outputs_intact,
+    outputs_of_format,
     read_manifest,
     record,
     sha256,
@@ -120,6 +121,8 @@ class ProvinceTask:
     review: str = ""  # the editors' review record (review.py), when there is one
     analysis_key: str = ""  # recorded with the overview's results, which are reused while it holds
     timeout: int = 600  # seconds a notebook cell may run
+    render_formats: tuple[str, ...] = ()  # the formats rendered now (default: all); the others' outputs are kept
+    keep: tuple[str, ...] = ()  # outputs (names in the manifest) still current, copied instead of rendered
 
 
 def analysis_files(folder: Path) -> list[Path]:
@@ -134,9 +137,38 @@ def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Wo
     if not analysis_ok:
         return Work.FULL
     render_key = keys.render(previous["analysis_outputs"])
-    if previous.get("render_key") == render_key and outputs_intact(out_root, previous.get("render_outputs", {})):
+    if (
+        previous.get("render_key") == render_key
+        and previous.get("format_keys", {}) == keys.format_keys(render_key)
+        and outputs_intact(out_root, previous.get("render_outputs", {}))
+    ):
         return Work.NONE
     return Work.RENDER
+
+
+def formats_to_render(
+    previous: dict[str, Any], out_root: Path, keys: InputKeys, formats: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """For a province to re-render: the formats whose outputs are stale, and the outputs
+    (manifest names) of the others, which are kept as they are. A format's outputs are kept
+    only when what every format says is unchanged (the render key), that format's own
+    templates are too (its format key), and its files are intact; so a stylesheet change
+    re-renders the HTML pages alone. tests/test_build.py checks the result equals a full
+    re-render."""
+    render_key = keys.render(previous.get("analysis_outputs", {}))
+    if previous.get("render_key") != render_key:
+        return formats, ()
+    recorded, current = previous.get("format_keys", {}), keys.format_keys(render_key)
+    outputs = previous.get("render_outputs", {})
+    kept: list[str] = []
+    stale: list[str] = []
+    for fmt in formats:
+        own = outputs_of_format(outputs, fmt)
+        if recorded.get(fmt) == current.get(fmt) and own and outputs_intact(out_root, own):
+            kept += own
+        else:
+            stale.append(fmt)
+    return tuple(stale), tuple(sorted(kept))
 
 
 _RENDERERS: dict[tuple[str, str], Renderer] = {}
@@ -193,7 +225,7 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         final = out_root / task.slug
         copy_into(final, [p.name for p in analysis_files(final)], staging)
     analysis = [p.name for p in analysis_files(staging)]
-    rendered = write_documents(task, staging)
+    rendered = sorted(set(write_documents(task, staging)) | set(_keep_into(task, staging)))
     digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
     return ProvinceOutcome(
         task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests, warnings=_take_warnings(task)
@@ -234,6 +266,7 @@ def _overview_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         [d.name for d in documents]
         + [write_hand_render_config(staging, _worker_renderer(task.renderer, task.project).settings)]
         + _render_here(task, documents, task.data_as_of)
+        + _keep_into(task, staging)
     )
     digests = {name: sha256(staging / name) for name in files + analysis_files_}
     return ProvinceOutcome(
@@ -253,6 +286,17 @@ def links_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> dict[str,
     return {"other_language": len(languages) > 1, "pdf": "pdf" in formats, "html": "html" in formats}
 
 
+def _keep_into(task: ProvinceTask, staging: Path) -> list[str]:
+    """Copy the outputs the task keeps (manifest names: ``henan/briefing.zh.pdf``,
+    ``overview.zh.pdf``, ``overview/overview.zh.typ``) into its staging folder; their names there."""
+    out_root, names = Path(task.out_root), []
+    for kept in task.keep:
+        name = kept.split("/", 1)[1] if "/" in kept else kept
+        copy_into(out_root / Path(kept).parent, [name], staging)
+        names.append(name)
+    return names
+
+
 def _take_warnings(task: ProvinceTask) -> list[str]:
     """The warnings the worker's renderer collected while rendering this task's documents."""
     take: Callable[[], list[str]] | None = getattr(_worker_renderer(task.renderer, task.project), "take_warnings", None)
@@ -267,13 +311,14 @@ def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> l
     renderer = _worker_renderer(task.renderer, task.project)
     if renderer.batched:
         return []
+    formats = task.render_formats or task.formats
     rendered = cast(DocumentRenderer, renderer).render_documents(
         documents,
-        task.formats,
+        formats,
         data_date=data_date,
         on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"),
     )
-    typst_sources = [qmd.with_suffix(".typ") for qmd in documents if qmd.with_suffix(".typ").is_file()]
+    typst_sources = [qmd.with_suffix(".typ") for qmd in documents if "pdf" in formats and qmd.with_suffix(".typ").is_file()]
     return [p.name for paths in rendered.values() for p in paths] + [p.name for p in typst_sources]
 
 
@@ -567,6 +612,15 @@ class _Build:
         if (shard is None or shard[0] == 1) and overview_work is not Work.NONE:
             # first: it is the longest task, and a long task last leaves the other workers idle
             self.todo_all = {OVERVIEW: overview_work, **self.todo}
+        # a re-render keeps the outputs of formats whose inputs did not change (a batched
+        # renderer, Quarto, renders every format of its documents in one run)
+        self.render_plan = {
+            slug: formats_to_render(
+                self.overview_entry if slug == OVERVIEW else self.previous.get(slug, {}), self.out_root, keys, self.formats
+            )
+            for slug, work in self.todo_all.items()
+            if work is Work.RENDER and not self.renderer.batched
+        }
 
     # -- prepare
     def prepare(self) -> None:
@@ -597,6 +651,7 @@ class _Build:
             on_staged=None if self.renderer.batched else self.publish,
             review=self.review,
             timeout=getattr(self, "timeout", 600),
+            render_plan=self.render_plan,
         )
         if self.renderer.batched:
             for outcome in sorted(
@@ -748,6 +803,7 @@ def _overview_entry(out_root: Path, keys: InputKeys, outcome: ProvinceOutcome) -
     return {
         "analysis_key": keys.analysis,
         "render_key": keys.render(analysis),
+        "format_keys": keys.format_keys(keys.render(analysis)),
         "analysis_outputs": dict(sorted(analysis.items())),
         "render_outputs": dict(sorted(render.items())),
     }
@@ -765,6 +821,7 @@ def _entry(out_root: Path, slug: str, keys: InputKeys, outcome: ProvinceOutcome)
     return {
         "analysis_key": keys.analysis,
         "render_key": keys.render(analysis),
+        "format_keys": keys.format_keys(keys.render(analysis)),
         "analysis_outputs": analysis,
         "render_outputs": digests(outcome.render_outputs),
     }
@@ -785,8 +842,10 @@ def _run_provinces(
     on_staged: Callable[[ProvinceOutcome], None] | None = None,
     review: Path | None = None,
     timeout: int = 600,
+    render_plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
 ) -> dict[str, ProvinceOutcome]:
-    """Every province in the workers; ``on_staged(outcome)`` is called as each one ends."""
+    """Every province in the workers; ``on_staged(outcome)`` is called as each one ends.
+    ``render_plan`` maps a province to re-render to (formats to render, outputs to keep)."""
     from .workers import WorkerDied, run_tasks
 
     staged: dict[str, ProvinceOutcome] = {}
@@ -820,6 +879,7 @@ def _run_provinces(
                     str(review.resolve()) if review else "",
                     keys.analysis,
                     timeout,
+                    *(render_plan or {}).get(slug, ((), ())),
                 ),
             ),
         )

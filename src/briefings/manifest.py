@@ -26,8 +26,8 @@ import json
 import os
 import platform
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeGuard, cast
@@ -205,17 +205,48 @@ def figure_msgids() -> frozenset[str]:
     return frozenset(found | set(VOCAB_LABELS.values()))
 
 
+#: Template files that shape one output format only (by where they lie in templates/): a
+#: change to them re-renders that format's outputs and keeps the others and the build id.
+#: Everything else in templates/ (the document templates, the filters, the catalogs) shapes
+#: what every format says.
+FORMAT_TEMPLATES: dict[str, Callable[[str], bool]] = {
+    "html": lambda name: "/" not in name and name.endswith((".css", ".html")),  # the stylesheet, the page template
+    "pdf": lambda name: name.startswith("typst/"),  # the Typst template and its partials
+}
+#: Which of a document's outputs each format makes (by suffix); the rest (.qmd, _quarto.yml,
+#: changes.json) are every format's.
+FORMAT_OUTPUTS: dict[str, tuple[str, ...]] = {"html": (".html",), "pdf": (".pdf", ".typ")}
+
+
+def format_of_template(name: str) -> str | None:
+    """The format a file of templates/ (posix path inside it) shapes alone, or None."""
+    return next((fmt for fmt, test in FORMAT_TEMPLATES.items() if test(name)), None)
+
+
+def outputs_of_format(outputs: dict[str, str], fmt: str) -> dict[str, str]:
+    """The render outputs (name -> digest) a format makes."""
+    return {n: d for n, d in outputs.items() if n.endswith(FORMAT_OUTPUTS.get(fmt, ()))}
+
+
 @dataclass(frozen=True)
 class InputKeys:
     analysis: str
     render_inputs: str
     data_as_of: str
+    format_inputs: dict[str, str] = field(default_factory=dict)  # format -> digest of its own templates
 
     @property
     def build_id(self) -> str:
-        """Printed on every briefing: the data date and a short hash of every input."""
+        """Printed on every briefing: the data date and a short hash of every input of what
+        the briefings say (not the stylesheet or page templates of one format: a change to
+        those re-renders that format alone, and its pages print the same build id)."""
         short = hashlib.sha256(f"{self.analysis}{self.render_inputs}".encode()).hexdigest()[:7]
         return f"{self.data_as_of}-{short}" if self.data_as_of else short
+
+    def format_keys(self, render_key: str) -> dict[str, str]:
+        """Per format of this build: the key of its outputs (the province's render key and the
+        format's own templates)."""
+        return {fmt: _Digest(render_key, fmt, inputs).hexdigest() for fmt, inputs in sorted(self.format_inputs.items())}
 
     def render(self, analysis_outputs: dict[str, str]) -> str:
         """A province's render key: the render inputs and its computed results and figures."""
@@ -298,9 +329,12 @@ def input_keys(
     analysis.text(*(f"{k}={v}" for k, v in sorted(_versions(ANALYSIS_TOOLS).items())), platform.python_version())
 
     render = _Digest("render", renderer, renderer_version, ",".join(languages), ",".join(formats))
+    per_format = {fmt: _Digest("format", fmt) for fmt in formats}
     templates = [p for p in _project_files(project.templates, "**/*") if p.suffix not in (".po", ".pot", ".mo")]
-    for path in [*templates, project.quarto_config]:
-        render.file(str(path.relative_to(project.root)), path)
+    for path in templates:
+        fmt = format_of_template(path.relative_to(project.templates).as_posix())
+        per_format.get(fmt or "", render).file(str(path.relative_to(project.root)), path)
+    render.file(str(project.quarto_config.relative_to(project.root)), project.quarto_config)
     for path in [p for p in package if p.suffix == ".lua" or module_stage(p) == "render"]:
         render.file(f"briefings/{path.name}", path)
     render.text(all_messages)
@@ -308,7 +342,12 @@ def input_keys(
         render.file("review", review)
     # pypandoc-binary's version pins the pandoc binary it ships
     render.text(*(f"{k}={v}" for k, v in sorted(_versions(RENDER_TOOLS).items())))
-    return InputKeys(analysis.hexdigest(), render.hexdigest(), data_as_of(data_dir))
+    return InputKeys(
+        analysis.hexdigest(),
+        render.hexdigest(),
+        data_as_of(data_dir),
+        {fmt: digest.hexdigest() for fmt, digest in per_format.items()},
+    )
 
 
 def _is_digest_map(value: Any) -> TypeGuard[dict[str, str]]:
@@ -322,6 +361,7 @@ def _valid_entry(slug: Any, entry: Any) -> bool:
         and isinstance(entry, dict)
         and isinstance(entry.get("analysis_key"), str)
         and isinstance(entry.get("render_key"), (str, type(None)))
+        and _is_digest_map(entry.get("format_keys", {}))
         and isinstance(entry.get("failed", ""), str)
         and _is_digest_map(entry.get("analysis_outputs"))
         and _is_digest_map(entry.get("render_outputs"))
@@ -366,7 +406,12 @@ def read_manifest(out_root: Path) -> dict[str, Any]:
         else {}
     )
     inputs = manifest.get("inputs")
-    manifest["inputs"] = inputs if _is_digest_map(inputs) else {}
+    valid_inputs = (
+        isinstance(inputs, dict)
+        and _is_digest_map({k: v for k, v in inputs.items() if k != "formats"})
+        and _is_digest_map(inputs.get("formats", {}))
+    )
+    manifest["inputs"] = inputs if valid_inputs else {}
     overview = manifest.get("overview")
     manifest["overview"] = overview if _valid_entry("overview", overview) else {}
     index = manifest.get("index")
@@ -433,7 +478,7 @@ def manifest_text(
         "format": FORMAT,
         "build_id": keys.build_id,
         "data_as_of": keys.data_as_of,
-        "inputs": {"analysis": keys.analysis, "render": keys.render_inputs},
+        "inputs": {"analysis": keys.analysis, "render": keys.render_inputs, "formats": keys.format_inputs},
         "tools": tools,
         "provinces": dict(sorted(provinces.items())),
         "overview": overview or {},

@@ -38,6 +38,8 @@ from .fsutil import atomic_write_bytes
 if TYPE_CHECKING:
     from typst import Fonts
 
+    from .glyphs import Coverage
+
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
 #: Where the Debian packages put the fonts the Typst partials name; typst loads only these
@@ -501,24 +503,12 @@ class BuiltinRenderer:
         ]
 
     @cached_property
-    def coverage(self) -> frozenset[int]:
-        """Code points the font folders' fonts have (read only when a rare character appears)."""
-        from fontTools.ttLib import TTCollection, TTFont
+    def coverage(self) -> Coverage:
+        """Code points the font folders' fonts have (read only when a rare character appears;
+        kept in the user's cache folder per font set: ``glyphs.py``)."""
+        from .glyphs import coverage
 
-        points: set[int] = set()
-        for folder in self.font_dirs:
-            for path in sorted(Path(folder).glob("*")):
-                suffix = path.suffix.lower()
-                faces = (
-                    TTCollection(str(path), lazy=True).fonts
-                    if suffix == ".ttc"
-                    else [TTFont(str(path), lazy=True)]
-                    if suffix in (".ttf", ".otf")
-                    else []
-                )
-                for face in faces:
-                    points.update(face.getBestCmap() or {})
-        return frozenset(points)
+        return coverage(self.font_dirs)
 
     def render_batch(
         self, documents: list[Path], formats: tuple[str, ...], *, data_date: str

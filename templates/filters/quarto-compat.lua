@@ -125,7 +125,9 @@ local function is_cite(el)
 end
 
 local function join_runs(inlines)
+  -- nil when nothing joined: pandoc then keeps the list as it was, unmarshalled (most lists)
   local out = pandoc.List()
+  local changed = false
   local i = 1
   local n = #inlines
   while i <= n do
@@ -139,6 +141,7 @@ local function join_runs(inlines)
         out:insert(pandoc.Str(head))
         el = pandoc.Str(number)
         inlines[i] = el
+        changed = true
       end
       local run = pandoc.List({ el })
       local j = i -- the last element taken into the run
@@ -180,6 +183,7 @@ local function join_runs(inlines)
         end
       end
       if #run > 1 then
+        changed = true
         -- a citation mark right after the figure stays with it too
         if not rest then
           while is_cite(inlines[j + 1]) do
@@ -199,6 +203,7 @@ local function join_runs(inlines)
     -- a citation mark (superscript) kept with the word (or the last Chinese characters) before it
     elseif el.t == "Strong" and is_cite(inlines[i + 1]) then
       -- a bold figure in a table and its remark letter
+      changed = true
       local run = pandoc.List({ el })
       local j = i + 1
       while is_cite(inlines[j]) do
@@ -208,6 +213,7 @@ local function join_runs(inlines)
       out:extend(nowrap(run))
       i = j
     elseif el.t == "Str" and is_cite(inlines[i + 1]) then
+      changed = true
       local head, tail
       if has_cjk(el.text) then
         head, tail = last_chars(el.text, 2)
@@ -230,7 +236,10 @@ local function join_runs(inlines)
       i = i + 1
     end
   end
-  return out
+  if changed then
+    return out
+  end
+  return nil
 end
 
 -- 7. links in a PDF --------------------------------------------------------------------
@@ -277,11 +286,14 @@ local function last_char(text)
   return last and utf8.char(last) or nil
 end
 
+local curled = false -- whether a quote was curled since the flag was cleared (see changed_by)
+
 local function curl(text, prev)
   -- text with its straight quotes curled; prev is the character before it (" " at a start)
   if not text:find("['\"]") then
     return text, last_char(text) or prev
   end
+  curled = true
   local chars = {}
   for _, code in utf8.codes(text) do
     chars[#chars + 1] = utf8.char(code)
@@ -320,6 +332,7 @@ local function smart_inlines(inlines, is_english, prev)
       prev = last_char(pandoc.utils.stringify(el.content)) or prev
     elseif el.t == "Note" then
       el.content = smart_blocks(el.content, is_english)
+      curled = true
     elseif el.content ~= nil and el.t ~= "Code" then
       prev = select(2, smart_inlines(el.content, is_english, prev))
     elseif el.text ~= nil then
@@ -329,16 +342,30 @@ local function smart_inlines(inlines, is_english, prev)
   return inlines, prev
 end
 
+-- what smart_inlines did to an element: it, when a quote was curled in it, else nil (pandoc
+-- then keeps the element as it was, without marshalling it back: most have no quotes)
+local function changed_by(el, is_english)
+  local before = curled
+  curled = false
+  smart_inlines(el.content or el, is_english)
+  local mine = curled
+  curled = before or mine
+  if mine then
+    return el
+  end
+  return nil
+end
+
 smart_blocks = function(blocks, is_english)
   local function inlines_of(el)
-    smart_inlines(el.content, is_english)
-    return el, false
+    return changed_by(el, is_english), false
   end
   return pandoc.Blocks(blocks):walk({
     traverse = "topdown",
     Div = function(el)
       if el.attributes["lang"] then
         el.content = smart_blocks(el.content, english(el.attributes["lang"]))
+        curled = true
         return el, false
       end
     end,
@@ -346,7 +373,7 @@ smart_blocks = function(blocks, is_english)
     Plain = inlines_of,
     Header = inlines_of,
     Inlines = function(inlines) -- a table's or a figure's caption
-      return smart_inlines(inlines, is_english), false
+      return changed_by(inlines, is_english), false
     end,
   })
 end
