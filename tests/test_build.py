@@ -418,6 +418,13 @@ def test_shards_merge_into_one_report_and_incomplete_sets_are_refused(tmp_path):
     listed.symlink_to(secret)
     refused = run("merge", tmp_path / "merged3", tmp_path / "s1", tmp_path / "s2")
     assert refused.exit_code == 2 and "regular file" in refused.output
+    # shards styled by different stylesheets are different builds, even with the same build id
+    first_manifest = tmp_path / "s1" / "manifest.json"
+    data = json.loads(first_manifest.read_text(encoding="utf-8"))
+    data["inputs"]["formats"]["html"] = "0" * 64
+    first_manifest.write_text(json.dumps(data), encoding="utf-8")
+    styled = run("merge", tmp_path / "merged4", tmp_path / "s1", tmp_path / "s2")
+    assert styled.exit_code == 2 and "different inputs" in styled.output
     assert not (tmp_path / "merged3" / "henan").exists()
 
 

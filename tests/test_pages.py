@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,50 @@ def test_the_colophon_has_the_build_id_and_the_title_line_does_not(reports):
         qmd = pdf.with_suffix(".qmd") if pdf.parent != reports else reports / "overview" / pdf.with_suffix(".qmd").name
         published = re.search(r'^date: "(\d{4})-', qmd.read_text(encoding="utf-8"), re.M)
         assert published and f"© {published.group(1)} " in last, (pdf.name, last[-300:])
+
+
+class _Marked(HTMLParser):
+    """The text of every span with a class, or a language, a test asks for (nested markup inside it flattened)."""
+
+    def __init__(self, wanted) -> None:
+        super().__init__()
+        self.wanted, self.depth, self.found = wanted, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "span":
+            opens = self.wanted(dict(attrs))
+            if opens and not any(self.depth):
+                self.found.append("")
+            self.depth.append(opens)
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self.depth:
+            self.depth.pop()
+
+    def handle_data(self, data):
+        if any(self.depth):
+            self.found[-1] += data
+
+
+def marked(page: Path, wanted) -> list[str]:
+    parser = _Marked(wanted)
+    parser.feed(page.read_text(encoding="utf-8"))
+    return [" ".join(t.split()) for t in parser.found]
+
+
+def test_headlines_marked_as_printed_are_quoted_verbatim(reports):
+    """A source's own headline is printed exactly as the source printed it (the Chinese page
+    marks it as-printed, the English page quotes it beside the translation): no spacing or
+    punctuation of the house style is applied to it."""
+    import csv
+
+    with (DATA / "sources.csv").open(encoding="utf-8", newline="") as handle:
+        printed = {" ".join(r["title_zh"].split()) for r in csv.DictReader(handle) if r["title_kind"] == "printed"}
+    for slug in PROVINCES:
+        shown = marked(reports / slug / "briefing.zh.html", lambda a: "as-printed" in (a.get("class") or "").split())
+        assert shown and all(t in printed for t in shown), (slug, [t for t in shown if t not in printed])
+        quoted = marked(reports / slug / "briefing.en.html", lambda a: (a.get("lang") or "").startswith("zh"))
+        assert set(shown) <= set(quoted), (slug, set(shown) - set(quoted))  # the English page quotes the same headlines
 
 
 def test_encoded_addresses_read_decoded_and_link_exactly(reports):

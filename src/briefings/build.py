@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from .errors import BriefingsError, UsageError, display_path
 from .execute import EXECUTED_NOTEBOOK, RESULTS_FILE
 from .manifest import (
+    FORMAT_OUTPUTS,
     MANIFEST,
     InputKeys,
     input_keys,
@@ -147,20 +148,23 @@ def work_needed(previous: dict[str, Any], out_root: Path, keys: InputKeys) -> Wo
 
 
 def formats_to_render(
-    previous: dict[str, Any], out_root: Path, keys: InputKeys, formats: tuple[str, ...]
+    previous: dict[str, Any], out_root: Path, keys: InputKeys, formats: tuple[str, ...], *, documents: bool = True
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """For a province to re-render: the formats whose outputs are stale, and the outputs
-    (manifest names) of the others, which are kept as they are. A format's outputs are kept
-    only when what every format says is unchanged (the render key), that format's own
-    templates are too (its format key), and its files are intact; so a stylesheet change
-    re-renders the HTML pages alone. tests/test_build.py checks the result equals a full
-    re-render."""
+    (manifest names) that are kept as they are. A format's outputs are kept only when what
+    every format says is unchanged (the render key), that format's own templates are too
+    (its format key), and its files are intact; so a stylesheet change re-renders the HTML
+    pages alone. With ``documents``, the documents themselves (.qmd, the hand-render
+    config, changes.json) are kept too while the render key holds. tests/test_build.py
+    checks the result equals a full re-render."""
     render_key = keys.render(previous.get("analysis_outputs", {}))
     if previous.get("render_key") != render_key:
         return formats, ()
     recorded, current = previous.get("format_keys", {}), keys.format_keys(render_key)
     outputs = previous.get("render_outputs", {})
-    kept: list[str] = []
+    per_format = {n for fmt in FORMAT_OUTPUTS for n in outputs_of_format(outputs, fmt)}
+    common = {n: d for n, d in outputs.items() if n not in per_format}
+    kept: list[str] = list(common) if documents and common and outputs_intact(out_root, common) else []
     stale: list[str] = []
     for fmt in formats:
         own = outputs_of_format(outputs, fmt)
@@ -225,7 +229,12 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
         final = out_root / task.slug
         copy_into(final, [p.name for p in analysis_files(final)], staging)
     analysis = [p.name for p in analysis_files(staging)]
-    rendered = sorted(set(write_documents(task, staging)) | set(_keep_into(task, staging)))
+    kept = _keep_into(task, staging)
+    documents = [staging / f"briefing.{lang}.qmd" for lang in task.languages]
+    if all(d.name in kept for d in documents):  # the documents are current: only their outputs are made again
+        rendered = sorted(set(kept) | set(_render_here(task, documents, task.data_as_of)))
+    else:
+        rendered = sorted(set(write_documents(task, staging)) | set(kept))
     digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
     return ProvinceOutcome(
         task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests, warnings=_take_warnings(task)
@@ -616,7 +625,11 @@ class _Build:
         # renderer, Quarto, renders every format of its documents in one run)
         self.render_plan = {
             slug: formats_to_render(
-                self.overview_entry if slug == OVERVIEW else self.previous.get(slug, {}), self.out_root, keys, self.formats
+                self.overview_entry if slug == OVERVIEW else self.previous.get(slug, {}),
+                self.out_root,
+                keys,
+                self.formats,
+                documents=slug != OVERVIEW,  # the overview writes its documents again (small)
             )
             for slug, work in self.todo_all.items()
             if work is Work.RENDER and not self.renderer.batched

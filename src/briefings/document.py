@@ -391,13 +391,18 @@ def display_url(url: str) -> str:
 
 
 def _source_title(s: dict[str, Any], edition: Edition) -> dict[str, Any]:
-    """The title in the page's language; in English also the Chinese headline as printed."""
-    title = chinese_title(s["title_zh"]) if edition.lang == "zh" else s["title_en"]
+    """The title in the page's language; in English also the Chinese headline as printed. A
+    printed headline is quoted verbatim (the page says "as printed"); a descriptive title,
+    the curator's words, follows the page's house style."""
     descriptive = s.get("title_kind") == "descriptive"
+    if edition.lang == "zh":
+        title = chinese_title(s["title_zh"]) if descriptive else s["title_zh"]
+    else:
+        title = s["title_en"]
     return {
         "text": edition.md(title),
         "descriptive": descriptive,
-        "original": md(chinese_title(s["title_zh"])) if edition.lang == "en" and not descriptive and s["title_zh"] else "",
+        "original": md(s["title_zh"]) if edition.lang == "en" and not descriptive and s["title_zh"] else "",
     }
 
 
@@ -673,13 +678,15 @@ def overview_context(results: dict[str, Any], lang: str, *, build_id: str) -> di
     leaders = [
         {"title": title, "sentences": by_section[key]} for key, title in section_headings(results, lang) if key in by_section
     ]
-    national = [
-        {
-            "summary": edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"]),
-            "cite": edition.cite.marker(e["measure_id"]),
-        }
-        for e in results["national"]
-    ]
+    # rows that share one summary (three shares of one market, read in one sentence) print as one line
+    national_lines: dict[str, list[str]] = {}
+    for e in results["national"]:
+        summary = edition.md(results["measures"][e["measure_id"]]["summary_zh" if lang == "zh" else "summary_en"])
+        marks = national_lines.setdefault(summary, [])
+        mark = edition.cite.marker(e["measure_id"])
+        if mark not in marks:
+            marks.append(mark)
+    national = [{"summary": summary, "cite": "".join(marks)} for summary, marks in national_lines.items()]
     proposals = [
         {
             "summary": edition.md(results["measures"][i]["summary_zh" if lang == "zh" else "summary_en"]),

@@ -14,6 +14,7 @@ and the index rebuilt.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
@@ -93,7 +94,10 @@ def check_shards(shards: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
         )
     if len(present) != len(set(present)):
         raise UsageError("a shard is given more than once")
-    inputs = {(m["inputs"].get("analysis"), m["inputs"].get("render")) for _, m, _ in manifests}
+    inputs = {
+        (m["inputs"].get("analysis"), m["inputs"].get("render"), json.dumps(m["inputs"].get("formats", {}), sort_keys=True))
+        for _, m, _ in manifests
+    }
     if len(inputs) != 1:
         raise UsageError("the shards were built from different inputs (data, code, templates or options): rebuild them together")
     seen: dict[str, Path] = {}
@@ -168,7 +172,12 @@ def merge(project: Project, out_root: Path, shards: list[Path], *, force: bool =
 
                         atomic_write_bytes(out_root / name, _read_listed(shard, name, digest))
                     publish(staging, out_root / OVERVIEW)
-            keys = InputKeys(first["inputs"]["analysis"], first["inputs"]["render"], first.get("data_as_of", ""))
+            keys = InputKeys(
+                first["inputs"]["analysis"],
+                first["inputs"]["render"],
+                first.get("data_as_of", ""),
+                dict(first["inputs"].get("formats", {})),
+            )
             from .build import write_index
             from .manifest import record
 
