@@ -190,9 +190,10 @@ data, cache, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 out.mkdir(parents=True)
 parameters = notebook_parameters("henan", out, data_dir=data, cache=cache, build_id="bench", project_dir=project.root,
                                  cache_sha256=hashlib.sha256(cache.read_bytes()).hexdigest())
-papermill.execute_notebook(str(project.notebook), str(out / "analysis.ipynb"), parameters=parameters, progress_bar=False, cwd=str(out))
-nb = json.loads((out / "analysis.ipynb").read_text(encoding="utf-8"))
-print(json.dumps([["".join(c["source"]), c["metadata"]["papermill"]["duration"] or 0] for c in nb["cells"] if c["cell_type"] == "code"]))
+executed = out / "analysis.ipynb"
+papermill.execute_notebook(str(project.notebook), str(executed), parameters=parameters, progress_bar=False, cwd=str(out))
+cells = [c for c in json.loads(executed.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+print(json.dumps([["".join(c["source"]), c["metadata"]["papermill"]["duration"] or 0] for c in cells]))
 """
     ran = subprocess.run(
         [sys.executable, "-c", notebook_script, str(ROOT / "data"), str(cache), str(work / "stage-notebook")],
