@@ -145,9 +145,10 @@ def test_html_prints_the_payload_as_text(hostile_build):
         text = " ".join(" ".join(page.text).split())
         from briefings.document import chinese_title
 
-        def shown(c: str, lang: str = lang) -> str:  # a Chinese page sets names full-width; headlines print as printed
+        def shown(c: str, lang: str = lang) -> str:
+            # a Chinese page sets names and descriptive titles (this source's) full-width
             payload = f"{c.upper()} <script>alert(1)</script> ![](/etc/passwd)"
-            return " ".join(chinese_title(payload).split()) if lang == "zh" and c == "publisher_zh" else payload
+            return " ".join(chinese_title(payload).split()) if lang == "zh" and c in ("publisher_zh", "title_zh") else payload
 
         printed = {c for _f, c, _p in PRINTED_COLUMNS if shown(c) in text}
         suffix = "_zh" if lang == "zh" else "_en"
