@@ -122,7 +122,10 @@ def _read_cache(path: Path, key: str) -> Coverage | None:
 def _computed_in_fresh_process(font_dirs: list[str]) -> Coverage:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     proc = subprocess.run([sys.executable, "-m", "briefings.glyphs", *font_dirs], capture_output=True, env=env)
-    ranges = _valid_ranges(json.loads(proc.stdout)) if proc.returncode == 0 else None
+    try:
+        ranges = _valid_ranges(json.loads(proc.stdout)) if proc.returncode == 0 else None
+    except ValueError:
+        ranges = None
     if ranges is None:
         raise RuntimeError(f"the fonts' code points could not be read: {proc.stderr.decode('utf-8', 'replace')[-1000:]}")
     return Coverage(ranges)
@@ -134,7 +137,10 @@ def coverage(font_dirs: list[str], *, cached: bool = True) -> Coverage:
     if not cached:
         return Coverage.of(read_code_points(font_dirs))
     key = cache_key(font_dirs)
-    path = cache_folder() / f"glyph-coverage-{key[:24]}.json"
+    try:
+        path = cache_folder() / f"glyph-coverage-{key[:24]}.json"
+    except RuntimeError:  # no home folder to keep a cache in: read the fonts
+        return _computed_in_fresh_process(font_dirs)
     found = _read_cache(path, key)
     if found is not None:
         return found
