@@ -202,6 +202,10 @@ def build_province(task: ProvinceTask) -> ProvinceOutcome:
         if not isinstance(exc, Exception):
             raise
         return ProvinceOutcome(task.slug, False, task.work, error=_reason(exc))
+    finally:
+        from .workers import release_memory
+
+        release_memory()
 
 
 def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:

@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
 ENGINE_NAME = "briefings-warm"
-_RESET = "get_ipython().reset(new_session=True, aggressive=False)"
+#: Between notebooks: a new namespace, then the freed memory handed back to the system (glibc
+#: keeps it otherwise, and the kernel would hold its largest notebook's peak for the whole build).
+_RESET = (
+    "get_ipython().reset(new_session=True, aggressive=False)\n"
+    "import ctypes as _c, gc as _g\n_g.collect()\n"
+    "try:\n    _c.CDLL(None).malloc_trim(0)\nexcept (OSError, AttributeError):\n    pass\n"
+    "del _c, _g"
+)
 CONTROL_TIMEOUT = 30  # seconds for the engine's own requests (reset, chdir) to a kernel
 logger = logging.getLogger(__name__)
 
