@@ -617,7 +617,7 @@ class _Build:
             self.progress.start(plan)
             for outcome in self.outcomes.values():
                 self.progress.done(outcome)
-        self.todo = {slug: work for slug, work in plan.items() if work is not Work.NONE}
+        self.todo = self.longest_first({slug: work for slug, work in plan.items() if work is not Work.NONE})
         # the national overview (built by the first shard only): its own entry, like a province's
         self.overview_entry = manifest.get("overview", {})
         overview_work = work_needed(self.overview_entry, self.out_root, keys)
@@ -638,6 +638,20 @@ class _Build:
             for slug, work in self.todo_all.items()
             if work is Work.RENDER and not self.renderer.batched
         }
+
+    def longest_first(self, todo: dict[str, Work]) -> dict[str, Work]:
+        """``todo`` with the provinces likely to take longest first: a long task started last
+        would leave the other workers idle at the end of the build. The cost is estimated by
+        the province's rows in the dataset (when it was read) or the size of its last results;
+        the order changes no output."""
+        if self.prepared is not None:
+            from .compare import rows_per_province
+
+            rows = rows_per_province(self.prepared.dataset)
+            cost = {slug: rows.get(slug, 0) for slug in todo}
+        else:
+            cost = {slug: _size(self.out_root / slug / RESULTS_FILE) for slug in todo}
+        return {slug: todo[slug] for slug in sorted(todo, key=lambda s: (-cost[s], s))}
 
     # -- prepare
     def prepare(self) -> None:
@@ -747,6 +761,13 @@ OUTPUT_NAME = re.compile(
     r"^(_quarto\.yml|results\.json|changes\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
     r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf))$"
 )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def check_foreign_files(out_root: Path, entries: dict[str, dict[str, Any]]) -> None:

@@ -124,6 +124,13 @@ def provinces_with_measures(ds: Dataset) -> list[str]:
     return sorted(regions.at[c, "slug"] for c in codes if regions.at[c, "level"] == "province")
 
 
+def rows_per_province(ds: Dataset) -> dict[str, int]:
+    """Province slug -> how many rows of measures.csv are its own (its cities' included)."""
+    slugs = ds.regions.set_index("code")["slug"]
+    counts = ds.measures["region"].value_counts()
+    return {str(slugs[code]): int(n) for code, n in counts.items() if code in slugs.index}
+
+
 class Vocabulary:
     """Metric and instrument definitions from the data, as the comparison needs them."""
 

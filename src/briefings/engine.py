@@ -31,9 +31,11 @@ STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manif
 ENGINE_NAME = "briefings-warm"
 #: Between notebooks: a new namespace, then the freed memory handed back to the system (glibc
 #: keeps it otherwise, and the kernel would hold its largest notebook's peak for the whole build).
+#: What survives (imported modules) is frozen: the collections of later resets (IPython's own
+#: and ours) walk only what a notebook made, not every object of pandas and the package.
 _RESET = (
     "get_ipython().reset(new_session=True, aggressive=False)\n"
-    "import ctypes as _c, gc as _g\n_g.collect()\n"
+    "import ctypes as _c, gc as _g\n_g.collect()\n_g.freeze()\n"
     "try:\n    _c.CDLL(None).malloc_trim(0)\nexcept (OSError, AttributeError):\n    pass\n"
     "del _c, _g"
 )

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import BriefingsError
 from .fsutil import atomic_write_text
@@ -143,14 +143,53 @@ svg {{ max-width: 100%; height: auto; }}
 """
 
 
+class _MemoHighlight:
+    """nbconvert's code highlighting, remembered per cell source: every province's notebook
+    has the same code cells (but the parameters), and highlighting them took half of a
+    conversion. The lexer is the notebook's, as nbconvert's own filter takes it."""
+
+    def __init__(self) -> None:
+        self.lexer: str | None = None
+        self._highlighters: dict[str | None, Any] = {}
+        self._done: dict[tuple[str, str | None, str | None, str], str] = {}
+
+    def __call__(self, source: str, language: str | None = None, metadata: Any = None) -> str:
+        key = (source, language, self.lexer, json.dumps(metadata, sort_keys=True, default=str))
+        if key not in self._done:
+            if len(self._done) >= _MEMO_SIZE:
+                self._done.clear()
+            from nbconvert.filters.highlight import Highlight2HTML
+
+            if self.lexer not in self._highlighters:
+                self._highlighters[self.lexer] = Highlight2HTML(pygments_lexer=self.lexer, parent=_html_exporter())  # type: ignore[no-untyped-call]  # not annotated
+            self._done[key] = self._highlighters[self.lexer](source, language, metadata)
+        return self._done[key]
+
+
+_MEMO_SIZE = 512  # distinct code cells and sanitized snippets a worker remembers
+_highlight = _MemoHighlight()
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _clean_html(element: str | bytes) -> str:
+    """nbconvert's sanitizer (a pure function of its text), remembered: it cleans each
+    highlighted code cell, the same cells in every notebook."""
+    from nbconvert.filters.strings import clean_html
+
+    return cast(str, clean_html(element))  # type: ignore[no-untyped-call]  # nbconvert is not annotated
+
+
 @functools.cache
 def _html_exporter() -> HTMLExporter:
     """One exporter per process: building one loads and compiles nbconvert's templates,
     which cost more than converting a notebook. Each conversion sets the exporter's
-    per-notebook filters afresh (tested equal to a new exporter's output)."""
+    per-notebook filters afresh; highlighting and sanitizing are remembered per snippet
+    (tested equal to a new exporter's output)."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic")  # type: ignore[no-untyped-call]  # nbconvert's constructor is not annotated
+    return HTMLExporter(  # type: ignore[no-untyped-call]  # nbconvert's constructor is not annotated
+        template_name="basic", filters={"highlight_code": _highlight, "clean_html": _clean_html}
+    )
 
 
 def export_html(executed: Path, target: Path, *, title: str) -> Path:
@@ -161,6 +200,8 @@ def export_html(executed: Path, target: Path, *, title: str) -> Path:
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]  # nbformat.read is not annotated
+    info = notebook.metadata.get("language_info", {})
+    _highlight.lexer = info.get("pygments_lexer", info.get("name", None))  # what nbconvert's own filter takes
     body, _ = _html_exporter().from_notebook_node(notebook)
     atomic_write_text(target, _PAGE.format(title=html.escape(title), body=body))
     return target
