@@ -21,6 +21,7 @@ $(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh package.json package-lo
 	$(PIP) install --require-hashes -r requirements/runtime.txt
 	$(PIP) install --require-hashes -r requirements/test.txt
 	$(PIP) install --no-deps --no-build-isolation -e .
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python -m pip check
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
@@ -40,7 +41,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# compileall: the package's bytecode is written once (an editable install writes none, and
+# PYTHONDONTWRITEBYTECODE may be set), not compiled again by every process of a build.
 reports: setup
+	$(BIN)/python -m compileall -q src
 	$(BIN)/briefings validate
 	$(BIN)/briefings build
 
@@ -65,6 +69,7 @@ pack: setup
 	$(BIN)/briefings proof
 
 bench: setup
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python bench/run.py
 
 # The extractor against data/measures.csv: recall and precision over every source text in

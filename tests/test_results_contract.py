@@ -59,3 +59,49 @@ def test_an_unknown_claim_kind_is_an_error_never_an_empty_sentence(everything):
     results = next(iter(everything.values()))
     with pytest.raises(ValueError, match="boast"):
         Words(results, "en").sentence({"id": "x", "kind": "boast", "measure_ids": [], "basis": {}})
+
+
+def test_claims_stored_by_reference_read_back_as_the_analysis_made_them(everything):
+    """results.json stores a claim's measure lists by reference to its comparison; reading it
+    gives back every claim (and dropped claim) as the analysis made it, and the stored form
+    conforms to the schema."""
+    from briefings.results import compact_claims, expand_claims
+
+    validator = jsonschema.Draft202012Validator(schema())
+    referenced = 0
+    for slug, results in everything.items():
+        made = json.loads(json.dumps(results))
+        stored = json.loads(json.dumps(compact_claims(results)))
+        assert stored["comparisons"] == made["comparisons"], slug
+        errors = list(validator.iter_errors(stored))
+        assert not errors, f"{slug}: {errors[0].message} at {'/'.join(map(str, errors[0].path))}"
+        for claim in stored["claims"]:
+            if claim.get("members") == "comparison":
+                referenced += 1
+                assert claim["measure_ids"] == [made["claims"][stored["claims"].index(claim)]["measure_ids"][0]]
+                assert "compared_with" not in claim and "holders" not in claim["basis"]
+        assert expand_claims(stored) == made, slug
+        assert json.loads(json.dumps(results)) == made, f"{slug}: compacting changed the analysis's results"
+    assert referenced > 0  # rank claims of the real data are stored by reference
+
+
+def test_a_claim_whose_lists_are_not_its_comparisons_is_stored_whole(everything):
+    from briefings.results import compact_claims, expand_claims
+
+    results = json.loads(json.dumps(next(r for r in everything.values() if any(c["kind"] == "rank" for c in r["claims"]))))
+    i = next(i for i, c in enumerate(results["claims"]) if c["kind"] == "rank")
+    results["claims"][i]["compared_with"] = results["claims"][i]["compared_with"][:-1]  # not the comparison's
+    stored = compact_claims(results)
+    assert "members" not in stored["claims"][i] and stored["claims"][i] == results["claims"][i]
+    assert expand_claims(json.loads(json.dumps(stored)))["claims"][i] == results["claims"][i]
+
+
+def test_a_stored_claim_naming_no_comparison_of_its_file_is_an_error(everything):
+    from briefings.results import compact_claims, expand_claims
+
+    results = json.loads(json.dumps(next(r for r in everything.values() if any(c["kind"] == "rank" for c in r["claims"]))))
+    stored = json.loads(json.dumps(compact_claims(results)))
+    i = next(i for i, c in enumerate(stored["claims"]) if c.get("members"))
+    stored["claims"][i]["comparison_id"] = "no-such-comparison"
+    with pytest.raises(ValueError, match=rf"claims\[{i}\]"):
+        expand_claims(stored)

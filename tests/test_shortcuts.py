@@ -160,6 +160,84 @@ def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
     )
 
 
+def test_after_large_documents_pandoc_starts_afresh_and_writes_the_same(tmp_path, built, monkeypatch):
+    """A request of large documents ends the pandoc process (its heap goes with it); the next
+    request starts another, and every page equals the build's."""
+    from briefings import render
+
+    renderer = builtin_renderer()
+    monkeypatch.setattr(render, "LARGE_INPUT_BYTES", 0)  # every document is large
+    for slug in ("hubei", "hebei"):
+        shutil.copytree(built / slug, tmp_path / slug)
+        qmd = tmp_path / slug / "briefing.zh.qmd"
+        assert (
+            renderer.render_documents([qmd], ("html",), data_date="2025")[qmd][0].read_bytes()
+            == (built / slug / "briefing.zh.html").read_bytes()
+        )
+        assert "_server" not in renderer.__dict__  # ended after the request
+
+
+def test_a_document_read_from_its_kept_tree_renders_as_from_its_markdown(tmp_path, built):
+    """A re-render reads each kept document from the tree pandoc read the first time
+    (``briefing.zh.ast.json``): every page and Typst source equals the one rendered from the
+    markdown, in both languages; an unreadable tree is read from the markdown again."""
+    from briefings.render import read_tree
+
+    renderer = builtin_renderer()
+    shutil.copytree(built / "henan", tmp_path / "henan")
+    documents = [tmp_path / "henan" / f"briefing.{lang}.qmd" for lang in ("zh", "en")]
+
+    def outputs() -> dict[str, bytes]:
+        done = renderer.render_documents(documents, ("html",), data_date="2025", keep_read=True)
+        typst = {q.name: renderer.typst_source(q) for q in documents}
+        return {p.name: p.read_bytes() for paths in done.values() for p in paths} | typst
+
+    assert all(read_tree(q).is_file() for q in documents)  # the build kept them
+    for q in documents:
+        read_tree(q).unlink()
+    from_markdown = outputs()
+    assert all(read_tree(q).is_file() for q in documents)
+    stamps = {q: read_tree(q).stat().st_mtime_ns for q in documents}
+    assert outputs() == from_markdown  # read from the trees
+    assert {q: read_tree(q).stat().st_mtime_ns for q in documents} == stamps  # read, not written again
+    assert from_markdown["briefing.zh.html"] == (built / "henan" / "briefing.zh.html").read_bytes()
+    read_tree(documents[1]).write_text("{not json", encoding="utf-8")
+    assert outputs() == from_markdown
+
+
+def test_large_typst_documents_compile_one_at_a_time(tmp_path, monkeypatch):
+    """A worker holds the workers' shared lock while it compiles a large document; a small one
+    takes no lock; an unusable lock file never stops a compile."""
+    import fcntl
+
+    from briefings import typst_pdf
+
+    lock = tmp_path / "typst.lock"
+    small, large = tmp_path / "small.typ", tmp_path / "large.typ"
+    small.write_text("= Small\n")
+    large.write_text("= Large\n" + "x" * 300)
+    monkeypatch.setattr(typst_pdf, "LARGE_SOURCE_BYTES", 100)
+    monkeypatch.setattr(typst_pdf, "_large_lock", str(lock))
+
+    def held() -> bool:
+        with lock.open("a") as other:  # another worker's attempt
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return False
+
+    with typst_pdf._one_at_a_time(str(large)) as is_large:
+        assert is_large and held()
+    assert not held()
+    with typst_pdf._one_at_a_time(str(small)) as is_large:
+        assert not is_large and not held()
+    monkeypatch.setattr(typst_pdf, "_large_lock", str(tmp_path / "no-such-folder" / "typst.lock"))
+    with typst_pdf._one_at_a_time(str(large)) as is_large:
+        assert is_large  # compiled without the lock
+
+
 def test_the_jinja_environment_is_compiled_once_per_language(built):
     from briefings.analysis import read_results
     from briefings.document import environment, render_document

@@ -15,6 +15,7 @@ from .execute import RESULTS_FILE
 from .format import holder_name, value_text
 from .fsutil import atomic_write_text
 from .i18n import label
+from .results import compact_claims, expand_claims
 from .titles import metric_label
 
 if TYPE_CHECKING:  # the notebook's tables need pandas; reading results (a re-render) does not
@@ -126,16 +127,19 @@ def results_json(results: dict[str, Any]) -> str:
 
 
 def write_results(results: dict[str, Any], figures: dict[str, dict[str, str]], out_dir: Path) -> Path:
+    """``results`` (and the charts' file names) as ``out_dir/results.json``, with the claims'
+    measure lists stored by reference to their comparison (``results.compact_claims``)."""
     path = Path(out_dir) / RESULTS_FILE
-    atomic_write_text(path, results_json({**results, "figures": figures}))
+    atomic_write_text(path, results_json(compact_claims({**results, "figures": figures})))
     return path
 
 
 def read_results(out_dir: Path) -> dict[str, Any]:
-    """A province's ``results.json``. Every claim lists the holders and measures it compares
-    (thousands each over a grown dataset): lists of strings are rebuilt from one shared
-    copy of each string as each object is decoded, so a file of 60 MB takes about a tenth of
-    the memory it would (the values are the same)."""
+    """A province's ``results.json``, its claims' measure lists rebuilt from their
+    comparisons (``results.expand_claims``): the data the analysis made. Lists of strings
+    are rebuilt from one shared copy of each string as each object is decoded, so the
+    thousands of ids a grown dataset's comparisons list take little memory. Raises
+    ValueError when a claim refers to a comparison the file lacks."""
     shared: dict[str, str] = {}
 
     def share(obj: dict[str, Any]) -> dict[str, Any]:
@@ -146,4 +150,4 @@ def read_results(out_dir: Path) -> dict[str, Any]:
 
     with (Path(out_dir) / RESULTS_FILE).open(encoding="utf-8") as handle:
         results: dict[str, Any] = json.load(handle, object_hook=share)
-    return results
+    return expand_claims(results)

@@ -40,7 +40,7 @@ from .manifest import (
     write_if_changed,
 )
 from .project import Project
-from .render import FORMATS, BatchRenderer, DocumentRenderer, Renderer, Settings, choose_renderer
+from .render import FORMATS, BatchRenderer, DocumentRenderer, Renderer, Settings, choose_renderer, read_tree
 from .staging import (
     CACHE_DIR,
     OUTPUT_MARKER,
@@ -325,14 +325,18 @@ def _render_here(task: ProvinceTask, documents: list[Path], data_date: str) -> l
     if renderer.batched:
         return []
     formats = task.render_formats or task.formats
+    # a document pandoc read before is in the staging folder only when it was kept, and kept
+    # only when its digest and its document's matched the manifest (formats_to_render)
     rendered = cast(DocumentRenderer, renderer).render_documents(
         documents,
         formats,
         data_date=data_date,
         on_format=lambda qmd, fmt: report(task.slug, f"{qmd.suffixes[0].lstrip('.')} {fmt}"),
+        keep_read=True,
     )
     typst_sources = [qmd.with_suffix(".typ") for qmd in documents if "pdf" in formats and qmd.with_suffix(".typ").is_file()]
-    return [p.name for paths in rendered.values() for p in paths] + [p.name for p in typst_sources]
+    trees = [read_tree(qmd) for qmd in documents if read_tree(qmd).is_file()]
+    return [p.name for paths in rendered.values() for p in paths] + [p.name for p in typst_sources + trees]
 
 
 def _reason(exc: BaseException) -> str:
@@ -380,9 +384,9 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     from .quarto import write_hand_render_config
 
     hand = write_hand_render_config(folder, _worker_renderer(task.renderer, task.project).settings)  # a hand render works there
-    return sorted(
-        {qmd.name for qmd in documents} | {hand} | set(extra) | set(_render_here(task, documents, results["data_as_of"]))
-    )
+    data_as_of = results["data_as_of"]
+    del results, changes, editorial  # freed before the PDFs are compiled (large over a grown dataset)
+    return sorted({qmd.name for qmd in documents} | {hand} | set(extra) | set(_render_here(task, documents, data_as_of)))
 
 
 def resolve_provinces(ds: Dataset, requested: tuple[str, ...]) -> list[str]:
@@ -759,7 +763,7 @@ class _Build:
 #: The names the tool gives the files of a province's (or the overview's) folder.
 OUTPUT_NAME = re.compile(
     r"^(_quarto\.yml|results\.json|changes\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
-    r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf))$"
+    r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf|ast\.json))$"
 )
 
 

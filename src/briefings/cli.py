@@ -720,6 +720,7 @@ def dropped_claims(out_root: Path, provinces: tuple[str, ...] = ()) -> list[tupl
     import json
 
     from .execute import RESULTS_FILE
+    from .results import expand_claims
 
     found = []
     folders = [out_root / s for s in provinces] if provinces else sorted(p.parent for p in out_root.glob(f"*/{RESULTS_FILE}"))
@@ -731,9 +732,11 @@ def dropped_claims(out_root: Path, provinces: tuple[str, ...] = ()) -> list[tupl
             raise UsageError(f"no briefing for {folder.name} in {display_path(out_root)}: build it first")
         try:
             results = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            # the dropped claims' measures, as the analysis listed them (stored by reference)
+            dropped = expand_claims({"comparisons": results.get("comparisons", []), "dropped": results.get("dropped", [])})
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise UsageError(f"{display_path(path)} cannot be read ({exc}): build again") from None
-        found += [(folder.name, d) for d in results.get("dropped", []) if isinstance(d, dict)]
+        found += [(folder.name, d) for d in dropped["dropped"] if isinstance(d, dict)]
     return found
 
 

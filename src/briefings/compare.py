@@ -37,7 +37,7 @@ from .sections import as_records, read_sections, section_of_row
 
 STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manifest.py keys on it)
 
-RESULTS_SCHEMA_VERSION = 3
+RESULTS_SCHEMA_VERSION = 4
 
 #: How far an "approx" value may be from the stated one when judging an ordering.
 APPROX_TOLERANCE = 0.10

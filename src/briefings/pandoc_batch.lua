@@ -14,11 +14,13 @@
 --   "documents": [{"input": path, "outputs": {"html5": path, "typst": path}}]}
 -- where a format has "template" (path; none: the body only), "variables" (name -> string),
 -- "metadata" (defaults, like --metadata-file), "toc" (bool), "toc_depth" (int),
--- "number_sections"; a document may have an "id_prefix" for its identifiers and links.
+-- "number_sections"; a document may have an "id_prefix" for its identifiers and links, and
+-- an "ast" (a path: the document as read, in pandoc's JSON; read from there if present,
+-- else written there).
 -- Answers one JSON line per request: {"results": [{"input": path, "error": null or message}]}.
 --
 -- Nothing carries over from one document to the next but the compiled templates (the same
--- files throughout a build): each document is read afresh and each format written from its
+-- files throughout a build): each document is read afresh (or from its "ast") and each format written from its
 -- own copy of the tree.
 
 local function read_file(path)
@@ -26,6 +28,26 @@ local function read_file(path)
   local text = handle:read("a")
   handle:close()
   return text
+end
+
+local function write_file(path, text)
+  local handle = assert(io.open(path, "w"))
+  handle:write(text)
+  handle:close()
+end
+
+-- "ast": the document as pandoc read it, kept as pandoc's JSON beside it: read from there when
+-- it exists (a re-render whose document did not change skips the markdown reader, the
+-- costliest step; the build keeps the file only while it is intact), else written there.
+local function read_ast(path)
+  local handle = io.open(path, "r")
+  if not handle then
+    return nil
+  end
+  local text = handle:read("a")
+  handle:close()
+  local ok, doc = pcall(pandoc.read, text, "json")
+  return ok and doc or nil
 end
 
 local templates = {}
@@ -88,8 +110,14 @@ local function answer(request)
   local results = {}
   for _, document in ipairs(request.documents) do
     local ok, err = pcall(function()
-      -- columns = 72: as on the command line (it decides when a wide pipe table gets relative widths)
-      local doc = pandoc.read(read_file(document.input), request.reader or "markdown", { columns = 72 }, {})
+      local doc = document.ast and read_ast(document.ast)
+      if not doc then
+        -- columns = 72: as on the command line (it decides when a wide pipe table gets relative widths)
+        doc = pandoc.read(read_file(document.input), request.reader or "markdown", { columns = 72 }, {})
+        if document.ast then
+          write_file(document.ast, pandoc.write(doc, "json"))
+        end
+      end
       for name, output in pairs(document.outputs) do
         local spec = request.formats[name]
         if document.id_prefix then

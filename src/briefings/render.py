@@ -180,6 +180,7 @@ class DocumentRenderer(Renderer, Protocol):
         *,
         data_date: str,
         on_format: Callable[[Path, str], None] | None = None,
+        keep_read: bool = False,
     ) -> dict[Path, list[Path]]: ...
 
 
@@ -320,17 +321,24 @@ class BuiltinRenderer:
         *,
         data_date: str,
         on_format: Callable[[Path, str], None] | None = None,
+        keep_read: bool = False,
     ) -> dict[Path, list[Path]]:
         """Render documents to HTML and PDF: pandoc (one ``pandoc lua`` process for all of them,
         ``pandoc_batch.lua``) writes HTML and Typst source; the figures are embedded and each
-        PDF is compiled by a new Typst compiler."""
+        PDF is compiled by a new Typst compiler. With ``keep_read``, each document as pandoc
+        read it is kept beside it (``read_tree``): read from there when present (the caller
+        vouches for it), else written there; the outputs are the same byte for byte."""
         writers = {"html": "html5", "pdf": "typst"}
         scratch = Path(tempfile.mkdtemp(prefix="batch-", dir=self._scratch))
         try:
             self._convert(
                 {writers[f]: self._writer_spec(writers[f]) for f in formats},
                 [
-                    {"input": str(qmd), "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}") for f in formats}}
+                    {
+                        "input": str(qmd),
+                        "outputs": {writers[f]: str(scratch / f"{i}.{writers[f]}") for f in formats},
+                        **({"ast": str(read_tree(qmd))} if keep_read else {}),
+                    }
                     for i, qmd in enumerate(documents)
                 ],
             )
@@ -370,6 +378,14 @@ class BuiltinRenderer:
         log = self._scratch / "pandoc.log"
         raise RenderError(f"pandoc stopped while rendering: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
 
+    def stop_pandoc(self) -> None:
+        """End this renderer's pandoc process (the next request starts another). After large
+        documents: pandoc keeps the heap of its largest document for its life (some 200 MB
+        after a province of two thousand cities), while the PDFs are compiled next."""
+        server = self.__dict__.pop("_server", None)
+        if server is not None:
+            _stop(server)
+
     @cached_property
     def _server(self) -> subprocess.Popen[str]:
         """A ``pandoc lua pandoc_batch.lua --serve`` process, kept for this renderer's life."""
@@ -403,6 +419,8 @@ class BuiltinRenderer:
             "documents": documents,
         }
         errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
+        if sum(_size(d["input"]) for d in documents) > LARGE_INPUT_BYTES:
+            self.stop_pandoc()
         if errors:
             name, message = next(iter(errors.items()))
             raise RenderError(f"pandoc could not render {Path(name).name}: {message}")
@@ -548,6 +566,23 @@ def check_fonts(required: dict[str, str], families: list[str]) -> None:
             f"the PDF would be set in another font. Install with: apt-get install {' '.join(packages)} "
             "(or run make setup as root)"
         )
+
+
+def read_tree(qmd: Path) -> Path:
+    """Where the build keeps a document as pandoc read it (pandoc's JSON): ``briefing.zh.ast.json``."""
+    return qmd.with_suffix(".ast.json")
+
+
+#: Documents larger than this (in all, per request) end the pandoc process after their
+#: request (``stop_pandoc``). The 19 briefings of the real dataset are 20-60 KB each.
+LARGE_INPUT_BYTES = 400_000
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _stop(server: subprocess.Popen[str]) -> None:

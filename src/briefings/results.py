@@ -186,3 +186,90 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of a province's results.json."""
     loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return loaded
+
+
+# --------------------------------------------------------------------------- on disk
+#
+# A rank claim lists every measure of its comparison twice (``measure_ids``, ``compared_with``)
+# and every holder once more (``basis.holders``): over two thousand cities that is most of a
+# 60 MB results.json. On disk a claim whose lists are exactly its comparison's entries stores
+# only its own measure (``measure_ids: [subject]``) and ``members: "comparison"``;
+# ``expand_claims`` rebuilds the lists, so every reader sees what the analysis made (tested
+# equal for every province). A claim whose lists differ is stored as it is.
+
+MEMBERS = "comparison"
+
+
+def _membership(comparison: dict[str, Any], subject: str) -> tuple[list[str], list[str]]:
+    """The measures of ``comparison`` with ``subject``'s first, and its holders' codes."""
+    ids = [e["measure_id"] for e in comparison["entries"]]
+    return [subject, *(i for i in ids if i != subject)], [e["holder"]["code"] for e in comparison["entries"]]
+
+
+def _comparisons(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in results.get("comparisons", [])}
+
+
+def _compact(claim: dict[str, Any], comparisons: dict[str, dict[str, Any]], *, lists: bool) -> dict[str, Any]:
+    comparison = comparisons.get(claim.get("comparison_id") or "")
+    ids = claim.get("measure_ids") or []
+    if comparison is None or not ids:
+        return claim
+    measure_ids, holders = _membership(comparison, ids[0])
+    if ids != measure_ids:
+        return claim
+    if lists:  # a printed claim: its compared_with and basis.holders go too, and must agree
+        basis = claim.get("basis") or {}
+        if claim.get("compared_with") != measure_ids[1:] or basis.get("holders") != holders:
+            return claim
+        claim = {k: v for k, v in claim.items() if k != "compared_with"}
+        claim["basis"] = {k: v for k, v in basis.items() if k != "holders"}
+    return {**claim, "measure_ids": ids[:1], "members": MEMBERS}
+
+
+def _expand(
+    claim: dict[str, Any], comparisons: dict[str, dict[str, Any]], shared: dict[str, list[str]], *, lists: bool, path: str
+) -> dict[str, Any]:
+    if claim.get("members") != MEMBERS:
+        return claim
+    comparison = comparisons.get(claim.get("comparison_id") or "")
+    if comparison is None or not claim.get("measure_ids"):
+        raise ValueError(f"{path}: its members are its comparison's, but it names no comparison of this file")
+    measure_ids, holders = _membership(comparison, claim["measure_ids"][0])
+    out = {k: v for k, v in claim.items() if k != "members"}
+    out["measure_ids"] = measure_ids
+    if lists:
+        out["compared_with"] = measure_ids[1:]
+        # one list for every claim of the comparison (read, never changed)
+        out["basis"] = {**claim.get("basis", {}), "holders": shared.setdefault(comparison["id"], holders)}
+    return out
+
+
+def compact_claims(results: dict[str, Any]) -> dict[str, Any]:
+    """``results`` as stored: claims (and the dropped claims' summaries) whose measure lists
+    are their comparison's entries name only their own measure. A shallow copy; ``results``
+    is not changed."""
+    comparisons = _comparisons(results)
+    out = dict(results)
+    if "claims" in results:
+        out["claims"] = [_compact(c, comparisons, lists=True) for c in results["claims"]]
+    if "dropped" in results:
+        out["dropped"] = [{**d, "claim": _compact(d["claim"], comparisons, lists=False)} for d in results["dropped"]]
+    return out
+
+
+def expand_claims(results: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of ``compact_claims``, in place; returns ``results``. Raises ValueError
+    naming the claim when a stored claim refers to a comparison the file does not have."""
+    comparisons = _comparisons(results)
+    shared: dict[str, list[str]] = {}
+    if "claims" in results:
+        results["claims"] = [
+            _expand(c, comparisons, shared, lists=True, path=f"claims[{i}]") for i, c in enumerate(results["claims"])
+        ]
+    if "dropped" in results:
+        results["dropped"] = [
+            {**d, "claim": _expand(d["claim"], comparisons, shared, lists=False, path=f"dropped[{i}].claim")}
+            for i, d in enumerate(results["dropped"])
+        ]
+    return results

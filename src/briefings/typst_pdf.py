@@ -20,15 +20,22 @@ one step per compile, dropping what went unused for ten steps; it offers no othe
 empty it. A worker ages out each document's entries with ten empty compiles (about 40 ms),
 which keeps its typst memory near the font book (about 180 MB instead of 550 MB on the
 330-city benchmark). Memoization never changes output: it only stores pure results.
+A large document (a province among two thousand cities: 60 pages, 300 MB of layout) is
+compiled by one worker at a time (a file lock the build's workers share), and its memory
+is handed back to the system after it: two at once would double the build's peak.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import fcntl
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -45,12 +52,43 @@ _WARNINGS = "briefings-typst-warnings:"
 
 _started_in: int | None = None  # the process whose typst thread pool is running, if any
 _worker = False
+_large_lock: str | None = None  # the lock file the build's workers share for large documents
+
+#: Typst sources larger than this are compiled one at a time across a build's workers. The
+#: briefings of the real dataset are 30-60 KB.
+LARGE_SOURCE_BYTES = 200_000
 
 
-def mark_worker() -> None:
-    """Called in a build worker just after the fork: this process may compile in place."""
-    global _worker
-    _worker = True
+def mark_worker(large_lock: str | None = None) -> None:
+    """Called in a build worker just after the fork: this process may compile in place;
+    ``large_lock`` is the file whose lock a large document's compile holds."""
+    global _worker, _large_lock
+    _worker, _large_lock = True, large_lock
+
+
+@contextlib.contextmanager
+def _one_at_a_time(typ: str) -> Iterator[bool]:
+    """Holds the workers' shared lock while a large document compiles (the lock goes with the
+    process if it dies); yields whether the document is large. Without a lock file (none
+    given, or it cannot be opened) the compile goes ahead unlocked."""
+    try:
+        large = os.path.getsize(typ) > LARGE_SOURCE_BYTES
+    except OSError:
+        large = False
+    if not (large and _large_lock):
+        yield large
+        return
+    try:
+        handle = open(_large_lock, "a")  # noqa: SIM115  # held across the yield
+    except OSError:
+        yield large
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield large
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def compiles_in_process() -> bool:
@@ -81,19 +119,30 @@ def compile_in_process(
     import typst
 
     _started_in = os.getpid()
-    pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
-        input=typ,
-        root=root,
-        timestamp=timestamp,
-        # the names typst accepts; _quarto.yml's are passed on as they are, for typst to judge
-        pdf_standards=cast("list[PDFStandard]", PDF_STANDARDS if standards is None else standards),
-    )
-    if _worker:
-        _age_out_memo_cache(font_book)
+    with _one_at_a_time(typ) as large:
+        pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
+            input=typ,
+            root=root,
+            timestamp=timestamp,
+            # the names typst accepts; _quarto.yml's are passed on as they are, for typst to judge
+            pdf_standards=cast("list[PDFStandard]", PDF_STANDARDS if standards is None else standards),
+        )
+        if _worker:
+            _age_out_memo_cache(font_book)
+        if large:
+            _trim()
     return cast(bytes, pdf), [warning_text(w) for w in warnings]  # one PDF: no output path was given
 
 
 _MEMO_MAX_AGE = 10  # typst-py calls comemo::evict(10) after every compile
+
+
+def _trim() -> None:
+    """Freed heap pages back to the system (glibc keeps them otherwise)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _age_out_memo_cache(font_book: Fonts) -> None:

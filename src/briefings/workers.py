@@ -13,11 +13,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
 import queue
 import signal
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -59,10 +61,15 @@ def release_memory() -> None:
         pass
 
 
+def large_compile_lock(parent: int) -> str:
+    """The lock file a build's workers share for large Typst compiles (``typst_pdf``)."""
+    return os.path.join(tempfile.gettempdir(), f"briefings-{parent}-typst.lock")
+
+
 def _init_worker(events: Any, parent: int) -> None:
     global _events
     _events = events
-    typst_pdf.mark_worker()
+    typst_pdf.mark_worker(large_compile_lock(parent))
     # a sibling killed while writing to the queue may leave its lock taken: never let that
     # make this worker wait at exit for its queue thread (progress events are a courtesy)
     events.cancel_join_thread()
@@ -117,12 +124,16 @@ def run_tasks(
     ``on_result(key, value)`` receives the return value, or the exception that the task
     raised (``WorkerDied`` when its worker died twice).
     """
-    broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event)
-    for key, args in broken:
-        # on its own: if the worker dies again, this task is the one that kills it
-        again = _run(function, [(key, args)], jobs=1, on_result=on_result, on_event=on_event)
-        for key2, _ in again:
-            on_result(key2, WorkerDied(f"the worker process building {key2} died (killed, or out of memory)"))
+    try:
+        broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event)
+        for key, args in broken:
+            # on its own: if the worker dies again, this task is the one that kills it
+            again = _run(function, [(key, args)], jobs=1, on_result=on_result, on_event=on_event)
+            for key2, _ in again:
+                on_result(key2, WorkerDied(f"the worker process building {key2} died (killed, or out of memory)"))
+    finally:
+        with contextlib.suppress(OSError):  # made by a worker that compiled a large document
+            os.unlink(large_compile_lock(os.getpid()))
 
 
 def _run(
