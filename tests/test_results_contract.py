@@ -105,3 +105,17 @@ def test_a_stored_claim_naming_no_comparison_of_its_file_is_an_error(everything)
     stored["claims"][i]["comparison_id"] = "no-such-comparison"
     with pytest.raises(ValueError, match=rf"claims\[{i}\]"):
         expand_claims(stored)
+
+
+def test_results_written_as_encoded_are_the_stable_text(everything, tmp_path):
+    """write_results streams the JSON to the file: the bytes are results_json's, and read back
+    they are the analysis's results."""
+    from briefings.analysis import read_results, results_json, write_results
+    from briefings.results import compact_claims
+
+    slug, results = next(iter(everything.items()))
+    figures = {"funds": {"zh": "fig-funds.zh.svg", "en": "fig-funds.en.svg"}}
+    path = write_results(results, figures, tmp_path)
+    assert path.read_bytes() == results_json(compact_claims({**results, "figures": figures})).encode("utf-8"), slug
+    assert read_results(tmp_path) == json.loads(json.dumps({**results, "figures": figures}))
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left

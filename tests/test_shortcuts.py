@@ -213,9 +213,12 @@ def test_large_typst_documents_compile_one_at_a_time(tmp_path, monkeypatch):
     from briefings import typst_pdf
 
     lock = tmp_path / "typst.lock"
-    small, large = tmp_path / "small.typ", tmp_path / "large.typ"
+    small, large = tmp_path / "small.zh.typ", tmp_path / "large" / "briefing.en.typ"
     small.write_text("= Small\n")
-    large.write_text("= Large\n" + "x" * 300)
+    (tmp_path / "fig-funds.en.svg").write_text("<svg/>" + " " * 300)  # another language's chart
+    large.parent.mkdir()
+    large.write_text("= Large\n")
+    (large.parent / "fig-funds.en.svg").write_text("<svg/>" + " " * 300)  # its chart makes it large
     monkeypatch.setattr(typst_pdf, "LARGE_SOURCE_BYTES", 100)
     monkeypatch.setattr(typst_pdf, "_large_lock", str(lock))
 
@@ -228,13 +231,13 @@ def test_large_typst_documents_compile_one_at_a_time(tmp_path, monkeypatch):
             fcntl.flock(other, fcntl.LOCK_UN)
             return False
 
-    with typst_pdf._one_at_a_time(str(large)) as is_large:
+    with typst_pdf.one_at_a_time(str(large)) as is_large:
         assert is_large and held()
     assert not held()
-    with typst_pdf._one_at_a_time(str(small)) as is_large:
+    with typst_pdf.one_at_a_time(str(small)) as is_large:
         assert not is_large and not held()
     monkeypatch.setattr(typst_pdf, "_large_lock", str(tmp_path / "no-such-folder" / "typst.lock"))
-    with typst_pdf._one_at_a_time(str(large)) as is_large:
+    with typst_pdf.one_at_a_time(str(large)) as is_large:
         assert is_large  # compiled without the lock
 
 

@@ -491,15 +491,17 @@ class BuiltinRenderer:
 
     def compile_typst(self, typ: Path, data_date: str) -> bytes:
         """One new compiler per document (never reused), sharing the loaded fonts; in a
-        fresh process where compiling in this one could hang (``typst_pdf``)."""
+        fresh process where compiling in this one could hang, and for a large document, one
+        at a time across the build's workers (``typst_pdf``)."""
         when = int(source_date(data_date).timestamp())
         try:
-            if typst_pdf.compiles_in_process():
+            if typst_pdf.compiles_in_process() and not typst_pdf.is_large(str(typ)):
                 pdf, warnings = typst_pdf.compile_in_process(str(typ), str(typ.parent), when, self.fonts, self.pdf_standards)
             else:
-                pdf, warnings = typst_pdf.compile_in_fresh_process(
-                    str(typ), str(typ.parent), when, self.font_dirs, self.required_fonts(), self.pdf_standards
-                )
+                with typst_pdf.one_at_a_time(str(typ)):
+                    pdf, warnings = typst_pdf.compile_in_fresh_process(
+                        str(typ), str(typ.parent), when, self.font_dirs, self.required_fonts(), self.pdf_standards
+                    )
         except RenderError:
             raise
         except Exception as exc:  # typst raises its own error types with the message we need
@@ -574,8 +576,8 @@ def read_tree(qmd: Path) -> Path:
 
 
 #: Documents larger than this (in all, per request) end the pandoc process after their
-#: request (``stop_pandoc``). The 19 briefings of the real dataset are 20-60 KB each.
-LARGE_INPUT_BYTES = 400_000
+#: request (``stop_pandoc``). The briefings of the real dataset are 20-70 KB each.
+LARGE_INPUT_BYTES = 200_000
 
 
 def _size(path: str) -> int:

@@ -20,22 +20,23 @@ one step per compile, dropping what went unused for ten steps; it offers no othe
 empty it. A worker ages out each document's entries with ten empty compiles (about 40 ms),
 which keeps its typst memory near the font book (about 180 MB instead of 550 MB on the
 330-city benchmark). Memoization never changes output: it only stores pure results.
-A large document (a province among two thousand cities: 60 pages, 300 MB of layout) is
-compiled by one worker at a time (a file lock the build's workers share), and its memory
-is handed back to the system after it: two at once would double the build's peak.
+A large document (a province among two thousand cities: 60 pages, 300 MB of layout, of
+which typst keeps some 230 MB after the compile) is compiled in a fresh process, so that
+its memory goes with it, and by one worker at a time (a file lock the build's workers
+share): two at once would double the build's peak.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import fcntl
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -54,9 +55,10 @@ _started_in: int | None = None  # the process whose typst thread pool is running
 _worker = False
 _large_lock: str | None = None  # the lock file the build's workers share for large documents
 
-#: Typst sources larger than this are compiled one at a time across a build's workers. The
-#: briefings of the real dataset are 30-60 KB.
-LARGE_SOURCE_BYTES = 200_000
+#: A Typst source larger than this, with the charts of its language beside it, is compiled
+#: apart (a fresh process, one at a time). The real dataset's largest is about 220 KB; a
+#: province among two thousand cities 1.6 MB, their overview (its heat map) 17 MB.
+LARGE_SOURCE_BYTES = 600_000
 
 
 def mark_worker(large_lock: str | None = None) -> None:
@@ -66,15 +68,23 @@ def mark_worker(large_lock: str | None = None) -> None:
     _worker, _large_lock = True, large_lock
 
 
+def is_large(typ: str) -> bool:
+    """Whether the Typst source at ``typ`` (``briefing.zh.typ``), with the charts of its
+    language beside it (``fig-*.zh.svg``), is larger than ``LARGE_SOURCE_BYTES``."""
+    path = Path(typ)
+    lang = path.suffixes[-2] if len(path.suffixes) > 1 else ""
+    try:
+        return sum(p.stat().st_size for p in [path, *path.parent.glob(f"fig-*{lang}.svg")]) > LARGE_SOURCE_BYTES
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
-def _one_at_a_time(typ: str) -> Iterator[bool]:
+def one_at_a_time(typ: str) -> Iterator[bool]:
     """Holds the workers' shared lock while a large document compiles (the lock goes with the
     process if it dies); yields whether the document is large. Without a lock file (none
     given, or it cannot be opened) the compile goes ahead unlocked."""
-    try:
-        large = os.path.getsize(typ) > LARGE_SOURCE_BYTES
-    except OSError:
-        large = False
+    large = is_large(typ)
     if not (large and _large_lock):
         yield large
         return
@@ -119,30 +129,19 @@ def compile_in_process(
     import typst
 
     _started_in = os.getpid()
-    with _one_at_a_time(typ) as large:
-        pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
-            input=typ,
-            root=root,
-            timestamp=timestamp,
-            # the names typst accepts; _quarto.yml's are passed on as they are, for typst to judge
-            pdf_standards=cast("list[PDFStandard]", PDF_STANDARDS if standards is None else standards),
-        )
-        if _worker:
-            _age_out_memo_cache(font_book)
-        if large:
-            _trim()
+    pdf, warnings = typst.Compiler(font_paths=font_book).compile_with_warnings(
+        input=typ,
+        root=root,
+        timestamp=timestamp,
+        # the names typst accepts; _quarto.yml's are passed on as they are, for typst to judge
+        pdf_standards=cast("list[PDFStandard]", PDF_STANDARDS if standards is None else standards),
+    )
+    if _worker:
+        _age_out_memo_cache(font_book)
     return cast(bytes, pdf), [warning_text(w) for w in warnings]  # one PDF: no output path was given
 
 
 _MEMO_MAX_AGE = 10  # typst-py calls comemo::evict(10) after every compile
-
-
-def _trim() -> None:
-    """Freed heap pages back to the system (glibc keeps them otherwise)."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _age_out_memo_cache(font_book: Fonts) -> None:
