@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from briefings.build import Work
 from briefings.cache import prepare
 from briefings.compare import find_province, province_results, provinces_with_measures
 from briefings.errors import UsageError
@@ -215,3 +216,20 @@ def test_the_fast_records_equal_pandas_to_dict():
         assert len(fast) == len(slow)
         assert all(list(f) == list(s) and all(same(s[k], f[k]) for k in s) for f, s in zip(fast, slow))
     assert any(r["year"] is None for r in _records(table))  # a missing year is None, not pd.NA
+
+
+def test_the_build_starts_with_the_provinces_that_have_most_rows():
+    """Provinces are costed by their rows (their cities' included) and the costliest go to
+    the workers first; ties keep the slugs' order."""
+    from briefings.build import longest_first
+    from briefings.compare import rows_per_province
+
+    ds = prepare(DATA).dataset
+    rows = rows_per_province(ds)
+    province_rows = ds.measures[ds.measures["region"] != "CN"]
+    assert sum(n for slug, n in rows.items() if slug != "china") == len(province_rows)
+    assert rows["guangdong"] == (ds.measures["region"] == "CN-GD").sum() > rows["henan"] > 0
+    todo = {slug: Work.FULL for slug in ("anhui", "guangdong", "henan", "shanxi")}
+    order = list(longest_first(todo, rows))
+    assert order[0] == "guangdong" and order == sorted(todo, key=lambda s: (-rows[s], s))
+    assert list(longest_first(todo, {})) == sorted(todo)

@@ -644,18 +644,15 @@ class _Build:
         }
 
     def longest_first(self, todo: dict[str, Work]) -> dict[str, Work]:
-        """``todo`` with the provinces likely to take longest first: a long task started last
-        would leave the other workers idle at the end of the build. The cost is estimated by
-        the province's rows in the dataset (when it was read) or the size of its last results;
-        the order changes no output."""
+        """``todo`` with the provinces likely to take longest first (``longest_first``), their
+        cost estimated by their rows in the dataset (when it was read) or the size of their
+        last results."""
         if self.prepared is not None:
             from .compare import rows_per_province
 
             rows = rows_per_province(self.prepared.dataset)
-            cost = {slug: rows.get(slug, 0) for slug in todo}
-        else:
-            cost = {slug: _size(self.out_root / slug / RESULTS_FILE) for slug in todo}
-        return {slug: todo[slug] for slug in sorted(todo, key=lambda s: (-cost[s], s))}
+            return longest_first(todo, {slug: rows.get(slug, 0) for slug in todo})
+        return longest_first(todo, {slug: _size(self.out_root / slug / RESULTS_FILE) for slug in todo})
 
     # -- prepare
     def prepare(self) -> None:
@@ -765,6 +762,12 @@ OUTPUT_NAME = re.compile(
     r"^(_quarto\.yml|results\.json|changes\.json|analysis\.(ipynb|html)|fig-[a-z0-9_-]+\.[a-z]+\.svg|"
     r"(briefing|overview)\.[a-z]{2}\.(qmd|typ|html|pdf|ast\.json))$"
 )
+
+
+def longest_first(todo: dict[str, Work], cost: dict[str, int]) -> dict[str, Work]:
+    """``todo`` ordered by ``cost``, highest first (ties by slug): a long task started last
+    would leave the other workers idle at the end of the build. The order changes no output."""
+    return {slug: todo[slug] for slug in sorted(todo, key=lambda s: (-cost.get(s, 0), s))}
 
 
 def _size(path: Path) -> int:
