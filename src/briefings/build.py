@@ -474,11 +474,11 @@ def run_build(
     chosen = choose_renderer(
         renderer, Settings.load(project.quarto_config)
     )  # a clear error now for --renderer quarto without quarto
-    prepared: list[Prepared] = []  # handed on, not held here: the build frees it before its workers start
+    prepared = None
     if not out_root.exists():
         from .cache import prepare
 
-        prepared.append(prepare(data_dir))  # invalid data is reported before a new output folder is made
+        prepared = prepare(data_dir)  # invalid data is reported before a new output folder is made
     prepare_output(out_root, force=force)
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
@@ -495,7 +495,7 @@ def run_build(
                 shard=shard,
                 review=review,
                 timeout=timeout,
-                prepared=prepared.pop() if prepared else None,
+                prepared=prepared,
             )
         except OSError as exc:
             raise OutputError(
@@ -534,7 +534,6 @@ def _build_locked(
     )
     build.timeout = timeout
     build.prepared = prepared
-    del prepared  # the build's own reference is the only one (it frees it before forking workers)
     build.plan(provinces, shard)
     build.prepare()
     build.run()
@@ -664,9 +663,6 @@ class _Build:
             self.prepared = self.prepared or prepare(self.data_dir)
             path, digest = write_cache(self.prepared, self.out_root / CACHE_DIR)
             self.cache = (str(path.resolve()), digest)
-        # the workers read the cache: the dataset is freed before they are forked (each would
-        # otherwise carry the parent's copy for the whole build)
-        self.prepared = None
 
     # -- run and publish
     def run(self) -> None:

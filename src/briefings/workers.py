@@ -147,7 +147,6 @@ def _run(
     if not tasks:
         return []
     context = multiprocessing.get_context("fork")
-    release_memory()  # the parent's garbage freed and the rest frozen before the fork (no copy-on-write of it)
     events = context.Queue()
     pool = ProcessPoolExecutor(
         max_workers=max(1, min(jobs, len(tasks))), mp_context=context, initializer=_init_worker, initargs=(events, os.getpid())
