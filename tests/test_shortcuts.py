@@ -239,6 +239,13 @@ def test_large_typst_documents_compile_one_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(typst_pdf, "_large_lock", str(tmp_path / "no-such-folder" / "typst.lock"))
     with typst_pdf.one_at_a_time(str(large)) as is_large:
         assert is_large  # compiled without the lock
+    target = tmp_path / "someone-elses.txt"
+    target.write_text("theirs")
+    (tmp_path / "planted.lock").symlink_to(target)
+    monkeypatch.setattr(typst_pdf, "_large_lock", str(tmp_path / "planted.lock"))
+    with typst_pdf.one_at_a_time(str(large)) as is_large:
+        assert is_large  # a link at the lock's name is not followed: compiled without the lock
+    assert target.read_text() == "theirs"
 
 
 def test_the_jinja_environment_is_compiled_once_per_language(built):

@@ -89,7 +89,8 @@ def one_at_a_time(typ: str) -> Iterator[bool]:
         yield large
         return
     try:
-        handle = open(_large_lock, "a")  # noqa: SIM115  # held across the yield
+        # never through a link someone left at that name in the shared temporary folder
+        handle = os.fdopen(os.open(_large_lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600), "w")
     except OSError:
         yield large
         return
