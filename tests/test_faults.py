@@ -118,3 +118,28 @@ def test_a_fault_at_a_random_point_never_shows_a_partial_briefing(builds, seed):
         assert province_files(out, slug) == province_files(clean, slug), f"seed {seed}: {slug} differs from a clean build"
     assert not [p for p in out.iterdir() if p.name.startswith(".briefings-staging")]
     assert (out / "manifest.json").read_bytes() == (clean / "manifest.json").read_bytes()
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL at one exact point (a random delay rarely lands there)."""
+
+
+def test_a_build_killed_after_its_last_publish_writes_the_index_next_time(builds, monkeypatch):
+    # Every province and the overview are published and recorded; the build dies before it
+    # writes the index. The old index (the previous data's) must not count as intact.
+    before, clean, data_b = builds
+    out = clean.parent / "run-killed-before-index"
+    shutil.copytree(before, out)
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr("briefings.build.write_index", killed)
+        with pytest.raises(Killed):
+            build(data_b, out, provinces=PROVINCES, jobs=2, renderer="builtin")
+    assert (out / "index.html").read_bytes() == (before / "index.html").read_bytes()
+
+    assert all(o.ok for o in build(data_b, out, provinces=PROVINCES, jobs=2, renderer="builtin"))
+    assert (out / "index.html").read_bytes() == (clean / "index.html").read_bytes()
+    assert (out / "manifest.json").read_bytes() == (clean / "manifest.json").read_bytes()

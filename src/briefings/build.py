@@ -734,9 +734,16 @@ class _Build:
             self.recorded,
             {**self.selections, self.selection: self.slugs},
             overview=self.overview_entry,
-            index=index if index is not None else self.manifest.get("index", {}),
+            index=index if index is not None else self._index_until_finished(),
         )
         write_if_changed(self.out_root / MANIFEST, text)
+
+    def _index_until_finished(self) -> dict[str, str]:
+        """The index entry recorded while provinces are being published: none while this
+        build has work, since the index on disk describes the previous build until
+        ``finish`` writes it again. A build killed after its last publish then leaves no
+        digest to call the old page intact, and the next build writes it."""
+        return {} if self.todo_all else self.manifest.get("index", {})
 
     def finish(self) -> BuildReport:
         index_file = self.out_root / "index.html"
