@@ -177,6 +177,44 @@ def test_after_large_documents_pandoc_starts_afresh_and_writes_the_same(tmp_path
         assert "_server" not in renderer.__dict__  # ended after the request
 
 
+def test_pandoc_reads_large_documents_under_the_workers_lock(tmp_path, built, monkeypatch):
+    """A request of large documents holds the lock a large Typst compile holds, so the two
+    never run at once in two workers; a small request takes no lock."""
+    import fcntl
+
+    from briefings import render, typst_pdf
+
+    lock = tmp_path / "large.lock"
+    monkeypatch.setattr(typst_pdf, "_large_lock", str(lock))
+
+    def held() -> bool:
+        with lock.open("a") as other:  # another worker's attempt
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return False
+
+    renderer = builtin_renderer()
+    seen: list[bool] = []
+    ask = renderer._ask
+
+    def watched(request):
+        seen.append(held())
+        return ask(request)
+
+    monkeypatch.setattr(renderer, "_ask", watched)
+    shutil.copytree(built / "hubei", tmp_path / "hubei")
+    qmd = tmp_path / "hubei" / "briefing.zh.qmd"
+    for limit in (10**9, 0):  # small, then large
+        monkeypatch.setattr(render, "LARGE_INPUT_BYTES", limit)
+        page = renderer.render_documents([qmd], ("html",), data_date="2025")[qmd][0]
+        assert page.read_bytes() == (built / "hubei" / "briefing.zh.html").read_bytes()
+    assert seen == [False, True]
+    assert not held()  # released after the request
+
+
 def test_a_document_read_from_its_kept_tree_renders_as_from_its_markdown(tmp_path, built):
     """A re-render reads each kept document from the tree pandoc read the first time
     (``briefing.zh.ast.json``): every page and Typst source equals the one rendered from the

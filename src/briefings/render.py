@@ -418,9 +418,11 @@ class BuiltinRenderer:
             "formats": writers,
             "documents": documents,
         }
-        errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
-        if sum(_size(d["input"]) for d in documents) > LARGE_INPUT_BYTES:
-            self.stop_pandoc()
+        large = sum(_size(d["input"]) for d in documents) > LARGE_INPUT_BYTES
+        with typst_pdf.exclusive(large):  # never beside another worker's large step (typst_pdf)
+            errors = {r["input"]: r["error"] for r in self._ask(request) if r.get("error")}
+            if large:
+                self.stop_pandoc()
         if errors:
             name, message = next(iter(errors.items()))
             raise RenderError(f"pandoc could not render {Path(name).name}: {message}")
@@ -575,8 +577,9 @@ def read_tree(qmd: Path) -> Path:
     return qmd.with_suffix(".ast.json")
 
 
-#: Documents larger than this (in all, per request) end the pandoc process after their
-#: request (``stop_pandoc``). The briefings of the real dataset are 20-70 KB each.
+#: Documents larger than this (in all, per request) are read under the workers' shared lock
+#: for large steps (``typst_pdf.exclusive``) and end the pandoc process after their request
+#: (``stop_pandoc``). The briefings of the real dataset are 20-70 KB each.
 LARGE_INPUT_BYTES = 200_000
 
 

@@ -23,7 +23,9 @@ which keeps its typst memory near the font book (about 180 MB instead of 550 MB 
 A large document (a province among two thousand cities: 60 pages, 300 MB of layout, of
 which typst keeps some 230 MB after the compile) is compiled in a fresh process, so that
 its memory goes with it, and by one worker at a time (a file lock the build's workers
-share): two at once would double the build's peak.
+share): two at once would double the build's peak. pandoc reading a large province's
+documents (some 200 MB) takes the same lock (``render.py``): it never runs beside such a
+compile either.
 """
 
 from __future__ import annotations
@@ -81,23 +83,33 @@ def is_large(typ: str) -> bool:
 
 @contextlib.contextmanager
 def one_at_a_time(typ: str) -> Iterator[bool]:
-    """Holds the workers' shared lock while a large document compiles (the lock goes with the
-    process if it dies); yields whether the document is large. Without a lock file (none
-    given, or it cannot be opened) the compile goes ahead unlocked."""
+    """Holds the workers' shared lock while a large document compiles (``exclusive``);
+    yields whether the document is large."""
     large = is_large(typ)
-    if not (large and _large_lock):
+    with exclusive(large):
         yield large
+
+
+@contextlib.contextmanager
+def exclusive(large: bool) -> Iterator[None]:
+    """While a worker does a large step (a large document's compile, or pandoc reading large
+    documents), the workers' shared lock: one such step at a time across the build, so two
+    never add up to the build's peak. The lock goes with the process if it dies. A small step,
+    or no lock file (none given, or it cannot be opened), goes ahead unlocked. Never nested:
+    a second open of the lock in the same process would wait for the first."""
+    if not (large and _large_lock):
+        yield
         return
     try:
         # never through a link someone left at that name in the shared temporary folder
         handle = os.fdopen(os.open(_large_lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600), "w")
     except OSError:
-        yield large
+        yield
         return
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield large
+            yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
