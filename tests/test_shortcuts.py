@@ -313,3 +313,25 @@ def test_the_reused_notebook_exporter_writes_what_a_new_one_writes(built, tmp_pa
         page = (tmp_path / f"{slug}.html").read_text(encoding="utf-8")
         assert fresh in page, slug
         assert page == (built / slug / "analysis.html").read_text(encoding="utf-8"), slug
+
+
+def test_the_notebook_exporter_rejects_an_invalid_notebook_as_nbconvert_does(built, tmp_path):
+    """The exporter validates once, after its last preprocessor, instead of after each: a
+    notebook that is not valid nbformat still stops the conversion, as it stops nbconvert's."""
+    import json
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from briefings.execute import EXECUTED_NOTEBOOK, export_html
+
+    notebook = json.loads((built / "henan" / EXECUTED_NOTEBOOK).read_text(encoding="utf-8"))
+    code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    code["execution_count"] = "seven"  # an integer or null in nbformat 4
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text(json.dumps(notebook), encoding="utf-8")
+    with pytest.raises(nbformat.ValidationError):
+        HTMLExporter(template_name="basic").from_notebook_node(nbformat.read(broken, as_version=4))
+    with pytest.raises(nbformat.ValidationError):
+        export_html(broken, tmp_path / "broken.html", title="broken")
+    assert not (tmp_path / "broken.html").exists()
