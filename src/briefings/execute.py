@@ -187,14 +187,14 @@ def _html_exporter() -> HTMLExporter:
     (tested equal to a new exporter's output)."""
     from nbconvert import HTMLExporter
 
-    class Exporter(HTMLExporter):  # type: ignore[misc]  # nbconvert is not annotated
+    class Exporter(HTMLExporter):
         def _validate_preprocessor(self, nbc: Any, preprocessor: Any) -> None:
             # nbconvert validates the whole notebook after each of its dozen preprocessors
             # (most of them disabled): once, after the last, rejects the same notebooks
             if preprocessor is self._preprocessors[-1]:
-                super()._validate_preprocessor(nbc, preprocessor)
+                super()._validate_preprocessor(nbc, preprocessor)  # type: ignore[no-untyped-call]  # not annotated
 
-    return Exporter(filters={"highlight_code": _highlight, "clean_html": _clean_html}, template_name="basic")
+    return Exporter(filters={"highlight_code": _highlight, "clean_html": _clean_html}, template_name="basic")  # type: ignore[no-untyped-call]
 
 
 def export_html(executed: Path, target: Path, *, title: str) -> Path:
