@@ -224,7 +224,12 @@ def test_one_batched_render_for_the_whole_build(quarto, tmp_path):
     # 3 provinces x 2 languages, and the national overview in 2 languages
     assert config["project"]["output-dir"] == "_out" and len(config["project"]["render"]) == 8
     assert config["format"]["typst"]["papersize"] == "a4"  # the project's settings apply
-    for path in ["templates/briefing.css", "templates/typst/typst-template.typ", "templates/filters/quarto-compat.lua"]:
+    for path in [
+        "templates/briefing.css",
+        "templates/typst/typst-template.typ",
+        "templates/filters/typography.lua",
+        "templates/filters/quarto-compat.lua",
+    ]:
         assert path in call["files"]
     # outputs at the same paths as the built-in renderer's, and nothing left behind
     for slug in ("henan", "hubei", "hebei"):

@@ -327,7 +327,12 @@ def test_a_markup_sign_starting_a_list_item_prints_as_written_in_the_pdf(tmp_pat
     source = tmp_path / "x.md"
     source.write_text("".join(f"- {md(item)}\n" for item in items) + "\n" + md("= para start") + "\n", encoding="utf-8")
     typ = pypandoc.convert_file(
-        str(source), "typst", format="markdown", extra_args=["--lua-filter", str(ROOT / "templates/filters/quarto-compat.lua")]
+        str(source),
+        "typst",
+        format="markdown",
+        extra_args=[
+            a for f in ("typography", "quarto-compat") for a in ("--lua-filter", str(ROOT / f"templates/filters/{f}.lua"))
+        ],
     )
     (tmp_path / "x.typ").write_text('#set document(title: [x])\n#set text(lang: "en")\n' + typ, encoding="utf-8")
     # through the renderer: compiling in this process would leave typst's pool to a later fork

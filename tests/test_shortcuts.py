@@ -335,3 +335,52 @@ def test_the_notebook_exporter_rejects_an_invalid_notebook_as_nbconvert_does(bui
     with pytest.raises(nbformat.ValidationError):
         export_html(broken, tmp_path / "broken.html", title="broken")
     assert not (tmp_path / "broken.html").exists()
+
+
+def test_format_independent_filters_run_once_and_give_what_each_format_would(tmp_path):
+    """The batch runs the leading filters that never read the output format once per document
+    (typography.lua): each format's output equals the one made by running every filter for
+    that format alone, metadata defaults included, shared or of one format only."""
+    import subprocess
+
+    from briefings.render import BATCH_SCRIPT, READER, document_filters
+
+    filters = [str(PROJECT.root / "templates" / "filters" / f) for f in ("typography.lua", "quarto-compat.lua")]
+    assert document_filters(filters) == 1  # quarto-compat.lua reads FORMAT
+    assert document_filters(list(reversed(filters))) == 0  # only leading ones
+    assert document_filters([str(tmp_path / "missing.lua")]) == 0
+
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        r"""---
+lang: en
+title: "Henan\\'s plan"
+---
+
+Henan\'s \"AI+\" fund is ≥ CNY 5 billion (2025).^1^
+""",
+        encoding="utf-8",
+    )
+    template = tmp_path / "t.txt"
+    template.write_text("$title$|$author$|$note$\n$body$\n", encoding="utf-8")
+    shared = {"author": "O'Brien's desk"}  # a default both formats have
+    formats = {
+        "html5": {"template": str(template), "metadata": shared},
+        "typst": {"template": str(template), "metadata": {**shared, "note": "the 'AI+' plan: 3 billion yuan"}},
+    }
+
+    def run(request: dict, name: str) -> dict[str, str]:
+        outputs = {f: str(tmp_path / f"{name}.{f}") for f in formats}
+        request = {"reader": READER, "formats": formats, "documents": [{"input": str(doc), "outputs": outputs}], **request}
+        (tmp_path / f"{name}.json").write_text(json.dumps(request), encoding="utf-8")
+        pandoc = builtin_renderer().pandoc
+        reply = subprocess.run([pandoc, "lua", str(BATCH_SCRIPT), str(tmp_path / f"{name}.json")], capture_output=True, text=True)
+        assert reply.returncode == 0 and '"error":null' in reply.stdout.replace(" ", ""), reply.stdout + reply.stderr
+        return {f: (tmp_path / f"{name}.{f}").read_text(encoding="utf-8") for f in formats}
+
+    once = run({"document_filters": filters[:1], "filters": filters[1:]}, "once")
+    each = run({"filters": filters}, "each")
+    assert once == each
+    # the defaults were curled, the shared one and the one of Typst alone (whose writer prints ’ as ')
+    assert "O’Brien’s desk" in once["html5"] and "the ‘AI+' plan" in once["typst"]
+    assert "nowrap" in once["html5"] and "#box[" in once["typst"]

@@ -8,9 +8,10 @@
 -- like --sandbox), each format is written from its own copy of the tree after the
 -- filters ran with FORMAT set, with the same template, variables and metadata. One
 -- process instead of one per document and format: pandoc's start-up is paid once.
--- tests/test_render_batch.py checks the outputs equal pandoc's command line byte for byte.
+-- tests/test_shortcuts.py checks the outputs equal pandoc's command line byte for byte.
 --
--- Request (JSON): {"reader": "markdown-...", "filters": [paths], "formats": {"html5": {...}, "typst": {...}},
+-- Request (JSON): {"reader": "markdown-...", "document_filters": [paths], "filters": [paths],
+--   "formats": {"html5": {...}, "typst": {...}},
 --   "documents": [{"input": path, "outputs": {"html5": path, "typst": path}}]}
 -- where a format has "template" (path; none: the body only), "variables" (name -> string),
 -- "metadata" (defaults, like --metadata-file), "toc" (bool), "toc_depth" (int),
@@ -87,12 +88,78 @@ local function prefix_ids(doc, prefix)
   })
 end
 
-local function render(request, doc, name, spec)
-  FORMAT = name == "html5" and "html5" or name
-  local copy = with_defaults(doc:clone(), spec.metadata)
-  for _, filter in ipairs(request.filters or {}) do
-    copy = pandoc.utils.run_lua_filter(copy, filter)
+local function run_filters(doc, filters)
+  for _, filter in ipairs(filters or {}) do
+    doc = pandoc.utils.run_lua_filter(doc, filter)
   end
+  return doc
+end
+
+-- "document_filters": the first filters, which never read the output format (the renderer
+-- checks): run once per document, on its tree with the metadata defaults that all its formats
+-- share, instead of once per format. A default that only some formats have goes through
+-- them on its own, in a tree that holds it and the document's lang: the same as in the
+-- whole tree for filters that treat each metadata value apart (typography.lua does).
+local function same(a, b)
+  return pandoc.json.encode(a) == pandoc.json.encode(b)
+end
+
+local function shared_defaults(request, document)
+  local shared
+  for name in pairs(document.outputs) do
+    local defaults = request.formats[name].metadata or {}
+    if shared == nil then
+      shared = {}
+      for key, value in pairs(defaults) do
+        shared[key] = value
+      end
+    else
+      for key, value in pairs(shared) do
+        if defaults[key] == nil or not same(defaults[key], value) then
+          shared[key] = nil
+        end
+      end
+    end
+  end
+  return shared or {}
+end
+
+local function filtered_once(request, doc, document)
+  if #(request.document_filters or {}) == 0 then
+    return nil
+  end
+  return run_filters(with_defaults(doc:clone(), shared_defaults(request, document)), request.document_filters)
+end
+
+local function own_defaults(request, shared, defaults)
+  -- the defaults of one format that the tree filtered once lacks, through the document filters
+  local own = {}
+  for key, value in pairs(defaults or {}) do
+    if shared.meta[key] == nil then
+      own[key] = value
+    end
+  end
+  if next(own) == nil then
+    return own
+  end
+  local alone = with_defaults(pandoc.Pandoc({}, { lang = shared.meta.lang }), own)
+  alone = run_filters(alone, request.document_filters)
+  local done = {}
+  for key in pairs(own) do
+    done[key] = alone.meta[key]
+  end
+  return done
+end
+
+local function render(request, doc, name, spec, shared)
+  FORMAT = name == "html5" and "html5" or name
+  local copy
+  if shared then
+    copy = with_defaults(shared:clone(), own_defaults(request, shared, spec.metadata))
+  else
+    copy = with_defaults(doc:clone(), spec.metadata)
+  end
+  copy = run_filters(copy, request.filters)
   if spec.id_prefix then
     copy = prefix_ids(copy, spec.id_prefix)
   end
@@ -118,12 +185,13 @@ local function answer(request)
           write_file(document.ast, pandoc.write(doc, "json"))
         end
       end
+      local shared = filtered_once(request, doc, document)
       for name, output in pairs(document.outputs) do
         local spec = request.formats[name]
         if document.id_prefix then
           spec = setmetatable({ id_prefix = document.id_prefix }, { __index = spec })
         end
-        local text = render(request, doc, name, spec)
+        local text = render(request, doc, name, spec, shared)
         local handle = assert(io.open(output, "w"))
         handle:write(text)
         handle:close()

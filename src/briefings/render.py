@@ -412,9 +412,12 @@ class BuiltinRenderer:
     def _convert(self, writers: dict[str, Any], documents: list[dict[str, Any]]) -> None:
         """Documents through the project's filters to the given writers (one pandoc request);
         the first document that failed is the error."""
+        filters = [str(self.settings.path(f)) for f in self.settings.filters]
+        shared = document_filters(filters)
         request = {
             "reader": READER,
-            "filters": [str(self.settings.path(f)) for f in self.settings.filters],
+            "document_filters": filters[:shared],
+            "filters": filters[shared:],
             "formats": writers,
             "documents": documents,
         }
@@ -575,6 +578,27 @@ def check_fonts(required: dict[str, str], families: list[str]) -> None:
 def read_tree(qmd: Path) -> Path:
     """Where the build keeps a document as pandoc read it (pandoc's JSON): ``briefing.zh.ast.json``."""
     return qmd.with_suffix(".ast.json")
+
+
+#: What a Lua filter reads to learn the output format (pandoc's globals).
+_FORMAT_GLOBALS = re.compile(r"\b(FORMAT|PANDOC_WRITER_OPTIONS)\b")
+
+
+def document_filters(filters: list[str]) -> int:
+    """How many of ``filters`` (paths, in order), from the first, never name the output
+    format (``FORMAT``, even in a comment): they give the same tree for every format, so the
+    batch runs them once per document instead of once per format. An unreadable file counts
+    as format-dependent (pandoc reports it)."""
+    count = 0
+    for path in filters:
+        try:
+            source = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            break
+        if _FORMAT_GLOBALS.search(source):
+            break
+        count += 1
+    return count
 
 
 #: Documents larger than this (in all, per request) are read under the workers' shared lock
