@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -179,13 +180,33 @@ def _clean_html(element: str | bytes) -> str:
     return cast(str, clean_html(element))  # type: ignore[no-untyped-call]  # nbconvert is not annotated
 
 
+#: The alt text nbconvert's HTMLExporter gives an image output that has none.
+NO_ALT_TEXT = "No description has been provided for this image"
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+
+#: nbconvert's basic template, whose image outputs carry nbconvert's alt text themselves.
+_NOTEBOOK_TEMPLATE = """{%- extends 'basic/index.html.j2' -%}
+{% block data_svg %}{{ super() | with_alt }}{% endblock data_svg %}
+{% block data_png %}{{ super() | with_alt }}{% endblock data_png %}
+{% block data_jpg %}{{ super() | with_alt }}{% endblock data_jpg %}
+"""
+
+
+def _with_alt(html: str) -> str:
+    """An image output's HTML, each ``<img>`` without an alt attribute given nbconvert's."""
+    return _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT_TEXT}"', str(html))
+
+
 @functools.cache
 def _html_exporter() -> HTMLExporter:
     """One exporter per process: building one loads and compiles nbconvert's templates,
     which cost more than converting a notebook. Each conversion sets the exporter's
     per-notebook filters afresh; highlighting and sanitizing are remembered per snippet
     (tested equal to a new exporter's output)."""
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class Exporter(HTMLExporter):
         def _validate_preprocessor(self, nbc: Any, preprocessor: Any) -> None:
@@ -194,7 +215,24 @@ def _html_exporter() -> HTMLExporter:
             if preprocessor is self._preprocessors[-1]:
                 super()._validate_preprocessor(nbc, preprocessor)  # type: ignore[no-untyped-call]  # not annotated
 
-    return Exporter(filters={"highlight_code": _highlight, "clean_html": _clean_html}, template_name="basic")  # type: ignore[no-untyped-call]
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            # HTMLExporter's own steps but its last: that one parses the whole page with
+            # BeautifulSoup (three quarters of a conversion) to give images nbconvert's alt
+            # text, which the template above gives them, and to make the cells of the
+            # JupyterLab templates focusable (the basic template has none). The page is
+            # tested to be the same document as HTMLExporter's. (Highlighting is the
+            # filter given below, which export_html points at the notebook's lexer.)
+            resources = self._init_resources(resources)  # type: ignore[no-untyped-call]  # not annotated
+            data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)  # type: ignore[no-untyped-call]  # not annotated
+            self.register_filter("filter_data_type", data_types)  # type: ignore[no-untyped-call]  # not annotated
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return Exporter(  # type: ignore[no-untyped-call]  # not annotated
+        filters={"highlight_code": _highlight, "clean_html": _clean_html, "with_alt": _with_alt},
+        template_name="basic",
+        extra_loaders=[DictLoader({"briefings-notebook.html.j2": _NOTEBOOK_TEMPLATE})],
+        template_file="briefings-notebook.html.j2",
+    )
 
 
 def export_html(executed: Path, target: Path, *, title: str) -> Path:
