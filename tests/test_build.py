@@ -288,10 +288,10 @@ def test_any_worker_exception_or_dead_kernel_fails_that_province_only(tmp_path, 
 
     original = build_module.write_documents
 
-    def explode_for_hebei(task, folder):
+    def explode_for_hebei(task, folder, *rest):
         if task.slug == "hebei":
             raise ZeroDivisionError("unexpected")
-        return original(task, folder)
+        return original(task, folder, *rest)
 
     monkeypatch.setattr(build_module, "write_documents", explode_for_hebei)
     out = tmp_path / "out"

@@ -253,8 +253,8 @@ def test_a_failing_document_fails_its_province_with_a_plain_message(quarto, tmp_
 
     original = build_module.write_documents
 
-    def poison_hebei(task, folder):
-        files = original(task, folder)
+    def poison_hebei(task, folder, *rest):
+        files = original(task, folder, *rest)
         if task.slug == "hebei":
             qmd = folder / "briefing.zh.qmd"
             qmd.write_text(qmd.read_text(encoding="utf-8") + "\nFAIL-ME\n", encoding="utf-8")

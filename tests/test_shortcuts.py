@@ -128,6 +128,28 @@ def built(tmp_path_factory):
     return out
 
 
+def test_the_index_made_from_the_workers_summaries_is_the_index_made_from_results_json(built, tmp_path):
+    """The build writes its index from what each worker took from the results it rendered
+    (``results_summary``): the same page as the index made by reading every results.json, and
+    the same count of claim variants the build reports as ``briefings check`` lists."""
+    from briefings.analysis import read_results
+    from briefings.build import results_summary, write_index
+    from briefings.cli import dropped_claims
+    from briefings.manifest import InputKeys
+
+    copy = tmp_path / "out"
+    shutil.copytree(built, copy)
+    (copy / "index.html").unlink()
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    keys = InputKeys(manifest["inputs"]["analysis"], manifest["inputs"]["render"], manifest["data_as_of"])
+    assert keys.build_id == manifest["build_id"]
+    write_index(PROJECT, copy, keys)  # no summaries: every province's results.json read
+    assert (copy / "index.html").read_bytes() == (built / "index.html").read_bytes()
+    slugs = ("henan", "guangdong", "hebei", "hubei")
+    summaries = {slug: results_summary(read_results(built / slug)) for slug in slugs}
+    assert sum(s["dropped"] for s in summaries.values()) == len(dropped_claims(built, slugs)) > 0  # guangdong has some
+
+
 def test_the_pandoc_server_writes_what_pandocs_command_line_writes(built, tmp_path):
     """Four provinces rendered in a row by one served pandoc process (jobs=1) equal pandoc's
     command line run for each document and format on its own."""

@@ -101,6 +101,7 @@ class ProvinceOutcome:
     digests: dict[str, str] = field(default_factory=dict)  # name -> sha256, computed where the files were made
     warnings: list[str] = field(default_factory=list)  # the renderer's (typst's) warnings, shown by the build
     seconds: float = 0.0  # the worker's time on this province (analysis and render), for the benchmark
+    summary: dict[str, Any] | None = None  # what the index shows of its results (results_summary), made in the worker
 
 
 @dataclass(frozen=True)
@@ -235,13 +236,26 @@ def _province_into(task: ProvinceTask, staging: Path) -> ProvinceOutcome:
     analysis = [p.name for p in analysis_files(staging)]
     kept = _keep_into(task, staging)
     documents = [staging / f"briefing.{lang}.qmd" for lang in task.languages]
+    summary: dict[str, Any] = {}
     if all(d.name in kept for d in documents):  # the documents are current: only their outputs are made again
         rendered = sorted(set(kept) | set(_render_here(task, documents, task.data_as_of)))
     else:
-        rendered = sorted(set(write_documents(task, staging)) | set(kept))
+        rendered = sorted(set(write_documents(task, staging, summary)) | set(kept))
+    if not summary:
+        from .analysis import read_results
+
+        summary = results_summary(read_results(staging))
     digests = {name: sha256(staging / name) for name in analysis + rendered}  # in the worker: in parallel
     return ProvinceOutcome(
-        task.slug, True, task.work, analysis, rendered, staging=str(staging), digests=digests, warnings=_take_warnings(task)
+        task.slug,
+        True,
+        task.work,
+        analysis,
+        rendered,
+        staging=str(staging),
+        digests=digests,
+        warnings=_take_warnings(task),
+        summary=summary,
     )
 
 
@@ -347,8 +361,9 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
-    """The .qmd of each language and, with a renderer that renders per document, its outputs."""
+def write_documents(task: ProvinceTask, folder: Path, summary: dict[str, Any] | None = None) -> list[str]:
+    """The .qmd of each language and, with a renderer that renders per document, its outputs;
+    ``summary``, when given, receives ``results_summary`` of the results they were made from."""
     from .analysis import read_results
     from .document import render_document
     from .fsutil import atomic_write_text
@@ -356,6 +371,8 @@ def write_documents(task: ProvinceTask, folder: Path) -> list[str]:
     from .workers import report
 
     results = read_results(folder)
+    if summary is not None:
+        summary.update(results_summary(results))
     baseline = read_baseline(Path(task.review)) if task.review else None
     changes = province_changes(results, baseline)  # once per build: the box, the index, diff and pack read it
     editorial = editorial_state(results, baseline)
@@ -750,7 +767,8 @@ class _Build:
         recorded_index = self.manifest.get("index", {})
         index = None
         if self.todo_all or not outputs_intact(self.out_root, recorded_index):
-            index = write_index(self.project, self.out_root, self.keys, self.review, self.languages, self.formats)
+            summaries = {slug: o.summary for slug, o in self.outcomes.items() if o.ok and o.summary is not None}
+            index = write_index(self.project, self.out_root, self.keys, self.review, self.languages, self.formats, summaries)
             recorded_index = record(self.out_root, [index_file])
         unchanged = (
             not self.todo_all
@@ -977,37 +995,56 @@ def _render_batch(
     return staged
 
 
-def index_entries(out_root: Path, slugs: list[str], baseline: Baseline | None = None) -> list[dict[str, Any]]:
-    """Per province: its key findings (two or three, each a claim's sentence with its status,
-    year and scope), what its briefing rests on (sources, figures, dates), whether it is a
-    thin profile, which outputs exist (the index links nothing else), and whether it changed
-    since the review."""
-    from .analysis import read_results
+def results_summary(results: dict[str, Any]) -> dict[str, Any]:
+    """What the index and the build's report take from a province's results (``read_results``):
+    its key findings (two or three per language, each a claim's sentence with its status, year
+    and scope), what its briefing rests on (sources, figures, dates), whether it is a thin
+    profile, and how many claim variants broke a rule (``dropped``). Plain data: a worker
+    makes it from the results it rendered, so the build reads no results.json again."""
     from .dates import display_span
     from .document import index_figures
+
+    dates = results.get("source_dates") or []
+    return {
+        "province": results["province"],
+        "figures": index_figures(results),
+        "measures": results["counts"]["measures"],
+        "has_quantitative": results["has_quantitative"],
+        "thin": results.get("profile") == "thin",
+        "rests_on": {
+            "sources": results["counts"].get("sources", 0),
+            "figures": results["counts"]["valued"],
+            "dates": {lang: display_span(dates, lang) for lang in ("zh", "en")},
+        },
+        "dropped": sum(1 for d in results.get("dropped", []) if isinstance(d, dict)),
+    }
+
+
+def index_entries(
+    out_root: Path,
+    slugs: list[str],
+    baseline: Baseline | None = None,
+    summaries: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per province: ``results_summary`` of its published results (taken from ``summaries``,
+    slug -> summary, where this build's worker made it; else read from results.json), which
+    outputs exist (the index links nothing else), and whether it changed since the review."""
+    from .analysis import read_results
     from .review import read_changes
 
     entries = []
     for slug in slugs:
-        try:
-            results = read_results(out_root / slug)
-        except (OSError, ValueError):
-            continue
+        summary = (summaries or {}).get(slug)
+        if summary is None:
+            try:
+                summary = results_summary(read_results(out_root / slug))
+            except (OSError, ValueError):
+                continue
         report = read_changes(out_root / slug) if baseline is not None else None  # the build's own report
-        dates = results.get("source_dates") or []
         entries.append(
             {
                 "slug": slug,
-                "province": results["province"],
-                "figures": index_figures(results),
-                "measures": results["counts"]["measures"],
-                "has_quantitative": results["has_quantitative"],
-                "thin": results.get("profile") == "thin",
-                "rests_on": {
-                    "sources": results["counts"].get("sources", 0),
-                    "figures": results["counts"]["valued"],
-                    "dates": {lang: display_span(dates, lang) for lang in ("zh", "en")},
-                },
+                **{key: value for key, value in summary.items() if key != "dropped"},
                 "files": {
                     f"{lang}.{fmt}": (out_root / slug / f"briefing.{lang}.{fmt}").is_file()
                     for lang in ("zh", "en")
@@ -1026,8 +1063,11 @@ def write_index(
     review: Path | None = None,
     languages: tuple[str, ...] = ("zh", "en"),
     formats: tuple[str, ...] = FORMATS,
+    summaries: dict[str, dict[str, Any]] | None = None,
 ) -> Path:
-    """The index page of every province folder present (written only when it changes)."""
+    """The index page of every province folder present (written only when it changes);
+    ``summaries``: the ``results_summary`` of provinces this build published (the others'
+    are read from their results.json)."""
     import jinja2
 
     from .dates import display
@@ -1049,7 +1089,7 @@ def write_index(
     )
     css = (project.templates / "briefing.css").read_text(encoding="utf-8")
     date = keys.data_as_of
-    entries = index_entries(out_root, slugs, baseline)
+    entries = index_entries(out_root, slugs, baseline, summaries)
     review_summary = (
         {"date": baseline.date, "changed": [e["slug"] for e in entries if e["status"] == "changed"]} if baseline else None
     )

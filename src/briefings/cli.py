@@ -548,11 +548,15 @@ def build(
     finally:
         display.stop()
     summary(report, out, display_path(out_root / "index.html"))
-    built = tuple(o.slug for o in report.outcomes if o.ok and o.slug != "overview" and (out_root / o.slug).is_dir())
-    dropped = dropped_claims(out_root, built) if built else []
+    built = [o for o in report.outcomes if o.ok and o.slug != "overview" and (out_root / o.slug).is_dir()]
+    # counted by the workers from the results they rendered; an up-to-date province's, read here
+    unread = tuple(o.slug for o in built if o.summary is None)
+    dropped = sum(o.summary["dropped"] for o in built if o.summary is not None) + (
+        len(dropped_claims(out_root, unread)) if unread else 0
+    )
     if dropped:
         out.print(
-            f"{len(dropped)} claim variant(s) broke a claim rule and are not printed "
+            f"{dropped} claim variant(s) broke a claim rule and are not printed "
             "(a sound, weaker one may print instead): briefings check lists them"
         )
     if report.failed:
