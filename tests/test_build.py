@@ -852,3 +852,20 @@ def test_a_province_whose_build_failed_is_never_reported_unchanged_or_packed(tmp
     assert "build failed" in status.output and "hebei" in status.output, status.output
     pack = run("pack", "--out", out, "--review", review, "--lang", "en")
     assert pack.exit_code == 2 and "failed" in pack.output and not (out / "pack.en.pdf").exists(), pack.output
+
+
+def test_the_build_kernels_write_no_ipython_history(tmp_path, monkeypatch):
+    """The notebooks' kernels keep no input history: a build writes nothing into the user's
+    IPython folder (here a folder of the test's own, which IPython would fill otherwise)."""
+    import sqlite3
+
+    ipython = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython))
+    result = run("build", "--province", "henan", "--lang", "en", "--format", "html", "--out", tmp_path / "out", "--data", DATA)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "henan" / "briefing.en.html").is_file()
+    history = ipython / "profile_default" / "history.sqlite"
+    if history.is_file():  # IPython may make the database; it must record no session
+        with sqlite3.connect(history) as db:
+            tables = {row[0] for row in db.execute("select name from sqlite_master where type='table'")}
+            assert "history" not in tables or db.execute("select count(*) from history").fetchone()[0] == 0
