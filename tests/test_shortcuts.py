@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import shutil
+from pathlib import Path
 
 import nbformat
 import papermill
@@ -179,6 +180,40 @@ def test_the_pandoc_server_survives_its_own_death(tmp_path, built):
     renderer._server.wait()
     assert (
         renderer.render_documents([qmd], ("html",), data_date="2025")[qmd][0].read_bytes()
+        == (built / "hubei" / "briefing.en.html").read_bytes()
+    )
+
+
+def test_the_pandoc_server_runs_with_its_heap_options_and_without_them_where_pandoc_refuses_them(tmp_path, built):
+    """The served pandoc takes the GHC runtime options that size its heap (the pinned binary
+    accepts them); a pandoc that refuses runtime options is served without them. Both write
+    the build's pages (which the served pandoc with the options wrote, and which equal pandoc's
+    command line: test above)."""
+    import stat
+
+    from briefings.render import PANDOC_SERVER_RTS, server_rts_options
+
+    renderer = builtin_renderer()
+    assert server_rts_options(renderer.pandoc) == PANDOC_SERVER_RTS
+    shutil.copytree(built / "hubei", tmp_path / "hubei")
+    qmd = tmp_path / "hubei" / "briefing.en.qmd"
+    renderer.render_documents([qmd], ("html",), data_date="2025")
+    assert b"-H4m" in Path(f"/proc/{renderer._server.pid}/cmdline").read_bytes().split(b"\0")
+    # a pandoc linked without -rtsopts: it refuses any runtime option, as such a binary does
+    refusing = tmp_path / "pandoc"
+    refusing.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do [ "$a" = "+RTS" ] && { echo "pandoc: Most RTS options are disabled." >&2; exit 1; }; done\n'
+        f'exec {renderer.pandoc} "$@"\n',
+        encoding="utf-8",
+    )
+    refusing.chmod(refusing.stat().st_mode | stat.S_IXUSR)
+    assert server_rts_options(str(refusing)) == ()
+    plain = builtin_renderer()
+    plain.pandoc = str(refusing)  # a cached property: set, it is this renderer's pandoc
+    (tmp_path / "hubei" / "briefing.en.html").unlink()
+    assert (
+        plain.render_documents([qmd], ("html",), data_date="2025")[qmd][0].read_bytes()
         == (built / "hubei" / "briefing.en.html").read_bytes()
     )
 
