@@ -491,11 +491,11 @@ def run_build(
     chosen = choose_renderer(
         renderer, Settings.load(project.quarto_config)
     )  # a clear error now for --renderer quarto without quarto
-    prepared = None
+    validated: list[Prepared] = []  # handed to the build (which lets it go), not held here
     if not out_root.exists():
         from .cache import prepare
 
-        prepared = prepare(data_dir)  # invalid data is reported before a new output folder is made
+        validated.append(prepare(data_dir))  # invalid data is reported before a new output folder is made
     prepare_output(out_root, force=force)
     with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
         try:
@@ -512,7 +512,7 @@ def run_build(
                 shard=shard,
                 review=review,
                 timeout=timeout,
-                prepared=prepared,
+                validated=validated,
             )
         except OSError as exc:
             raise OutputError(
@@ -536,7 +536,7 @@ def _build_locked(
     shard: tuple[int, int] | None,
     review: Path | None = None,
     timeout: int = 600,
-    prepared: Prepared | None = None,
+    validated: list[Prepared] | None = None,
 ) -> BuildReport:
     build = _Build(
         project,
@@ -550,7 +550,7 @@ def _build_locked(
         review=review if review is not None and review.is_file() else None,
     )
     build.timeout = timeout
-    build.prepared = prepared
+    build.prepared = validated.pop() if validated else None
     build.plan(provinces, shard)
     build.prepare()
     build.run()
@@ -680,6 +680,14 @@ class _Build:
             self.prepared = self.prepared or prepare(self.data_dir)
             path, digest = write_cache(self.prepared, self.out_root / CACHE_DIR)
             self.cache = (str(path.resolve()), digest)
+        if self.prepared is not None:
+            from .workers import release_memory
+
+            # the notebooks and the overview read the dataset from the cache: the build's own
+            # copy goes before the workers are forked (over 2000 cities some 35 MB, which every
+            # worker would otherwise share), and what stays is frozen for their collectors
+            self.prepared = None
+            release_memory()
 
     # -- run and publish
     def run(self) -> None:
