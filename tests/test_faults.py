@@ -143,3 +143,30 @@ def test_a_build_killed_after_its_last_publish_writes_the_index_next_time(builds
     assert all(o.ok for o in build(data_b, out, provinces=PROVINCES, jobs=2, renderer="builtin"))
     assert (out / "index.html").read_bytes() == (clean / "index.html").read_bytes()
     assert (out / "manifest.json").read_bytes() == (clean / "manifest.json").read_bytes()
+
+
+def test_a_pandoc_version_probe_that_fails_once_is_tried_again(monkeypatch):
+    """The manifest records pandoc's version, and keeps it until a build has work: a probe
+    process killed by a fault (or starved on a loaded machine) is tried again rather than
+    recorded as "unknown"; a pandoc that never answers is "unknown"."""
+    import pypandoc
+
+    from briefings.manifest import _pandoc_version
+
+    calls = []
+
+    def killed_once() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Couldn't call pandoc to get version information")
+        return "3.9"
+
+    monkeypatch.setattr(pypandoc, "get_pandoc_version", killed_once)
+    assert _pandoc_version() == "3.9"
+    assert len(calls) == 2
+
+    def never() -> str:
+        raise RuntimeError("Couldn't call pandoc to get version information")
+
+    monkeypatch.setattr(pypandoc, "get_pandoc_version", never)
+    assert _pandoc_version() == "unknown"

@@ -131,15 +131,19 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-@lru_cache(maxsize=1)
-def _pandoc_version() -> str:
-    try:
-        import pypandoc
+def _pandoc_version(attempts: int = 2) -> str:
+    """pandoc's version (pypandoc remembers it once known), or "unknown". A probe that fails
+    is tried again: the manifest keeps what it records until a build has work, and one probe
+    process killed or starved (a loaded machine) must not leave "unknown" there."""
+    for _ in range(attempts):
+        try:
+            import pypandoc
 
-        version: str = pypandoc.get_pandoc_version()
-        return version
-    except Exception:  # reported as unknown; the render fails later with a clear message
-        return "unknown"
+            version: str = pypandoc.get_pandoc_version()
+            return version
+        except Exception:  # reported as unknown; the render fails later with a clear message
+            continue
+    return "unknown"
 
 
 def tool_versions(renderer: str, renderer_version: str = "") -> dict[str, str]:
