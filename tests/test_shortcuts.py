@@ -79,6 +79,82 @@ def test_a_notebook_in_the_warm_kernel_equals_one_in_a_fresh_kernel(tmp_path):
     assert results[ENGINE_NAME] and results[ENGINE_NAME] == results[None]
 
 
+def test_a_kernel_started_and_warmed_before_its_first_notebook_runs_it_as_a_fresh_kernel(tmp_path):
+    """A cold build's worker starts its kernel in an empty folder and imports the notebook's
+    modules in it while the dataset is validated (``build.warm_worker``)."""
+    from briefings.engine import WARM_MODULES, WarmKernelEngine
+
+    WarmKernelEngine.shutdown()  # no kernel left by another test: this one's first notebook is the first
+    home = tmp_path / "home"
+    home.mkdir()
+    probe = nbformat.v4.new_notebook()
+    probe.cells = [
+        nbformat.v4.new_code_cell(
+            "import os, sys\n"
+            "print(os.getcwd(), 'briefings' in globals(), 'briefings.figures' in sys.modules, 'pandas' in sys.modules)"
+        )
+    ]
+    nbformat.write(probe, tmp_path / "probe.ipynb")
+    try:
+        WarmKernelEngine.prestart("python3", str(home))
+        assert WarmKernelEngine.warm("python3")
+        assert "briefings.figures" in WARM_MODULES
+        seen = []
+        for name in ("probe", "warmed"):
+            folder = tmp_path / name
+            folder.mkdir()
+            source = tmp_path / "probe.ipynb" if name == "probe" else NOTEBOOK
+            parameters = (
+                {}
+                if name == "probe"
+                else notebook_parameters("henan", folder, data_dir=DATA, cache=None, build_id="x", project_dir=PROJECT.root)
+            )
+            out = papermill.execute_notebook(
+                str(source),
+                str(folder / "analysis.ipynb"),
+                engine_name=ENGINE_NAME,
+                progress_bar=False,
+                kernel_name="python3",
+                cwd=str(folder),
+                parameters=parameters,
+            )
+            seen.append(out)
+        cwd, leftover, figures, pandas = seen[0].cells[0].outputs[0]["text"].split()
+        # moved to the notebook's folder, the warm-up's names gone, its modules loaded
+        assert (cwd, leftover, figures, pandas) == (str(tmp_path / "probe"), "False", "True", "True")
+    finally:
+        WarmKernelEngine.shutdown()
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(fresh / "analysis.ipynb"),
+        progress_bar=False,
+        kernel_name="python3",
+        cwd=str(fresh),
+        parameters=notebook_parameters("henan", fresh, data_dir=DATA, cache=None, build_id="x", project_dir=PROJECT.root),
+    )
+
+    def outputs(folder: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".json", ".svg")}
+
+    assert outputs(tmp_path / "warmed") and outputs(tmp_path / "warmed") == outputs(fresh)
+
+
+def test_a_kernel_that_fails_its_warm_up_is_let_go_and_the_next_notebook_starts_one(tmp_path):
+    from briefings.engine import WarmKernelEngine
+
+    WarmKernelEngine.shutdown()
+    home = tmp_path / "home"
+    home.mkdir()
+    try:
+        WarmKernelEngine.prestart("python3", str(home))
+        assert not WarmKernelEngine.warm("python3", ("no_such_module_anywhere",))
+        assert not WarmKernelEngine._managers and not WarmKernelEngine._clients
+    finally:
+        WarmKernelEngine.shutdown()
+
+
 def test_the_cached_dataset_gives_the_same_results_as_the_csv_files(tmp_path):
     slow = prepare(DATA)
     path, digest = write_cache(slow, tmp_path)

@@ -125,3 +125,70 @@ def test_a_compile_in_a_worker_equals_one_in_a_fresh_process(tmp_path):
 def _compile_in_worker(typ: str) -> bytes:
     assert typst_pdf.compiles_in_process()
     return builtin_renderer().compile_typst(Path(typ), "2025-H2")
+
+
+def _write_pid(folder: str) -> None:
+    """A warm-up: starts a process of its own (as a worker's kernel is) and records both."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    Path(folder, f"warm-{os.getpid()}").write_text(str(child.pid), encoding="utf-8")
+
+
+def _warmed(folder: str) -> bool:
+    return Path(folder, f"warm-{os.getpid()}").is_file()
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def test_workers_started_before_their_tasks_warm_up_first_and_then_run_them(tmp_path):
+    import functools
+
+    from briefings.workers import Pool
+
+    pool = Pool(2, functools.partial(_write_pid, str(tmp_path)))
+    results: dict[str, object] = {}
+    run_tasks(_warmed, [(k, (str(tmp_path),)) for k in "abcd"], jobs=2, on_result=results.__setitem__, pool=pool)
+    try:
+        assert results == dict.fromkeys("abcd", True)  # every task ran in a worker that had warmed up
+    finally:
+        for record in tmp_path.glob("warm-*"):  # (a worker's kernel goes with its worker: engine.py)
+            os.kill(int(record.read_text()), 9)
+
+
+def test_a_pool_that_gets_no_tasks_is_stopped_with_what_its_workers_started(tmp_path):
+    import functools
+    import time
+
+    from briefings.workers import Pool
+
+    pool = Pool(2, functools.partial(_write_pid, str(tmp_path)))
+    for _ in range(600):  # both workers have warmed up (their start is not timed: a loaded machine may be slow)
+        if len(list(tmp_path.glob("warm-*"))) == 2:
+            break
+        time.sleep(0.1)
+    workers = [int(p.name.split("-")[1]) for p in tmp_path.glob("warm-*")]
+    started = [int(p.read_text()) for p in tmp_path.glob("warm-*")]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers + started)
+    pool.close()
+    assert not any(_alive(pid) for pid in workers + started)
+    pool.close()  # twice is harmless
+
+
+def test_a_cold_build_that_fails_before_its_tasks_leaves_no_process_behind(tmp_path):
+    """A cold build starts its workers (and their kernels) before it validates the data and
+    resolves the provinces; an error there stops them all."""
+    import psutil
+
+    from .conftest import run
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    result = run("build", "--province", "atlantis", "--out", tmp_path / "o")
+    assert result.exit_code == 2 and "unknown province" in result.output
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and _alive(p.pid)]
+    assert not left, [p.cmdline() for p in left]

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from .cache import Prepared
     from .load import Dataset
     from .review import Baseline
+    from .workers import Pool
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
@@ -184,6 +185,28 @@ def _worker_renderer(name: str, project: str) -> Renderer:
     if (name, project) not in _RENDERERS:
         _RENDERERS[(name, project)] = choose_renderer(name, Settings.load(Project(Path(project)).quarto_config))
     return _RENDERERS[(name, project)]
+
+
+def warm_worker() -> None:
+    """What a worker's first province needs before anything else, done as the worker starts
+    while the parent still validates the dataset (a cold build: one core would idle): its
+    kernel started and the notebook's modules imported in it (``engine.WarmKernelEngine``),
+    and papermill and the notebook page's exporter loaded here meanwhile."""
+    import tempfile
+
+    from .engine import WarmKernelEngine
+    from .execute import KERNEL, _html_exporter
+
+    # an empty folder of its own: nothing there for the kernel's imports to pick up by mistake
+    home = tempfile.mkdtemp(prefix="briefings-kernel-")
+    try:
+        WarmKernelEngine.prestart(KERNEL, home)
+        import papermill  # noqa: F401  # what the first notebook would import: loaded while the kernel starts
+
+        _html_exporter()
+        WarmKernelEngine.warm(KERNEL)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def build_province(task: ProvinceTask) -> ProvinceOutcome:
@@ -492,34 +515,49 @@ def run_build(
         renderer, Settings.load(project.quarto_config)
     )  # a clear error now for --renderer quarto without quarto
     validated: list[Prepared] = []  # handed to the build (which lets it go), not held here
-    if not out_root.exists():
-        from .cache import prepare
+    pool = None
+    try:
+        if not out_root.exists():
+            from .cache import prepare
+            from .workers import Pool
 
-        validated.append(prepare(data_dir))  # invalid data is reported before a new output folder is made
-    prepare_output(out_root, force=force)
-    with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
-        try:
-            return _build_locked(
-                project,
-                data_dir,
-                out_root,
-                provinces=provinces,
-                languages=languages,
-                formats=formats,
-                jobs=jobs,
-                renderer=chosen,
-                progress=progress,
-                shard=shard,
-                review=review,
-                timeout=timeout,
-                validated=validated,
-            )
-        except OSError as exc:
-            raise OutputError(
-                f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}"
-            ) from None
-        finally:
-            remove_leftovers(out_root)
+            # a cold build: every province runs its notebook. The workers start now and warm
+            # up (kernels started, modules loaded) on the core the validation leaves idle
+            pool = Pool(_jobs(jobs), warm_worker)
+            validated.append(prepare(data_dir))  # invalid data is reported before a new output folder is made
+        prepare_output(out_root, force=force)
+        with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
+            try:
+                return _build_locked(
+                    project,
+                    data_dir,
+                    out_root,
+                    provinces=provinces,
+                    languages=languages,
+                    formats=formats,
+                    jobs=jobs,
+                    renderer=chosen,
+                    progress=progress,
+                    shard=shard,
+                    review=review,
+                    timeout=timeout,
+                    validated=validated,
+                    pool=pool,
+                )
+            except OSError as exc:
+                raise OutputError(
+                    f"the build could not write its outputs: {describe_os_error(exc, Path(exc.filename or out_root))}"
+                ) from None
+            finally:
+                remove_leftovers(out_root)
+    finally:
+        if pool is not None:
+            pool.close()  # the workers were never given their tasks (an error): they go
+
+
+def _jobs(jobs: int | None) -> int:
+    """The number of worker processes: ``jobs``, else one per core."""
+    return max(1, jobs or os.cpu_count() or 1)
 
 
 def _build_locked(
@@ -537,6 +575,7 @@ def _build_locked(
     review: Path | None = None,
     timeout: int = 600,
     validated: list[Prepared] | None = None,
+    pool: Pool | None = None,
 ) -> BuildReport:
     build = _Build(
         project,
@@ -551,6 +590,7 @@ def _build_locked(
     )
     build.timeout = timeout
     build.prepared = validated.pop() if validated else None
+    build.pool = pool
     build.plan(provinces, shard)
     build.prepare()
     build.run()
@@ -598,6 +638,7 @@ class _Build:
         self.outcomes: dict[str, ProvinceOutcome] = {}
         self.tools: dict[str, str] | None = None
         self.cache = ("", "")
+        self.pool: Pool | None = None  # workers started before the plan (a cold build)
 
     # -- plan
     def plan(self, provinces: tuple[str, ...], shard: tuple[int, int] | None) -> None:
@@ -709,6 +750,7 @@ class _Build:
             review=self.review,
             timeout=getattr(self, "timeout", 600),
             render_plan=self.render_plan,
+            pool=self.pool,
         )
         if self.renderer.batched:
             for outcome in sorted(
@@ -921,6 +963,7 @@ def _run_provinces(
     review: Path | None = None,
     timeout: int = 600,
     render_plan: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
+    pool: Pool | None = None,
 ) -> dict[str, ProvinceOutcome]:
     """Every province in the workers; ``on_staged(outcome)`` is called as each one ends.
     ``render_plan`` maps a province to re-render to (formats to render, outputs to keep)."""
@@ -966,9 +1009,10 @@ def _run_provinces(
     run_tasks(
         build_province,
         tasks,
-        jobs=max(1, jobs or os.cpu_count() or 1),
+        jobs=_jobs(jobs),
         on_result=on_result,
         on_event=progress.stage if progress else None,
+        pool=pool,
     )
     return staged
 

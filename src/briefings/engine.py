@@ -43,6 +43,16 @@ _RESET = (
 #: every notebook into the user's own history database (~/.ipython), a file the build did
 #: not make, and spend a tenth of each notebook's kernel time doing it.
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+#: What the analysis notebook imports (``analysis/briefing.ipynb``): a worker's kernel imports
+#: them while the build validates the dataset (``warm``), instead of in its first notebook.
+WARM_MODULES = (
+    "IPython.display",
+    "briefings.analysis",
+    "briefings.cache",
+    "briefings.compare",
+    "briefings.figures",
+    "briefings.project",
+)
 CONTROL_TIMEOUT = 30  # seconds for the engine's own requests (reset, chdir) to a kernel
 logger = logging.getLogger(__name__)
 
@@ -53,7 +63,7 @@ class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill has n
     _finalizer = None
 
     @classmethod
-    def _manager(cls, kernel_name: str) -> AsyncKernelManager:
+    def _manager(cls, kernel_name: str, cwd: str | None = None) -> AsyncKernelManager:
         km = cls._managers.get(kernel_name)
         if km is not None and km.has_kernel and not run_sync(km.is_alive)():
             # the kernel died (a crash in a previous notebook): start afresh
@@ -63,12 +73,45 @@ class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill has n
             km = AsyncKernelManager(kernel_name=kernel_name)
             # the kernel's own log (transport warnings) is noise on the build's terminal;
             # cell errors reach us through the notebook, not through this stream
-            run_sync(km.start_kernel)(stderr=subprocess.DEVNULL, cwd=os.getcwd(), extra_arguments=KERNEL_ARGUMENTS)
+            run_sync(km.start_kernel)(stderr=subprocess.DEVNULL, cwd=cwd or os.getcwd(), extra_arguments=KERNEL_ARGUMENTS)
             cls._managers[kernel_name] = km
             if not cls._finalizer:
                 # stop the kernels when a worker process of the build pool exits
                 cls._finalizer = multiprocessing.util.Finalize(cls, cls.shutdown, exitpriority=10)
         return km
+
+    @classmethod
+    def prestart(cls, kernel_name: str, cwd: str) -> None:
+        """Start this process's kernel now, in the folder ``cwd``, before any notebook needs it
+        (a build worker does, while the build validates the dataset); returns at once, the
+        kernel starting meanwhile. ``cwd`` must hold nothing the kernel could import by
+        mistake (the kernel's first notebook moves it to its own folder)."""
+        cls._manager(kernel_name, cwd)
+
+    @classmethod
+    def warm(cls, kernel_name: str, modules: tuple[str, ...] = WARM_MODULES) -> bool:
+        """Wait for the (pre)started kernel, import ``modules`` in it, then reset it as between
+        two notebooks: the first notebook then finds the kernel as every later one does (the
+        modules loaded, nothing in its namespace) and is moved to its folder like them. False,
+        with the kernel let go (the first notebook starts one), when the kernel did not answer."""
+        km = cls._manager(kernel_name)
+        kc = km.client()
+        try:
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=CONTROL_TIMEOUT)
+            kc.allow_stdin = False  # as nbclient sets on the clients it makes
+            for code in (f"import {', '.join(modules)}" if modules else "pass", _RESET):
+                reply = run_sync(kc.execute_interactive)(
+                    code, silent=True, store_history=False, timeout=CONTROL_TIMEOUT, output_hook=lambda _msg: None
+                )
+                if reply["content"]["status"] != "ok":
+                    raise RuntimeError(f"the kernel's warm-up failed: {reply['content'].get('ename')}")
+        except Exception:
+            kc.stop_channels()
+            cls._discard(kernel_name)
+            return False
+        cls._clients[kernel_name] = kc
+        return True
 
     @classmethod
     def execute_managed_notebook(

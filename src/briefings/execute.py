@@ -29,6 +29,7 @@ STAGE = "analysis"  # feeds the analysis: a change re-runs every notebook (manif
 EXECUTED_NOTEBOOK = "analysis.ipynb"
 NOTEBOOK_HTML = "analysis.html"  # the executed notebook for reviewers without Jupyter
 RESULTS_FILE = "results.json"  # written by the notebook (analysis.write_results)
+KERNEL = "python3"  # the Jupyter kernel the notebook runs in
 
 
 class AnalysisError(BriefingsError):
@@ -71,7 +72,7 @@ def run_analysis(
     cache: Path | None = None,
     cache_sha256: str = "",
     build_id: str = "",
-    kernel: str = "python3",
+    kernel: str = KERNEL,
     failed_copy: Path | None = None,
     timeout: int = 600,
     data_date: str = "",

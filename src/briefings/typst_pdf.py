@@ -15,17 +15,17 @@ Both paths run the same typst with the same fonts and options (PDF/UA-1, ``PDF_S
 the PDF fidelity test checks that they give the same bytes. Both return typst's warnings
 with the PDF: the build shows them (a warning is never dropped).
 
-Memory: typst memoizes layout work across compiles and, in typst-py, ages that cache by
-one step per compile, dropping what went unused for ten steps; it offers no other way to
-empty it. A worker ages out each document's entries with ten empty compiles (about 40 ms),
-which keeps its typst memory near the font book (about 180 MB instead of 550 MB on the
-330-city benchmark). Memoization never changes output: it only stores pure results.
-A large document (a province among two thousand cities: 60 pages, 300 MB of layout, of
-which typst keeps some 230 MB after the compile) is compiled in a fresh process, so that
-its memory goes with it, and by one worker at a time (a file lock the build's workers
-share): two at once would double the build's peak. pandoc reading a large province's
-documents (some 200 MB) takes the same lock (``render.py``): it never runs beside such a
-compile either.
+Memory: typst memoizes layout work across compiles and, in typst-py, ages that cache by one
+step per compile, dropping what went unused for ten steps; it offers no other way to empty
+it. A worker ages out each document's entries with ten empty compiles on one compiler
+(under a millisecond), which keeps its typst memory near the font book (about 180 MB
+instead of 550 MB on the 330-city benchmark). Memoization never changes output: it only
+stores pure results. A large document (a province among two thousand cities: 60 pages, 300
+MB of layout, of which typst keeps some 230 MB after the compile) is compiled in a fresh
+process, so that its memory goes with it, and by one worker at a time (a file lock the
+build's workers share): two at once would double the build's peak. pandoc reading a large
+province's documents (some 200 MB) takes the same lock (``render.py``): it never runs
+beside such a compile either.
 """
 
 from __future__ import annotations
@@ -160,8 +160,11 @@ _MEMO_MAX_AGE = 10  # typst-py calls comemo::evict(10) after every compile
 def _age_out_memo_cache(font_book: Fonts) -> None:
     import typst
 
+    # one compiler for all ten: an empty document prints no glyph, so reuse is safe here, and
+    # building a compiler on the font book costs seventy times the empty compile itself
+    ager = typst.Compiler(font_paths=font_book)
     for _ in range(_MEMO_MAX_AGE):
-        typst.Compiler(font_paths=font_book).compile(input=b"", format="svg")
+        ager.compile(input=b"", format="svg")
 
 
 def compile_in_fresh_process(

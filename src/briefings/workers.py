@@ -66,7 +66,7 @@ def large_compile_lock(parent: int) -> str:
     return os.path.join(tempfile.gettempdir(), f"briefings-{parent}-typst.lock")
 
 
-def _init_worker(events: Any, parent: int) -> None:
+def _init_worker(events: Any, parent: int, warm: Callable[[], None] | None = None) -> None:
     global _events
     _events = events
     typst_pdf.mark_worker(large_compile_lock(parent))
@@ -84,6 +84,11 @@ def _init_worker(events: Any, parent: int) -> None:
     # the main thread, which may be stuck on a queue lock a killed sibling held, while the
     # signal lands on a kernel-client thread. The executor's terminate() must really kill.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if warm is not None:
+        try:
+            warm()
+        except Exception:  # a warm-up only saves time: whatever it failed to do, the tasks do
+            pass
 
 
 def report(key: str, stage: str) -> None:
@@ -95,20 +100,55 @@ def report(key: str, stage: str) -> None:
             pass
 
 
-def kill_descendants() -> None:
-    """Kill every process this one started (workers, and the kernels they started)."""
+def kill_descendants(pids: list[int] | None = None) -> None:
+    """Kill every process this one started (workers, and the kernels they started), or only
+    the processes ``pids`` and theirs."""
     import psutil
 
-    try:
-        children = psutil.Process().children(recursive=True)
-    except psutil.Error:
-        return
+    children = []
+    for pid in [os.getpid()] if pids is None else pids:
+        try:
+            process = psutil.Process(pid)
+            children += ([] if pids is None else [process]) + process.children(recursive=True)
+        except psutil.Error:
+            continue
     for child in children:
         try:
             child.kill()
         except psutil.Error:
             pass
     psutil.wait_procs(children, timeout=2)
+
+
+class Pool:
+    """Worker processes started before their tasks are known: forked at once, each one runs
+    ``warm()`` (say, starting its kernel) while the parent is still busy (validating the
+    dataset), and ``run_tasks(..., pool=this)`` then hands them the tasks. ``close()`` stops
+    them (and what they started) when no tasks come, after an error."""
+
+    def __init__(self, jobs: int, warm: Callable[[], None] | None = None):
+        context = multiprocessing.get_context("fork")
+        self.jobs = max(1, jobs)
+        self.events = context.Queue()
+        self.executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.events, os.getpid(), warm)
+        )
+        # the executor forks every worker (fork: all at once) when it gets its first task
+        self.executor.submit(os.getpid)
+
+    def take(self) -> tuple[ProcessPoolExecutor, Any] | None:
+        """The executor and its event queue, for one run of tasks (None once taken or closed)."""
+        executor, self.executor = self.executor, None
+        return (executor, self.events) if executor is not None else None
+
+    def close(self) -> None:
+        """Stop the workers (and their kernels) of a pool that was never taken."""
+        executor, self.executor = self.executor, None
+        if executor is not None:
+            kill_descendants(list(getattr(executor, "_processes", None) or {}))  # the executor keeps no public list
+            executor.shutdown(wait=False, cancel_futures=True)
+            self.events.cancel_join_thread()
+            self.events.close()
 
 
 def run_tasks(
@@ -118,20 +158,25 @@ def run_tasks(
     jobs: int,
     on_result: Callable[[str, Any], None],
     on_event: Callable[[str, str], None] | None = None,
+    pool: Pool | None = None,
 ) -> None:
-    """Run ``function(*args)`` for every ``(key, args)`` in worker processes.
+    """Run ``function(*args)`` for every ``(key, args)`` in worker processes (those of
+    ``pool`` when given: started earlier, and stopped here with the rest).
 
     ``on_result(key, value)`` receives the return value, or the exception that the task
     raised (``WorkerDied`` when its worker died twice).
     """
     try:
-        broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event)
+        started = pool.take() if pool is not None and tasks else None
+        broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event, started=started)
         for key, args in broken:
             # on its own: if the worker dies again, this task is the one that kills it
             again = _run(function, [(key, args)], jobs=1, on_result=on_result, on_event=on_event)
             for key2, _ in again:
                 on_result(key2, WorkerDied(f"the worker process building {key2} died (killed, or out of memory)"))
     finally:
+        if pool is not None:
+            pool.close()  # never taken (no tasks came): its workers go now
         with contextlib.suppress(OSError):  # made by a worker that compiled a large document
             os.unlink(large_compile_lock(os.getpid()))
 
@@ -143,14 +188,21 @@ def _run(
     jobs: int,
     on_result: Callable[[str, Any], None],
     on_event: Callable[[str, str], None] | None,
+    started: tuple[ProcessPoolExecutor, Any] | None = None,
 ) -> list[Task]:
     if not tasks:
         return []
-    context = multiprocessing.get_context("fork")
-    events = context.Queue()
-    pool = ProcessPoolExecutor(
-        max_workers=max(1, min(jobs, len(tasks))), mp_context=context, initializer=_init_worker, initargs=(events, os.getpid())
-    )
+    if started is not None:
+        pool, events = started
+    else:
+        context = multiprocessing.get_context("fork")
+        events = context.Queue()
+        pool = ProcessPoolExecutor(
+            max_workers=max(1, min(jobs, len(tasks))),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(events, os.getpid()),
+        )
     previous = _terminate_on_sigterm()
     broken: list[Task] = []
     try:
