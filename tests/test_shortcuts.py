@@ -523,3 +523,20 @@ Henan\'s \"AI+\" fund is ≥ CNY 5 billion (2025).^1^
     # the defaults were curled, the shared one and the one of Typst alone (whose writer prints ’ as ')
     assert "O’Brien’s desk" in once["html5"] and "the ‘AI+' plan" in once["typst"]
     assert "nowrap" in once["html5"] and "#box[" in once["typst"]
+
+
+def test_stopping_a_warm_kernel_kills_it_and_removes_its_connection_file(tmp_path):
+    """engine._stop kills and reaps the kernel itself (jupyter_client would poll for its end
+    every tenth of a second) and leaves jupyter_client's own clean-up to remove the rest."""
+    import psutil
+
+    from briefings.engine import WarmKernelEngine
+
+    WarmKernelEngine.shutdown()
+    WarmKernelEngine.prestart("python3", str(tmp_path))
+    km = WarmKernelEngine._managers["python3"]
+    pid, connection_file = km.provisioner.process.pid, Path(km.connection_file)
+    assert psutil.pid_exists(pid) and connection_file.is_file()
+    WarmKernelEngine.shutdown()
+    assert not psutil.pid_exists(pid) and not connection_file.exists()
+    assert not WarmKernelEngine._managers

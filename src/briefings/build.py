@@ -518,11 +518,12 @@ def run_build(
     pool = None
     try:
         if not out_root.exists():
-            from .cache import prepare
+            from .cache import import_shared_modules, prepare
             from .workers import Pool
 
             # a cold build: every province runs its notebook. The workers start now and warm
             # up (kernels started, modules loaded) on the core the validation leaves idle
+            import_shared_modules()
             pool = Pool(_jobs(jobs), warm_worker)
             validated.append(prepare(data_dir))  # invalid data is reported before a new output folder is made
         prepare_output(out_root, force=force)

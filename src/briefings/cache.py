@@ -53,6 +53,17 @@ def cache_file(cache_dir: Path, data_dir: Path) -> Path:
     return cache_dir / f"dataset-{data_digest(data_dir)[:20]}.json"
 
 
+def import_shared_modules() -> None:
+    """Import the modules that both ``prepare`` and a build's workers use (pandas, Babel's
+    formats). A cold build does so before it forks its workers, which then share these
+    modules with it (memory counted once) instead of importing copies of their own; what only
+    validation needs (pandera) comes after the fork."""
+    import babel.dates  # (the workers' dates and numbers)
+    import babel.numbers  # noqa: F401
+
+    from . import load, normalize  # noqa: F401  # (pandas, with the readers of the cache)
+
+
 def prepare(data_dir: Path) -> Prepared:
     """The slow path: read, validate and normalize."""
     from .load import load_dataset

@@ -75,34 +75,68 @@ local function last_chars(text, n)
   return text:sub(1, cut - 1), text:sub(cut)
 end
 
-local function is_cite(el)
-  return el and el.t == "Superscript"
-end
-
 local function join_runs(inlines)
-  -- nil when nothing joined: pandoc then keeps the list as it was, unmarshalled (most lists)
+  -- nil when nothing joined: pandoc then keeps the list as it was, unmarshalled (most lists).
+  -- Every property read crosses into pandoc, so each element's type and text are read once
+  -- (kinds, texts), and a list with no figure or citation mark in it is left at once.
+  local n = #inlines
+  if n < 2 then
+    return nil
+  end
+  local kinds, texts = {}, {}
+  for k = 1, n do
+    kinds[k] = inlines[k].t
+  end
+  local function text(k)
+    local value = texts[k]
+    if value == nil then
+      value = inlines[k].text
+      texts[k] = value
+    end
+    return value
+  end
+  local function cite(k)
+    return kinds[k] == "Superscript"
+  end
+  local function starts_figure(k)
+    if kinds[k] ~= "Str" or kinds[k + 1] ~= "Space" then
+      return false
+    end
+    local value = text(k)
+    return QUALIFIER[value] or CURRENCY[value] or is_number(value)
+  end
+  local candidate = false
+  for k = 1, n - 1 do
+    if (kinds[k] == "Str" or kinds[k] == "Strong") and cite(k + 1) or starts_figure(k) then
+      candidate = true
+      break
+    end
+  end
+  if not candidate then
+    return nil
+  end
   local out = pandoc.List()
   local changed = false
   local i = 1
-  local n = #inlines
   while i <= n do
     local el = inlines[i]
+    local kind = kinds[i]
     -- a figure: [qualifier] [currency] number [unit], separated by spaces
-    if el.t == "Str" and (QUALIFIER[el.text] or CURRENCY[el.text] or is_number(el.text))
-        and inlines[i + 1] and inlines[i + 1].t == "Space" then
+    if starts_figure(i) then
       -- only the number itself joins the run: the text before it ("（2025") stays breakable
-      local head, number = el.text:match("^(.-)(%d[%d,%.]*)$")
+      local head, number = text(i):match("^(.-)(%d[%d,%.]*)$")
       if head and head ~= "" then
         out:insert(pandoc.Str(head))
         el = pandoc.Str(number)
         inlines[i] = el
+        texts[i] = number
         changed = true
       end
       local run = pandoc.List({ el })
       local j = i -- the last element taken into the run
       local rest = nil -- what follows the unit in the Str the unit starts
-      while j + 2 <= n and inlines[j + 1].t == "Space" and inlines[j + 2].t == "Str" do
-        local prev, nxt = inlines[j].text, inlines[j + 2].text
+      while j + 2 <= n and kinds[j + 1] == "Space" and kinds[j + 2] == "Str" do
+        local prev, nxt = text(j), text(j + 2)
         if QUALIFIER[prev] or CURRENCY[prev] then
           -- "≥ 5", "CNY 5", "≥ CNY"
           if not (nxt:match("^%d") or CURRENCY[nxt]) then
@@ -141,7 +175,7 @@ local function join_runs(inlines)
         changed = true
         -- a citation mark right after the figure stays with it too
         if not rest then
-          while is_cite(inlines[j + 1]) do
+          while cite(j + 1) do
             run:insert(inlines[j + 1])
             j = j + 1
           end
@@ -156,31 +190,31 @@ local function join_runs(inlines)
         i = i + 1
       end
     -- a citation mark (superscript) kept with the word (or the last Chinese characters) before it
-    elseif el.t == "Strong" and is_cite(inlines[i + 1]) then
+    elseif kind == "Strong" and cite(i + 1) then
       -- a bold figure in a table and its remark letter
       changed = true
       local run = pandoc.List({ el })
       local j = i + 1
-      while is_cite(inlines[j]) do
+      while cite(j) do
         run:insert(inlines[j])
         j = j + 1
       end
       out:extend(nowrap(run))
       i = j
-    elseif el.t == "Str" and is_cite(inlines[i + 1]) then
+    elseif kind == "Str" and cite(i + 1) then
       changed = true
       local head, tail
-      if has_cjk(el.text) then
-        head, tail = last_chars(el.text, 2)
+      if has_cjk(text(i)) then
+        head, tail = last_chars(text(i), 2)
       else
-        head, tail = "", el.text
+        head, tail = "", text(i)
       end
       if head ~= "" then
         out:insert(pandoc.Str(head))
       end
       local run = pandoc.List({ pandoc.Str(tail) })
       local j = i + 1
-      while is_cite(inlines[j]) do
+      while cite(j) do
         run:insert(inlines[j])
         j = j + 1
       end
@@ -289,8 +323,19 @@ local function changed_by(el, is_english)
   return nil
 end
 
+-- whether the document has a note: a note's text is not in pandoc.utils.stringify of its block
+local has_notes = true
+
+local function without_quotes(el)
+  -- nothing to curl in el (its text, outside notes, has no straight quote): left unread
+  return not has_notes and not pandoc.utils.stringify(el):find("['\"]")
+end
+
 smart_blocks = function(blocks, is_english)
   local function inlines_of(el)
+    if without_quotes(el) then
+      return nil, false
+    end
     return changed_by(el, is_english), false
   end
   return pandoc.Blocks(blocks):walk({
@@ -306,6 +351,9 @@ smart_blocks = function(blocks, is_english)
     Plain = inlines_of,
     Header = inlines_of,
     Inlines = function(inlines) -- a table's or a figure's caption
+      if without_quotes(inlines) then
+        return nil, false
+      end
       return changed_by(inlines, is_english), false
     end,
   })
@@ -334,6 +382,12 @@ local function smart_quotes(doc)
   if not english(lang) then
     return nil
   end
+  has_notes = false
+  doc.blocks:walk({
+    Note = function()
+      has_notes = true
+    end,
+  })
   for key, value in pairs(doc.meta) do
     if not KEEP_META[key] then
       doc.meta[key] = smart_meta(value, true)
