@@ -336,8 +336,8 @@ print(outcome.seconds)
 
 def one_province(work: Path, data: Path, name: str, slug: str = "henan") -> float:
     """The worker's seconds on one province (its analysis and both languages in both
-    formats) in a fresh build, without the dataset's validation and the national overview,
-    which a build does once, not per province."""
+    formats) in a fresh build, without the dataset's validation, the national overview and
+    the kernel's start (the worker's warm-up), which a build does once, not per province."""
     out = subprocess.run(
         [sys.executable, "-c", ONE_PROVINCE, str(data), str(work / name), slug],
         cwd=ROOT,
@@ -401,8 +401,10 @@ def report(a: dict[str, float], e: dict[str, float], f: dict[str, float], comman
     lines += [
         "",
         "Reading the table: a cold build runs each province's notebook once in a warm kernel",
-        "(kernel start and imports paid once per worker), reads the dataset validated once per",
-        "build, and renders with one font book per worker; the naive loop pays a kernel start",
+        "(kernel start and imports paid once per worker, while a cold build validates the",
+        "dataset: so g's times hold the province's own work, not the kernel's start), reads the",
+        "dataset validated once per build, and renders with one font book per worker; the naive",
+        "loop pays a kernel start",
         "per province and language and loads the fonts per document (both read the fonts' code",
         "points from the glyph cache). A translation change re-renders every document from the",
         "stored results without running a notebook; a stylesheet change re-renders the HTML pages",

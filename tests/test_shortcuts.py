@@ -1,6 +1,7 @@
 """Every shortcut the build takes gives what the slow path gives.
 
-- a warm kernel (one per worker) vs papermill's fresh kernel per notebook;
+- a warm kernel (one per worker) vs papermill's fresh kernel per notebook, also one started
+  and warmed up (the notebook's modules imported) before its first notebook;
 - the dataset validated once per build (cache) vs loaded and validated by each notebook;
 - one pandoc process per worker serving many documents vs pandoc's command line per
   document and format (byte for byte, over several provinces in a row, so no state leaks).

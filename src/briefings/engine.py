@@ -7,6 +7,11 @@ kernel's namespace (``reset(new_session=True)``: no variable, and no execution c
 carries over), while the imported modules stay loaded, and before each notebook it moves
 the kernel to that notebook's working directory (papermill's ``cwd``), as a fresh kernel
 started there would be. Registered with papermill as ``briefings-warm``.
+
+A cold build's worker starts its kernel before its first notebook (``prestart``, in an
+empty folder of its own) and imports the notebook's modules in it (``warm``), while the
+build validates the dataset; the first notebook then finds the kernel as every later one
+does. Kernels are stopped by killing and reaping their process (``_stop``).
 """
 
 from __future__ import annotations
