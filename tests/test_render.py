@@ -122,6 +122,34 @@ def straight(text: str) -> str:
     return text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'}))
 
 
+@pytest.mark.parametrize(
+    "source, curled",
+    [
+        ("Henan\\'s fund\\.\n", "Henan’s"),  # in the body
+        ("Text.^[A note on \\'AI+\\'\\.]\n", "‘AI+’"),  # in a note (stringify skips notes)
+        ("---\nabstract: |\n  Text^[a note \\'q\\' here]\n---\n\nNo quote here.\n", "‘q’"),  # a note in the metadata only
+        ("| Region |\n|:---|\n| Anhui\\'s |\n\n: The \\'caption\\'\n", "‘caption’"),  # a cell and a caption
+    ],
+)
+def test_straight_quotes_are_curled_wherever_english_text_is(source, curled):
+    """typography.lua skips the blocks with no straight quote in their text; a note's text is
+    not in that text, so a document with a note anywhere is read whole."""
+    import json
+
+    import pypandoc
+
+    from briefings.render import READER
+
+    tree = pypandoc.convert_text(
+        "---\nlang: en\n---\n\n" + source if not source.startswith("---") else source.replace("---\n", "---\nlang: en\n", 1),
+        "json",
+        format=READER,
+        extra_args=["--lua-filter", str(ROOT / "templates/filters/typography.lua")],
+    )
+    text = json.dumps(json.loads(tree), ensure_ascii=False)
+    assert curled in text and "'" not in text, text
+
+
 def test_english_quotes_are_typographic_and_chinese_pages_keep_theirs(reports):
     from .pages import runs
 

@@ -530,14 +530,30 @@ def test_stopping_a_warm_kernel_kills_it_and_removes_its_connection_file(tmp_pat
     """engine._stop kills and reaps the kernel itself (jupyter_client would poll for its end
     every tenth of a second) and leaves jupyter_client's own clean-up to remove the rest."""
     import psutil
+    from jupyter_core.utils import run_sync
 
     from briefings.engine import WarmKernelEngine
 
     WarmKernelEngine.shutdown()
     WarmKernelEngine.prestart("python3", str(tmp_path))
+    assert WarmKernelEngine.warm("python3", ())
     km = WarmKernelEngine._managers["python3"]
     pid, connection_file = km.provisioner.process.pid, Path(km.connection_file)
-    assert psutil.pid_exists(pid) and connection_file.is_file()
+    assert connection_file.parent == tmp_path  # a prestarted kernel keeps its connection file in its folder
+    printed: list[str] = []
+    run_sync(WarmKernelEngine._clients["python3"].execute_interactive)(
+        "import subprocess; print(subprocess.Popen(['sleep', '600']).pid)",
+        output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+    )
+    (child,) = [int(t) for t in "".join(printed).split()]
+    assert psutil.pid_exists(pid) and psutil.pid_exists(child) and connection_file.is_file()
     WarmKernelEngine.shutdown()
-    assert not psutil.pid_exists(pid) and not connection_file.exists()
+
+    def gone(p: int) -> bool:
+        try:
+            return psutil.Process(p).status() == psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return True
+
+    assert gone(pid) and gone(child) and not connection_file.exists()  # the kernel's process group went
     assert not WarmKernelEngine._managers

@@ -127,10 +127,20 @@ def _compile_in_worker(typ: str) -> bytes:
     return builtin_renderer().compile_typst(Path(typ), "2025-H2")
 
 
-def _write_pid(folder: str) -> None:
+def _write_pid(folder: str, home: str) -> None:
     """A warm-up: starts a process of its own (as a worker's kernel is) and records both."""
+    assert Path(home).is_dir()
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     Path(folder, f"warm-{os.getpid()}").write_text(str(child.pid), encoding="utf-8")
+
+
+def _first_dies(folder: str, home: str) -> None:
+    """A warm-up that kills the first worker to run it (as the OOM killer might)."""
+    try:
+        os.close(os.open(os.path.join(folder, "died"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    os._exit(1)
 
 
 def _warmed(folder: str) -> bool:
@@ -156,9 +166,27 @@ def test_workers_started_before_their_tasks_warm_up_first_and_then_run_them(tmp_
     run_tasks(_warmed, [(k, (str(tmp_path),)) for k in "abcd"], jobs=2, on_result=results.__setitem__, pool=pool)
     try:
         assert results == dict.fromkeys("abcd", True)  # every task ran in a worker that had warmed up
+        assert not Path(pool.home).exists()  # the pool's folder goes with it
     finally:
         for record in tmp_path.glob("warm-*"):  # (a worker's kernel goes with its worker: engine.py)
             os.kill(int(record.read_text()), 9)
+
+
+def test_a_worker_that_dies_before_its_tasks_come_costs_no_task(tmp_path):
+    import functools
+    import time
+
+    from briefings.workers import Pool
+
+    pool = Pool(2, functools.partial(_first_dies, str(tmp_path)))
+    for _ in range(600):  # the death has happened (not timed: a loaded machine may be slow)
+        if (tmp_path / "died").exists():
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)  # and the executor has seen it (either way the tasks must all run)
+    results: dict[str, object] = {}
+    run_tasks(os.path.basename, [(k, (f"/x/{k}",)) for k in "abc"], jobs=2, on_result=results.__setitem__, pool=pool)
+    assert results == {k: k for k in "abc"}
 
 
 def test_a_pool_that_gets_no_tasks_is_stopped_with_what_its_workers_started(tmp_path):
@@ -177,18 +205,24 @@ def test_a_pool_that_gets_no_tasks_is_stopped_with_what_its_workers_started(tmp_
     assert len(workers) == 2 and all(_alive(pid) for pid in workers + started)
     pool.close()
     assert not any(_alive(pid) for pid in workers + started)
+    assert not Path(pool.home).exists()
     pool.close()  # twice is harmless
 
 
 def test_a_cold_build_that_fails_before_its_tasks_leaves_no_process_behind(tmp_path):
     """A cold build starts its workers (and their kernels) before it validates the data and
     resolves the provinces; an error there stops them all."""
+    import tempfile
+
     import psutil
 
     from .conftest import run
 
+    folders = set(Path(tempfile.gettempdir()).glob("briefings-workers-*"))
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = run("build", "--province", "atlantis", "--out", tmp_path / "o")
     assert result.exit_code == 2 and "unknown province" in result.output
     left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and _alive(p.pid)]
     assert not left, [p.cmdline() for p in left]
+    # nor any file: the workers' folder (their kernels' working folder and connection files) is gone
+    assert set(Path(tempfile.gettempdir()).glob("briefings-workers-*")) <= folders

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from .cache import Prepared
     from .load import Dataset
     from .review import Baseline
-    from .workers import Pool
+    from .workers import Pool, SignalHandler
 
 STAGE = "render"  # turns results into outputs: a change re-renders without running a notebook (manifest.py)
 
@@ -187,26 +187,25 @@ def _worker_renderer(name: str, project: str) -> Renderer:
     return _RENDERERS[(name, project)]
 
 
-def warm_worker() -> None:
+def warm_worker(home: str) -> None:
     """What a worker's first province needs before anything else, done as the worker starts
     while the parent still validates the dataset (a cold build: one core would idle): its
     kernel started and the notebook's modules imported in it (``engine.WarmKernelEngine``),
-    and papermill and the notebook page's exporter loaded here meanwhile."""
-    import tempfile
-
+    and papermill and the notebook page's exporter loaded here meanwhile. ``home`` is the
+    pool's empty folder: the kernel starts there, with nothing it could import by mistake."""
     from .engine import WarmKernelEngine
     from .execute import KERNEL, _html_exporter
 
-    # an empty folder of its own: nothing there for the kernel's imports to pick up by mistake
-    home = tempfile.mkdtemp(prefix="briefings-kernel-")
+    warmed = False
     try:
         WarmKernelEngine.prestart(KERNEL, home)
         import papermill  # noqa: F401  # what the first notebook would import: loaded while the kernel starts
 
         _html_exporter()
-        WarmKernelEngine.warm(KERNEL)
+        warmed = WarmKernelEngine.warm(KERNEL)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if not warmed:  # never leave a kernel the first notebook would not move to its folder
+            WarmKernelEngine.discard(KERNEL)
 
 
 def build_province(task: ProvinceTask) -> ProvinceOutcome:
@@ -516,15 +515,18 @@ def run_build(
     )  # a clear error now for --renderer quarto without quarto
     validated: list[Prepared] = []  # handed to the build (which lets it go), not held here
     pool = None
+    interrupted = False
+    previous_sigterm: list[SignalHandler] = []  # the handler to put back, once replaced
     try:
         if not out_root.exists():
             from .cache import import_shared_modules, prepare
-            from .workers import Pool
+            from .workers import Pool, terminate_on_sigterm
 
             # a cold build: every province runs its notebook. The workers start now and warm
             # up (kernels started, modules loaded) on the core the validation leaves idle
             import_shared_modules()
-            pool = Pool(_jobs(jobs), warm_worker)
+            previous_sigterm.append(terminate_on_sigterm())  # SIGTERM now stops the workers too, as Ctrl-C does
+            pool = Pool(min(_jobs(jobs), len(provinces) + 1) if provinces else _jobs(jobs), warm_worker)
             validated.append(prepare(data_dir))  # invalid data is reported before a new output folder is made
         prepare_output(out_root, force=force)
         with build_lock(out_root, wait=wait, notify=progress.message if progress else None):
@@ -551,9 +553,18 @@ def run_build(
                 ) from None
             finally:
                 remove_leftovers(out_root)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         if pool is not None:
-            pool.close()  # the workers were never given their tasks (an error): they go
+            # the workers were never given their tasks (an error): after an error they end
+            # their warm-up and stop their kernels; after Ctrl-C or SIGTERM they are killed
+            pool.close(graceful=not interrupted)
+        if previous_sigterm:
+            from .workers import restore_sigterm
+
+            restore_sigterm(previous_sigterm[0])
 
 
 def _jobs(jobs: int | None) -> int:
@@ -726,8 +737,9 @@ class _Build:
             from .workers import release_memory
 
             # the notebooks and the overview read the dataset from the cache: the build's own
-            # copy goes before the workers are forked (over 2000 cities some 35 MB, which every
-            # worker would otherwise share), and what stays is frozen for their collectors
+            # copy goes now (over 2000 cities some 35 MB), before any worker is forked (workers
+            # forked earlier, in a cold build, never had it), and what stays is frozen for the
+            # collectors of the workers to come
             self.prepared = None
             release_memory()
 

@@ -20,6 +20,7 @@ import json
 import logging
 import multiprocessing.util
 import os
+import signal
 import subprocess
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
@@ -59,6 +60,9 @@ WARM_MODULES = (
     "briefings.project",
 )
 CONTROL_TIMEOUT = 30  # seconds for the engine's own requests (reset, chdir) to a kernel
+#: Seconds a kernel may take to start and import the notebook's modules: matplotlib's first
+#: import on a machine builds its font cache (tens of seconds with the CJK fonts).
+WARM_TIMEOUT = 300
 logger = logging.getLogger(__name__)
 
 
@@ -75,7 +79,13 @@ class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill has n
             cls._clients.pop(kernel_name, None)
             km = None
         if km is None:
-            km = AsyncKernelManager(kernel_name=kernel_name)
+            # a kernel started in a folder of its own keeps its connection file there too, so
+            # that whatever ends its process, removing the folder leaves nothing behind
+            km = (
+                AsyncKernelManager(kernel_name=kernel_name, connection_file=os.path.join(cwd, f"kernel-{os.getpid()}.json"))
+                if cwd
+                else AsyncKernelManager(kernel_name=kernel_name)
+            )
             # the kernel's own log (transport warnings) is noise on the build's terminal;
             # cell errors reach us through the notebook, not through this stream
             run_sync(km.start_kernel)(stderr=subprocess.DEVNULL, cwd=cwd or os.getcwd(), extra_arguments=KERNEL_ARGUMENTS)
@@ -103,17 +113,17 @@ class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill has n
         kc = km.client()
         try:
             kc.start_channels()
-            run_sync(kc.wait_for_ready)(timeout=CONTROL_TIMEOUT)
+            run_sync(kc.wait_for_ready)(timeout=WARM_TIMEOUT)
             kc.allow_stdin = False  # as nbclient sets on the clients it makes
             for code in (f"import {', '.join(modules)}" if modules else "pass", _RESET):
                 reply = run_sync(kc.execute_interactive)(
-                    code, silent=True, store_history=False, timeout=CONTROL_TIMEOUT, output_hook=lambda _msg: None
+                    code, silent=True, store_history=False, timeout=WARM_TIMEOUT, output_hook=lambda _msg: None
                 )
                 if reply["content"]["status"] != "ok":
                     raise RuntimeError(f"the kernel's warm-up failed: {reply['content'].get('ename')}")
         except Exception:
             kc.stop_channels()
-            cls._discard(kernel_name)
+            cls.discard(kernel_name)
             return False
         cls._clients[kernel_name] = kc
         return True
@@ -142,31 +152,35 @@ class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill has n
             stderr_file=stderr_file,
         )
         client.kc = cls._clients.get(kernel_name)
-        if client.kc is not None:
-            # papermill runs the engine inside its cwd: a warm kernel must move there too
-            cls._quietly(client, f"import os as _os; _os.chdir({json.dumps(os.getcwd())}); del _os")
+        # papermill runs the engine inside its cwd: a warm kernel must move there too
+        if client.kc is not None and not cls._quietly(client, f"import os as _os; _os.chdir({json.dumps(os.getcwd())}); del _os"):
+            # it did not: this notebook gets a kernel of its own, started here
+            cls.discard(kernel_name)
+            client.km, client.kc = cls._manager(kernel_name), None
         try:
             executed: NotebookNode = client.execute()
             return executed
         finally:
             cls._clients[kernel_name] = client.kc
             if client.kc is not None and not cls._quietly(client, _RESET):
-                cls._discard(kernel_name)  # a dead or stuck kernel: the next notebook gets a fresh one
+                cls.discard(kernel_name)  # a dead or stuck kernel: the next notebook gets a fresh one
 
     @classmethod
     def _quietly(cls, client: PapermillNotebookClient, code: str) -> bool:
-        """Run ``code`` in the kernel outside the notebook; False if it did not answer in time."""
+        """Run ``code`` in the kernel outside the notebook; False if it failed or did not
+        answer in time."""
         timeout, client.timeout = client.timeout, CONTROL_TIMEOUT
         try:
-            client.wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
-            return True
+            reply = client.wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
+            return reply is not None and reply.get("content", {}).get("status") == "ok"
         except Exception:
             return False
         finally:
             client.timeout = timeout
 
     @classmethod
-    def _discard(cls, kernel_name: str) -> None:
+    def discard(cls, kernel_name: str) -> None:
+        """Stop this process's kernel ``kernel_name`` and forget it (the next notebook starts one)."""
         cls._clients.pop(kernel_name, None)
         km = cls._managers.pop(kernel_name, None)
         if km is not None and km.has_kernel:
@@ -191,10 +205,20 @@ def _stop(km: AsyncKernelManager) -> None:
     every tenth of a second whether the killed process is gone (most of a worker's exit, at
     the end of every build). The kernel's process is killed and reaped here; jupyter_client
     then finds it gone and removes its connection file."""
-    process = getattr(km.provisioner, "process", None)  # a local kernel's Popen
-    if isinstance(process, subprocess.Popen) and process.poll() is None:
-        process.kill()
-        process.wait(timeout=5)
+    provisioner = km.provisioner
+    process = getattr(provisioner, "process", None)  # a local kernel's Popen
+    if provisioner is not None and isinstance(process, subprocess.Popen) and process.poll() is None:
+        group = getattr(provisioner, "pgid", None)
+        try:
+            # the kernel and what it started (its process group), as jupyter_client kills it
+            os.killpg(group, signal.SIGKILL) if group else process.kill()
+        except OSError:
+            process.kill()
+        try:
+            process.wait(timeout=5)
+            run_sync(provisioner.wait)()  # reaped: jupyter_client signals it no more
+        except subprocess.TimeoutExpired:
+            pass
     run_sync(km.shutdown_kernel)(now=True)
 
 

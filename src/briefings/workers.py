@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import multiprocessing
 import os
 import queue
+import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -122,33 +125,54 @@ def kill_descendants(pids: list[int] | None = None) -> None:
 
 class Pool:
     """Worker processes started before their tasks are known: forked at once, each one runs
-    ``warm()`` (say, starting its kernel) while the parent is still busy (validating the
-    dataset), and ``run_tasks(..., pool=this)`` then hands them the tasks. ``close()`` stops
-    them (and what they started) when no tasks come, after an error."""
+    ``warm(home)`` (say, starting its kernel) while the parent is still busy (validating the
+    dataset), and ``run_tasks(..., pool=this)`` then hands them the tasks. ``home`` is an
+    empty folder the pool makes for what its workers start (a kernel's working folder and
+    connection file) and removes when it ends, whatever ended it. ``close()`` stops the
+    workers when no tasks come (an error before them)."""
 
-    def __init__(self, jobs: int, warm: Callable[[], None] | None = None):
+    #: Seconds a graceful ``close`` lets the workers end their warm-up before killing them.
+    GRACE = 10.0
+
+    def __init__(self, jobs: int, warm: Callable[[str], None] | None = None):
         context = multiprocessing.get_context("fork")
         self.jobs = max(1, jobs)
+        self.home = tempfile.mkdtemp(prefix="briefings-workers-")
         self.events = context.Queue()
         self.executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.events, os.getpid(), warm)
+            max_workers=self.jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.events, os.getpid(), functools.partial(warm, self.home) if warm else None),
         )
-        # the executor forks every worker (fork: all at once) when it gets its first task
-        self.executor.submit(os.getpid)
+        try:
+            # the executor forks every worker (fork: all at once) when it gets its first task
+            self.executor.submit(os.getpid)
+        except BaseException:  # Ctrl-C, or a fork refused, half-way: the workers forked so far go
+            self.close()
+            raise
 
     def take(self) -> tuple[ProcessPoolExecutor, Any] | None:
         """The executor and its event queue, for one run of tasks (None once taken or closed)."""
         executor, self.executor = self.executor, None
         return (executor, self.events) if executor is not None else None
 
-    def close(self) -> None:
-        """Stop the workers (and their kernels) of a pool that was never taken."""
+    def close(self, *, graceful: bool = False) -> None:
+        """Stop the workers of a pool that was never taken (and what they started), then
+        remove ``home``. At once (killed), or ``graceful``: each ends its warm-up and exits as
+        after a build, its kernel stopped and its files removed (killed after ``GRACE`` s)."""
         executor, self.executor = self.executor, None
         if executor is not None:
-            kill_descendants(list(getattr(executor, "_processes", None) or {}))  # the executor keeps no public list
+            workers = list((getattr(executor, "_processes", None) or {}).values())  # the executor keeps no public list
             executor.shutdown(wait=False, cancel_futures=True)
+            if graceful:
+                deadline = time.monotonic() + self.GRACE
+                for worker in workers:
+                    worker.join(max(0.0, deadline - time.monotonic()))
+            kill_descendants([w.pid for w in workers if w.pid is not None and w.is_alive()])
             self.events.cancel_join_thread()
             self.events.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def run_tasks(
@@ -168,7 +192,10 @@ def run_tasks(
     """
     try:
         started = pool.take() if pool is not None and tasks else None
-        broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event, started=started)
+        try:
+            broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event, started=started)
+        except BrokenProcessPool:  # a worker of the pool started earlier died before its tasks came
+            broken = _run(function, tasks, jobs=jobs, on_result=on_result, on_event=on_event)
         for key, args in broken:
             # on its own: if the worker dies again, this task is the one that kills it
             again = _run(function, [(key, args)], jobs=1, on_result=on_result, on_event=on_event)
@@ -176,7 +203,7 @@ def run_tasks(
                 on_result(key2, WorkerDied(f"the worker process building {key2} died (killed, or out of memory)"))
     finally:
         if pool is not None:
-            pool.close()  # never taken (no tasks came): its workers go now
+            pool.close()  # its workers, if no tasks came, and its folder
         with contextlib.suppress(OSError):  # made by a worker that compiled a large document
             os.unlink(large_compile_lock(os.getpid()))
 
@@ -203,7 +230,7 @@ def _run(
             initializer=_init_worker,
             initargs=(events, os.getpid()),
         )
-    previous = _terminate_on_sigterm()
+    previous = terminate_on_sigterm()
     broken: list[Task] = []
     try:
         futures = {pool.submit(function, *args): (key, args) for key, args in tasks}
@@ -226,7 +253,7 @@ def _run(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        _restore_sigterm(previous)
+        restore_sigterm(previous)
     # a broken pool's workers were stopped by the executor: do not wait on them
     pool.shutdown(wait=not broken, cancel_futures=bool(broken))
     events.cancel_join_thread()
@@ -246,14 +273,14 @@ def _drain(events: Any, on_event: Callable[[str, str], None] | None) -> None:
             on_event(key, stage)
 
 
-def _restore_sigterm(previous: SignalHandler) -> None:
+def restore_sigterm(previous: SignalHandler) -> None:
     try:
         signal.signal(signal.SIGTERM, previous)
     except (ValueError, TypeError):  # not the main thread
         pass
 
 
-def _terminate_on_sigterm() -> SignalHandler:
+def terminate_on_sigterm() -> SignalHandler:
     """SIGTERM stops a build like Ctrl-C does (workers and kernels killed, exit non-zero)."""
 
     def interrupt(signum: int, frame: FrameType | None) -> NoReturn:

@@ -383,7 +383,7 @@ local function smart_quotes(doc)
     return nil
   end
   has_notes = false
-  doc.blocks:walk({
+  doc:walk({ -- the body and the metadata
     Note = function()
       has_notes = true
     end,
